@@ -1,0 +1,149 @@
+from django.contrib import admin
+
+from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, partial_date
+
+from .models import Event, FundingRound, Investment, Metric, MetricType, Partnership, PartnershipParty
+
+QUANTITY_FIELDS = (
+    ("qualifier", "value", "value_high", "currency"),
+    ("value_usd", "usd_rate", "usd_rate_on", "usd_rate_source"),
+)
+
+
+class PartnershipPartyInline(admin.TabularInline):
+    model = PartnershipParty
+    fields = ("company", "role")
+    autocomplete_fields = ("company",)
+    extra = 2
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(FactAdmin):
+    list_display = ("title", "kind", "stage", "party_list", "announced", "status", "citation_count")
+    list_filter = ("kind", "stage")
+    search_fields = ("title", "summary", "parties__company__name")
+    autocomplete_fields = ("products",)
+    fieldsets = [
+        (None, {"fields": ("title", "kind", "stage", "summary", "products")}),
+        (
+            "Dates",
+            {
+                "fields": (
+                    ("announced_on", "announced_precision"),
+                    ("starts_on", "starts_precision", "starts_expected"),
+                    ("ends_on", "ends_precision", "ends_expected"),
+                )
+            },
+        ),
+        ("Provenance", {"fields": FactAdmin.fact_fields}),
+    ]
+    inlines = [PartnershipPartyInline, *FactAdmin.inlines]
+    announced = partial_date("announced_on", "announced_precision", "announced")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("parties__company")
+
+    @admin.display(description="parties")
+    def party_list(self, obj):
+        return ", ".join(f"{p.company.name} ({p.role})" for p in obj.parties.all())
+
+
+class InvestmentInline(admin.TabularInline):
+    model = Investment
+    fk_name = "funding_round"
+    fields = ("investor", "company", "is_lead", "qualifier", "value", "currency", "status")
+    autocomplete_fields = ("investor", "company")
+    extra = 0
+
+
+@admin.register(FundingRound)
+class FundingRoundAdmin(FactAdmin):
+    list_display = ("__str__", "company", "round_type", "value_display", "announced", "status")
+    list_filter = ("round_type", "currency")
+    search_fields = ("company__name", "investments__investor__name")
+    autocomplete_fields = ("company",)
+    list_select_related = ("company",)
+    fieldsets = [
+        (None, {"fields": ("company", "round_type", ("announced_on", "announced_precision"))}),
+        ("Amount raised", {"fields": (*QUANTITY_FIELDS, "valuation")}),
+        ("Provenance", {"fields": FactAdmin.fact_fields}),
+    ]
+    inlines = [InvestmentInline, *FactAdmin.inlines]
+    announced = partial_date("announced_on", "announced_precision", "announced")
+
+
+@admin.register(Investment)
+class InvestmentAdmin(FactAdmin):
+    list_display = ("investor", "company", "funding_round", "is_lead", "value_display", "status")
+    list_filter = ("is_lead",)
+    search_fields = ("investor__name", "company__name", "description")
+    autocomplete_fields = ("investor", "company", "funding_round")
+    list_select_related = ("investor", "company", "funding_round__company")
+    fieldsets = [
+        (None, {"fields": ("investor", "company", "funding_round", "is_lead", "description")}),
+        ("Amount invested", {"fields": QUANTITY_FIELDS}),
+        ("Provenance", {"fields": FactAdmin.fact_fields}),
+    ]
+
+
+@admin.register(MetricType)
+class MetricTypeAdmin(TrackedAdmin):
+    list_display = ("name", "slug", "unit_kind")
+    list_filter = ("unit_kind",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "unit_kind", "description", *AUDIT_FIELDS)
+
+
+@admin.register(Metric)
+class MetricAdmin(FactAdmin):
+    list_display = (
+        "subject",
+        "metric_type",
+        "value_display",
+        "period_display",
+        "window_display",
+        "region",
+        "platform",
+        "claim_type",
+        "status",
+        "citation_count",
+    )
+    list_filter = ("metric_type", "region", "platform")
+    search_fields = ("company__name", "product__name", "metric_type__name", "note")
+    autocomplete_fields = ("metric_type", "company", "product", "platform", "anchor_event")
+    list_select_related = ("company", "product", "metric_type", "platform", "anchor_event")
+    fieldsets = [
+        (None, {"fields": ("metric_type", ("company", "product"))}),
+        ("Value", {"fields": QUANTITY_FIELDS}),
+        (
+            "Period, place and platform",
+            {
+                "fields": (
+                    ("period_start", "period_end", "period_precision"),
+                    ("window_days", "window_anchor", "anchor_event"),
+                    ("region", "platform"),
+                )
+            },
+        ),
+        ("Provenance", {"fields": FactAdmin.fact_fields}),
+    ]
+
+    @admin.display(description="subject")
+    def subject(self, obj):
+        return obj.subject
+
+
+@admin.register(Event)
+class EventAdmin(FactAdmin):
+    list_display = ("title", "kind", "occurred", "place", "country", "status", "citation_count")
+    list_filter = ("kind", "country")
+    search_fields = ("title", "summary", "place")
+    autocomplete_fields = ("companies", "products", "people", "part_of")
+    fieldsets = [
+        (None, {"fields": ("title", "kind", "summary", "part_of")}),
+        ("When and where", {"fields": (("occurred_on", "occurred_precision", "ends_on"), ("place", "country"))}),
+        ("Who and what", {"fields": ("companies", "products", "people")}),
+        ("Provenance", {"fields": FactAdmin.fact_fields}),
+    ]
+    occurred = partial_date("occurred_on", "occurred_precision", "date")

@@ -1,0 +1,480 @@
+"""What happens between companies: partnerships, funding, metrics and other events."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import CheckConstraint, Q, UniqueConstraint
+from simple_history.models import HistoricalRecords
+
+from companies.models import Company, Person, Platform, Product
+from factbase import constraints
+from factbase.choices import ClaimType, DatePrecision
+from factbase.codes import COUNTRY_CHOICES, REGION_CHOICES, region_name
+from factbase.dates import format_partial_date
+from factbase.models import FactModel, Quantity, TrackedModel
+
+
+
+
+class PartnershipKind(models.TextChoices):
+    COMMERCIAL = "commercial", "Commercial"
+    TECHNOLOGY = "technology", "Technology"
+    PUBLIC_SECTOR = "public_sector", "Public sector"
+    DEFENCE = "defence", "Defence"
+    RESEARCH = "research", "Research"
+    OTHER = "other", "Other"
+
+
+class PartnershipStage(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+class Partnership(FactModel):
+    title = models.CharField(max_length=300, help_text="'Mistral AI – Stellantis: in-car assistant'")
+    kind = models.CharField(max_length=16, choices=PartnershipKind.choices)
+    stage = models.CharField(
+        max_length=12, choices=PartnershipStage.choices, default=PartnershipStage.ANNOUNCED
+    )
+    summary = models.TextField(blank=True)
+    announced_on = models.DateField(null=True, blank=True)
+    announced_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    starts_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    starts_expected = models.BooleanField(
+        default=False, help_text="The start is expected, not yet reached: 'by the end of 2025'."
+    )
+    ends_on = models.DateField(null=True, blank=True)
+    ends_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    ends_expected = models.BooleanField(default=False)
+    companies = models.ManyToManyField(
+        Company, through="PartnershipParty", related_name="partnerships"
+    )
+    products = models.ManyToManyField(Product, blank=True, related_name="partnerships")
+
+    partial_dates = (
+        ("announced_on", "announced_precision"),
+        ("starts_on", "starts_precision"),
+        ("ends_on", "ends_precision"),
+    )
+    history = HistoricalRecords(m2m_fields=[products])
+
+    class Meta:
+        ordering = ["-announced_on", "title", "id"]
+        constraints = [
+            constraints.precision_pair("partnership", "announced_on", "announced_precision"),
+            constraints.precision_pair("partnership", "starts_on", "starts_precision"),
+            constraints.precision_pair("partnership", "ends_on", "ends_precision"),
+            constraints.not_before("partnership", "starts_on", "ends_on"),
+            CheckConstraint(condition=~Q(title=""), name="partnership_title_required"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "A partnership cannot end before it starts."})
+
+
+class PartyRole(models.TextChoices):
+    PROVIDER = "provider", "Provider"
+    CUSTOMER = "customer", "Customer"
+    PARTNER = "partner", "Partner"
+    INVESTOR = "investor", "Investor"
+    OTHER = "other", "Other"
+
+
+class PartnershipParty(TrackedModel):
+    """A company taking part in a partnership, with its role."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="parties")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="party_to")
+    role = models.CharField(max_length=12, choices=PartyRole.choices, default=PartyRole.PARTNER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "partnership parties"
+        ordering = ["partnership_id", "id"]
+        constraints = [
+            UniqueConstraint(fields=["partnership", "company"], name="partnership_party_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.company} ({self.get_role_display()})"
+
+
+class RoundType(models.TextChoices):
+    PRE_SEED = "pre_seed", "Pre-seed"
+    SEED = "seed", "Seed"
+    SERIES_A = "series_a", "Series A"
+    SERIES_B = "series_b", "Series B"
+    SERIES_C = "series_c", "Series C"
+    SERIES_D = "series_d", "Series D"
+    SERIES_E_PLUS = "series_e_plus", "Series E or later"
+    STRATEGIC = "strategic", "Strategic"
+    DEBT = "debt", "Debt"
+    GRANT = "grant", "Grant"
+    IPO = "ipo", "IPO"
+    UNDISCLOSED = "undisclosed", "Undisclosed"
+
+
+class FundingRound(FactModel, Quantity):
+    """Money raised by a company in one round. `value` is the amount raised."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="funding_rounds")
+    round_type = models.CharField(max_length=16, choices=RoundType.choices)
+    announced_on = models.DateField(null=True, blank=True)
+    announced_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    valuation = models.DecimalField(
+        max_digits=24,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Post-money valuation, in the round's currency.",
+    )
+
+    partial_dates = (("announced_on", "announced_precision"),)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-announced_on", "id"]
+        constraints = [
+            *constraints.quantity("funding_round", required=False),
+            constraints.precision_pair("funding_round", "announced_on", "announced_precision"),
+            CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0),
+                name="funding_round_value_not_negative",
+            ),
+            CheckConstraint(
+                condition=Q(value__isnull=True) | ~Q(currency=""),
+                name="funding_round_value_has_currency",
+                violation_error_message="An amount of money needs its currency.",
+            ),
+            CheckConstraint(
+                condition=Q(valuation__isnull=True) | (Q(valuation__gte=0) & ~Q(currency="")),
+                name="funding_round_valuation_has_currency",
+            ),
+        ]
+
+    def __str__(self):
+        when = format_partial_date(self.announced_on, self.announced_precision)
+        return f"{self.company} {self.get_round_type_display()} {when}".strip()
+
+    def clean(self):
+        super().clean()
+        if (self.value is not None or self.valuation is not None) and not self.currency:
+            raise ValidationError({"currency": "An amount of money needs its currency."})
+        if self.value is not None and self.value < 0:
+            raise ValidationError({"value": "An amount raised cannot be negative."})
+
+
+class Investment(FactModel, Quantity):
+    """An investor's stake in a company, in a known round or, where the round is not
+    known ("one of the first investors"), in none. `value` is the amount invested."""
+
+    investor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="investments_made")
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="investments_received"
+    )
+    funding_round = models.ForeignKey(
+        FundingRound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="investments",
+        help_text="Leave empty when the round is not known.",
+    )
+    is_lead = models.BooleanField("lead investor", default=False)
+    description = models.CharField(
+        max_length=300, blank=True, help_text="How the source puts it: 'one of the first investors'."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["company_id", "id"]
+        constraints = [
+            *constraints.quantity("investment", required=False),
+            UniqueConstraint(
+                fields=["funding_round", "investor"],
+                condition=Q(funding_round__isnull=False),
+                name="investment_once_per_round",
+                violation_error_message="This investor is already in this round.",
+            ),
+            CheckConstraint(
+                condition=~Q(investor=models.F("company")),
+                name="investment_not_in_itself",
+                violation_error_message="A company cannot invest in itself.",
+            ),
+            CheckConstraint(
+                condition=Q(value__isnull=True) | (Q(value__gte=0) & ~Q(currency="")),
+                name="investment_value_has_currency",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.investor} → {self.company}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.funding_round_id and self.company_id:
+            if self.funding_round.company_id != self.company_id:
+                errors["funding_round"] = "This round is another company's."
+        if self.investor_id and self.investor_id == self.company_id:
+            errors["investor"] = "A company cannot invest in itself."
+        if self.value is not None and not self.currency:
+            errors["currency"] = "An amount of money needs its currency."
+        if errors:
+            raise ValidationError(errors)
+
+
+class UnitKind(models.TextChoices):
+    COUNT = "count", "Count"
+    RANK = "rank", "Rank"
+    MONEY = "money", "Money"
+    PERCENT = "percent", "Percent"
+
+
+class MetricType(TrackedModel):
+    """A kind of measurement (downloads, app-store rank, revenue...), editable so a new
+    kind needs no code."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    unit_kind = models.CharField(max_length=8, choices=UnitKind.choices)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.pk and self.metrics.exclude(unit=self.unit_kind).exists():
+            raise ValidationError(
+                {"unit_kind": "Metrics of this type are recorded in another unit; change them first."}
+            )
+
+
+class WindowAnchor(models.TextChoices):
+    LAUNCH = "launch", "Launch of the product"
+    EVENT = "event", "An event"
+
+
+class Metric(FactModel, Quantity):
+    """One observation about exactly one company or product."""
+
+    metric_type = models.ForeignKey(MetricType, on_delete=models.PROTECT, related_name="metrics")
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="metrics"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="metrics"
+    )
+    value = models.DecimalField(max_digits=24, decimal_places=4)
+    qualifier = models.CharField(
+        max_length=12, choices=Quantity._meta.get_field("qualifier").choices
+    )
+    # A copy of metric_type.unit_kind: the CHECK constraints below need it on the row
+    # (non-negative counts, currency only on money), and a constraint cannot join.
+    unit = models.CharField(max_length=8, choices=UnitKind.choices, editable=False)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(
+        null=True, blank=True, help_text="Leave empty when the metric is for a single date."
+    )
+    period_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    window_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="A window relative to an anchor: 'within 14 days'."
+    )
+    window_anchor = models.CharField(max_length=8, choices=WindowAnchor.choices, blank=True)
+    anchor_event = models.ForeignKey(
+        "Event", on_delete=models.PROTECT, null=True, blank=True, related_name="anchored_metrics"
+    )
+    region = models.CharField(
+        max_length=3,
+        choices=REGION_CHOICES,
+        blank=True,
+        help_text="ISO 3166-1 country, or Worldwide (001). Empty when the source does not say.",
+    )
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="metrics"
+    )
+
+    partial_dates = (("period_start", "period_precision"),)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period_start", "id"]
+        indexes = [
+            models.Index(fields=["metric_type", "region", "id"], name="metric_type_region_idx"),
+            models.Index(fields=["company", "id"], name="metric_company_idx"),
+            models.Index(fields=["product", "id"], name="metric_product_idx"),
+        ]
+        constraints = [
+            *constraints.quantity("metric", required=True),
+            constraints.country_code("metric", "region", regions=True),
+            constraints.precision_pair("metric", "period_start", "period_precision"),
+            constraints.not_before("metric", "period_start", "period_end"),
+            CheckConstraint(
+                condition=Q(company__isnull=False, product__isnull=True)
+                | Q(company__isnull=True, product__isnull=False),
+                name="metric_exactly_one_subject",
+                violation_error_message="A metric is about exactly one company or one product.",
+            ),
+            CheckConstraint(
+                condition=~Q(unit__in=["count", "rank", "money"]) | Q(value__gte=0),
+                name="metric_count_not_negative",
+                violation_error_message="Counts, ranks and amounts cannot be negative.",
+            ),
+            CheckConstraint(
+                condition=~Q(unit="rank") | Q(value__gte=1),
+                name="metric_rank_from_one",
+                violation_error_message="A rank starts at 1.",
+            ),
+            CheckConstraint(
+                condition=(Q(unit="money") & ~Q(currency="")) | (~Q(unit="money") & Q(currency="")),
+                name="metric_currency_only_on_money",
+                violation_error_message="Money needs a currency; other units have none.",
+            ),
+            CheckConstraint(
+                condition=Q(period_end__isnull=True) | Q(period_start__isnull=False),
+                name="metric_period_end_has_start",
+            ),
+            CheckConstraint(
+                condition=Q(window_days__isnull=True, window_anchor="", anchor_event__isnull=True)
+                | Q(window_days__isnull=False, window_anchor="launch", anchor_event__isnull=True)
+                | Q(window_days__isnull=False, window_anchor="event", anchor_event__isnull=False),
+                name="metric_window_has_anchor",
+                violation_error_message=(
+                    "A window needs its days and anchor; an 'event' anchor needs the event."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} · {self.metric_type}: {self.value_display}"
+
+    @property
+    def subject(self):
+        return self.company or self.product
+
+    @property
+    def is_target(self) -> bool:
+        return self.claim_type == ClaimType.TARGET
+
+    @property
+    def period_display(self) -> str:
+        start = format_partial_date(self.period_start, self.period_precision)
+        if self.period_end and self.period_end != self.period_start:
+            return f"{start} – {format_partial_date(self.period_end, self.period_precision)}"
+        return start
+
+    @property
+    def window_display(self) -> str:
+        if self.window_days is None:
+            return ""
+        anchor = "launch" if self.window_anchor == WindowAnchor.LAUNCH else str(self.anchor_event)
+        return f"within {self.window_days} days of {anchor}"
+
+    @property
+    def region_display(self) -> str:
+        return region_name(self.region)
+
+    def clean(self):
+        if self.metric_type_id:
+            self.unit = self.metric_type.unit_kind
+        super().clean()
+        errors = {}
+        if (self.company_id is None) == (self.product_id is None):
+            errors["company"] = "A metric is about exactly one company or one product."
+        if self.unit in {"count", "rank", "money"} and self.value is not None and self.value < 0:
+            errors["value"] = "Counts, ranks and amounts cannot be negative."
+        if self.unit == "rank" and self.value is not None and self.value < 1:
+            errors["value"] = "A rank starts at 1."
+        if self.unit == "money" and not self.currency:
+            errors["currency"] = "Money needs a currency."
+        if self.unit and self.unit != "money" and self.currency:
+            errors["currency"] = f"A {self.get_unit_display().lower()} has no currency."
+        if self.period_end and not self.period_start:
+            errors["period_start"] = "A period with an end needs its start."
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = "A period cannot end before it starts."
+        if self.window_days is not None and not self.window_anchor:
+            errors["window_anchor"] = "Say what the window is relative to."
+        if self.window_anchor and self.window_days is None:
+            errors["window_days"] = "Say how many days the window spans."
+        if self.window_anchor == WindowAnchor.EVENT and not self.anchor_event_id:
+            errors["anchor_event"] = "Choose the event the window is relative to."
+        if self.window_anchor != WindowAnchor.EVENT and self.anchor_event_id:
+            errors["anchor_event"] = "Only an 'event' anchor names an event."
+        if self.window_anchor == WindowAnchor.LAUNCH and self.company_id:
+            errors["window_anchor"] = "Only a product has a launch."
+        if errors:
+            raise ValidationError(errors)
+
+
+class EventKind(models.TextChoices):
+    SUMMIT = "summit", "Summit or conference"
+    ENDORSEMENT = "endorsement", "Endorsement"
+    LAUNCH = "launch", "Launch"
+    PLAN = "plan", "Plan or announcement"
+    INTERVIEW = "interview", "Interview or statement"
+    OTHER = "other", "Other"
+
+
+class Event(FactModel):
+    """What fits nowhere else: a summit, an endorsement, a launch, a plan."""
+
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    summary = models.TextField(blank=True)
+    occurred_on = models.DateField("date", null=True, blank=True)
+    occurred_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    ends_on = models.DateField(null=True, blank=True, help_text="For events of several days.")
+    place = models.CharField(max_length=200, blank=True, help_text="City or venue.")
+    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES, blank=True)
+    part_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts",
+        help_text="The larger event this happened at (a summit, a tour).",
+    )
+    companies = models.ManyToManyField(Company, blank=True, related_name="events")
+    products = models.ManyToManyField(Product, blank=True, related_name="events")
+    people = models.ManyToManyField(Person, blank=True, related_name="events")
+
+    partial_dates = (("occurred_on", "occurred_precision"),)
+    history = HistoricalRecords(m2m_fields=[companies, products, people])
+
+    class Meta:
+        ordering = ["-occurred_on", "title", "id"]
+        constraints = [
+            constraints.precision_pair("event", "occurred_on", "occurred_precision"),
+            constraints.not_before("event", "occurred_on", "ends_on"),
+            constraints.country_code("event", "country"),
+            CheckConstraint(condition=~Q(title=""), name="event_title_required"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def occurred_display(self) -> str:
+        return format_partial_date(self.occurred_on, self.occurred_precision)
+
+    def clean(self):
+        super().clean()
+        if self.occurred_on and self.ends_on and self.ends_on < self.occurred_on:
+            raise ValidationError({"ends_on": "An event cannot end before it starts."})
+        if self.part_of_id and self.part_of_id == self.pk:
+            raise ValidationError({"part_of": "An event cannot be part of itself."})

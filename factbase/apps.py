@@ -1,0 +1,20 @@
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+
+
+def _after_migrate(sender, **kwargs):
+    from .groups import ensure_groups
+
+    ensure_groups()
+
+
+class FactbaseConfig(AppConfig):
+    name = "factbase"
+    verbose_name = "Provenance"
+
+    def ready(self):
+        # post_migrate runs app by app; permissions of an app exist once its own signal
+        # has run, so the groups are set up on the last of our apps.
+        post_migrate.connect(
+            _after_migrate, sender=apps.get_app_config("events"), dispatch_uid="factbase_groups"
+        )

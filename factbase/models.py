@@ -1,0 +1,316 @@
+"""The provenance core: sources, citations, and the fields every fact record carries."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import CheckConstraint, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from . import constraints
+from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind, Status
+from .codes import CURRENCY_CHOICES
+from .dates import format_partial_date, truncate_date
+
+bcp47_validator = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+    "Use a BCP 47 language tag such as 'it', 'fr', 'en' or 'pt-BR'.",
+)
+
+
+def normalize_partial_dates(instance, pairs) -> None:
+    """Store partial dates as the first day of their period ("Feb 2025" is 2025-02-01)."""
+    for date_field, precision_field in pairs:
+        value = getattr(instance, date_field)
+        precision = getattr(instance, precision_field)
+        if value is not None and precision:
+            setattr(instance, date_field, truncate_date(value, precision))
+
+
+class TrackedModel(models.Model):
+    """Audit fields and a version, filled in by the services, never typed by an editor.
+
+    `version` goes up by one with every save through a service; it is what a client's
+    If-Match or an open admin form is checked against.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # Partial dates on the model, as (date field, precision field) pairs.
+    partial_dates: tuple[tuple[str, str], ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        normalize_partial_dates(self, self.partial_dates)
+
+
+class FactModel(TrackedModel):
+    """What every fact record carries: how sure we are, what kind of claim it is, and
+    the citations that support it."""
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNVERIFIED)
+    confidence = models.CharField(
+        max_length=8, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    claim_type = models.CharField(
+        max_length=12,
+        choices=ClaimType.choices,
+        default=ClaimType.REPORTED,
+        help_text="A company's target is not an actual; an estimate is not a reported figure.",
+    )
+    note = models.TextField(blank=True, help_text="Editor's note: context, doubts, reasons.")
+    citations = GenericRelation("factbase.Citation")
+
+    class Meta:
+        abstract = True
+
+
+class Quantity(models.Model):
+    """A value with its qualifier ("at least", "range"...) and, for money, its currency
+    and optionally its US dollar value with the rate it was converted at."""
+
+    value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    value_high = models.DecimalField(
+        max_digits=24,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Only for ranges: the high end.",
+    )
+    qualifier = models.CharField(max_length=12, choices=Qualifier.choices, blank=True)
+    currency = models.CharField(
+        max_length=3, choices=CURRENCY_CHOICES, blank=True, help_text="ISO 4217, for money."
+    )
+    value_usd = models.DecimalField(
+        "value in USD", max_digits=24, decimal_places=4, null=True, blank=True
+    )
+    usd_rate = models.DecimalField(
+        "USD exchange rate",
+        max_digits=18,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text="US dollars per one unit of the currency.",
+    )
+    usd_rate_on = models.DateField("date of the rate", null=True, blank=True)
+    usd_rate_source = models.CharField(
+        "source of the rate", max_length=200, blank=True, help_text="e.g. ECB reference rate"
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.value is not None and not self.qualifier:
+            errors["qualifier"] = "Say how exact the value is."
+        if self.qualifier and self.value is None:
+            errors["value"] = "A qualifier needs a value."
+        if self.qualifier == Qualifier.RANGE and self.value_high is None:
+            errors["value_high"] = "A range needs a high value."
+        if self.qualifier != Qualifier.RANGE and self.value_high is not None:
+            errors["value_high"] = "Only a range has a high value."
+        if (
+            self.value is not None
+            and self.value_high is not None
+            and self.value_high < self.value
+        ):
+            errors["value_high"] = "The high value cannot be below the low value."
+        usd = [self.value_usd, self.usd_rate, self.usd_rate_on, self.usd_rate_source or None]
+        if any(part is not None for part in usd) and not all(part is not None for part in usd):
+            errors["value_usd"] = (
+                "A US dollar value needs the exchange rate, its date and its source, all four."
+            )
+        if self.value_usd is not None and not self.currency:
+            errors["currency"] = "A US dollar conversion needs the original currency."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def value_display(self) -> str:
+        return format_quantity(self.value, self.value_high, self.qualifier, self.currency)
+
+
+def format_number(value) -> str:
+    if value is None:
+        return ""
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,}"
+
+
+def format_quantity(value, high, qualifier, currency="") -> str:
+    if value is None:
+        return ""
+    prefix = {
+        Qualifier.APPROXIMATE: "~",
+        Qualifier.AT_LEAST: "≥ ",
+        Qualifier.AT_MOST: "≤ ",
+    }.get(qualifier, "")
+    text = f"{prefix}{format_number(value)}"
+    if qualifier == Qualifier.RANGE:
+        text = f"{format_number(value)}–{format_number(high)}"
+    return f"{text} {currency}".strip()
+
+
+class Source(TrackedModel):
+    """A document that states facts: an article, a press release, a filing..."""
+
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=200)
+    author = models.CharField(max_length=200, blank=True)
+    url = models.URLField(
+        "URL", max_length=1000, null=True, blank=True, unique=True, help_text="Unique when present."
+    )
+    published_on = models.DateField(null=True, blank=True)
+    published_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, blank=True
+    )
+    language = models.CharField(
+        max_length=35, validators=[bcp47_validator], help_text="BCP 47 tag: it, fr, en, pt-BR"
+    )
+    kind = models.CharField(max_length=16, choices=SourceKind.choices)
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(
+        blank=True, help_text="The full text, where we hold it. Citations are checked against it."
+    )
+    text_sha256 = models.CharField("SHA-256 of the text", max_length=64, blank=True, editable=False)
+
+    partial_dates = (("published_on", "published_precision"),)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "title", "id"]
+        constraints = [
+            constraints.precision_pair("source", "published_on", "published_precision"),
+            # An empty URL would collide with other empty URLs: absent is NULL.
+            CheckConstraint(condition=~Q(url=""), name="source_url_null_not_empty"),
+            CheckConstraint(condition=~Q(language=""), name="source_language_required"),
+            CheckConstraint(
+                condition=Q(text="", text_sha256="") | (~Q(text="") & ~Q(text_sha256="")),
+                name="source_text_has_sha256",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+    @property
+    def published_display(self) -> str:
+        return format_partial_date(self.published_on, self.published_precision)
+
+    def clean(self):
+        super().clean()
+        if self.url == "":
+            self.url = None
+        self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
+
+
+class Citation(TrackedModel):
+    """One source supporting one fact, with the quote in the source's own language."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    fact = GenericForeignKey("content_type", "object_id")
+    quote = models.TextField(help_text="Verbatim, in the source's language.")
+    translation = models.TextField(blank=True, help_text="English translation of the quote.")
+    char_start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Offset of the quote in the stored text (filled in)."
+    )
+    char_end = models.PositiveIntegerField(null=True, blank=True)
+    locator = models.CharField(
+        max_length=100, blank=True, help_text="Where, when the text is not stored: 'p. 4', '¶ 3'."
+    )
+    field_name = models.CharField(
+        max_length=64, blank=True, help_text="The field of the fact this quote backs, if one."
+    )
+    attributed_to = models.ForeignKey(
+        "companies.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotes",
+        help_text="The person who said it.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="citation_fact_idx")]
+        constraints = [
+            CheckConstraint(condition=~Q(quote=""), name="citation_quote_required"),
+            CheckConstraint(
+                condition=Q(char_start__isnull=True, char_end__isnull=True)
+                | Q(char_start__isnull=False, char_end__gt=models.F("char_start")),
+                name="citation_offsets_ordered",
+                violation_error_message="The quote's end offset must come after its start.",
+            ),
+        ]
+
+    def __str__(self):
+        quote = self.quote if len(self.quote) <= 60 else self.quote[:57] + "..."
+        return f"“{quote}” ({self.source.publisher})" if self.source_id else quote
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        model = self.content_type.model_class() if self.content_type_id else None
+        if model is not None and self.field_name:
+            names = {f.name for f in model._meta.concrete_fields}
+            if self.field_name not in names:
+                errors["field_name"] = f"{model._meta.verbose_name} has no field {self.field_name!r}."
+        if self.source_id and self.source.text and self.quote:
+            errors.update(self._locate_quote(self.source.text))
+        if errors:
+            raise ValidationError(errors)
+
+    def _locate_quote(self, text: str) -> dict:
+        """Check the quote against the stored text and record where it stands."""
+        if self.char_start is not None and self.char_end is not None:
+            if text[self.char_start : self.char_end] == self.quote:
+                return {}
+        position = text.find(self.quote)
+        if position < 0:
+            return {"quote": "This quote is not found verbatim in the source's stored text."}
+        self.char_start, self.char_end = position, position + len(self.quote)
+        return {}
+
+    def check_against_source(self) -> str | None:
+        """Why this citation no longer matches its source's text, or None if it does."""
+        text = self.source.text
+        if not text:
+            return None
+        if self.char_start is not None and text[self.char_start : self.char_end] == self.quote:
+            return None
+        if self.quote in text:
+            return "quote found, but not at the recorded offsets"
+        return "quote not found in the source's stored text"
