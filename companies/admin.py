@@ -72,13 +72,24 @@ class FundingRoundInline(admin.TabularInline):
 
 @admin.register(Company)
 class CompanyAdmin(FactAdmin):
-    list_display = ("name", "kind", "country", "headquarters", "founded", "status", "citation_count")
+    list_display = (
+        "name",
+        "kind",
+        "country",
+        "headquarters",
+        "founded",
+        "status",
+        "citation_count",
+    )
     list_filter = ("kind", "country")
     search_fields = ("name", "slug", "aliases__name", "description")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = [
         (None, {"fields": ("name", "slug", "kind", "description", "website")}),
-        ("Where and when", {"fields": ("country", "headquarters", ("founded_on", "founded_precision"))}),
+        (
+            "Where and when",
+            {"fields": ("country", "headquarters", ("founded_on", "founded_precision"))},
+        ),
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]
     founded = partial_date("founded_on", "founded_precision", "founded")
@@ -103,14 +114,25 @@ class PlatformAdmin(TrackedAdmin):
 
 @admin.register(Product)
 class ProductAdmin(FactAdmin):
-    list_display = ("name", "company", "kind", "launched", "platform_list", "status", "citation_count")
+    list_display = (
+        "name",
+        "company",
+        "kind",
+        "launched",
+        "platform_list",
+        "status",
+        "citation_count",
+    )
     list_filter = ("kind", "platforms", "audience")
     search_fields = ("name", "slug", "company__name", "description")
     autocomplete_fields = ("company", "platforms")
     list_select_related = ("company",)
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = [
-        (None, {"fields": ("name", "slug", "company", "kind", "audience", "platforms", "description")}),
+        (
+            None,
+            {"fields": ("name", "slug", "company", "kind", "audience", "platforms", "description")},
+        ),
         ("Launch", {"fields": (("launched_on", "launched_precision"),)}),
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]
@@ -136,7 +158,14 @@ class PersonAdmin(FactAdmin):
 
     class PersonRoleInline(RoleInline):
         fk_name = "person"
-        fields = ("company", "title", "started_on", "started_precision", "ended_on", "ended_precision")
+        fields = (
+            "company",
+            "title",
+            "started_on",
+            "started_precision",
+            "ended_on",
+            "ended_precision",
+        )
         autocomplete_fields = ("company",)
 
     inlines = [*FactAdmin.inlines, PersonRoleInline]
@@ -157,7 +186,10 @@ class RoleAdmin(FactAdmin):
     list_select_related = ("person", "company")
     fieldsets = [
         (None, {"fields": ("person", "company", "title")}),
-        ("Dates", {"fields": (("started_on", "started_precision"), ("ended_on", "ended_precision"))}),
+        (
+            "Dates",
+            {"fields": (("started_on", "started_precision"), ("ended_on", "ended_precision"))},
+        ),
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]
     started = partial_date("started_on", "started_precision", "started")

@@ -2,7 +2,15 @@ from django.contrib import admin
 
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, partial_date
 
-from .models import Event, FundingRound, Investment, Metric, MetricType, Partnership, PartnershipParty
+from .models import (
+    Event,
+    FundingRound,
+    Investment,
+    Metric,
+    MetricType,
+    Partnership,
+    PartnershipParty,
+)
 
 QUANTITY_FIELDS = (
     ("qualifier", "value", "value_high", "currency"),
@@ -142,7 +150,10 @@ class EventAdmin(FactAdmin):
     autocomplete_fields = ("companies", "products", "people", "part_of")
     fieldsets = [
         (None, {"fields": ("title", "kind", "summary", "part_of")}),
-        ("When and where", {"fields": (("occurred_on", "occurred_precision", "ends_on"), ("place", "country"))}),
+        (
+            "When and where",
+            {"fields": (("occurred_on", "occurred_precision", "ends_on"), ("place", "country"))},
+        ),
         ("Who and what", {"fields": ("companies", "products", "people")}),
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]

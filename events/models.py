@@ -13,8 +13,6 @@ from factbase.dates import format_partial_date
 from factbase.models import FactModel, Quantity, TrackedModel
 
 
-
-
 class PartnershipKind(models.TextChoices):
     COMMERCIAL = "commercial", "Commercial"
     TECHNOLOGY = "technology", "Technology"
@@ -31,7 +29,9 @@ class PartnershipStage(models.TextChoices):
 
 
 class Partnership(FactModel):
-    title = models.CharField(max_length=300, help_text="'Mistral AI – Stellantis: in-car assistant'")
+    title = models.CharField(
+        max_length=300, help_text="'Mistral AI – Stellantis: in-car assistant'"
+    )
     kind = models.CharField(max_length=16, choices=PartnershipKind.choices)
     stage = models.CharField(
         max_length=12, choices=PartnershipStage.choices, default=PartnershipStage.ANNOUNCED
@@ -189,7 +189,9 @@ class Investment(FactModel, Quantity):
     )
     is_lead = models.BooleanField("lead investor", default=False)
     description = models.CharField(
-        max_length=300, blank=True, help_text="How the source puts it: 'one of the first investors'."
+        max_length=300,
+        blank=True,
+        help_text="How the source puts it: 'one of the first investors'.",
     )
 
     history = HistoricalRecords()
@@ -221,9 +223,12 @@ class Investment(FactModel, Quantity):
     def clean(self):
         super().clean()
         errors = {}
-        if self.funding_round_id and self.company_id:
-            if self.funding_round.company_id != self.company_id:
-                errors["funding_round"] = "This round is another company's."
+        if (
+            self.funding_round_id
+            and self.company_id
+            and self.funding_round.company_id != self.company_id
+        ):
+            errors["funding_round"] = "This round is another company's."
         if self.investor_id and self.investor_id == self.company_id:
             errors["investor"] = "A company cannot invest in itself."
         if self.value is not None and not self.currency:
@@ -260,7 +265,10 @@ class MetricType(TrackedModel):
         super().clean()
         if self.pk and self.metrics.exclude(unit=self.unit_kind).exists():
             raise ValidationError(
-                {"unit_kind": "Metrics of this type are recorded in another unit; change them first."}
+                {
+                    "unit_kind": "Metrics of this type are recorded in another unit: "
+                    "change them first."
+                }
             )
 
 

@@ -3,7 +3,12 @@
 from factbase.services import record_save
 
 METRIC_TYPES = [
-    ("downloads", "Downloads", "count", "App downloads (installs) counted by app stores or trackers."),
+    (
+        "downloads",
+        "Downloads",
+        "count",
+        "App downloads (installs) counted by app stores or trackers.",
+    ),
     ("app-store-rank", "App-store rank", "rank", "Position in an app store's download chart."),
     ("users", "Users", "count", "Active or registered users, as the source defines them."),
     ("revenue", "Revenue", "money", "Revenue over the period."),

@@ -153,7 +153,9 @@ class FactAdmin(TrackedAdmin):
         return (*super().get_list_filter(request), *self.fact_list_filter)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_count=Count("citations", distinct=True))
+        return (
+            super().get_queryset(request).annotate(citation_count=Count("citations", distinct=True))
+        )
 
     @admin.display(description="citations", ordering="citation_count")
     def citation_count(self, obj):
@@ -175,7 +177,9 @@ class SourceAdmin(TrackedAdmin):
     published = partial_date("published_on", "published_precision", "published")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_count=Count("citations", distinct=True))
+        return (
+            super().get_queryset(request).annotate(citation_count=Count("citations", distinct=True))
+        )
 
     @admin.display(description="citations", ordering="citation_count")
     def citation_count(self, obj):

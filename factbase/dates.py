@@ -9,7 +9,7 @@ import datetime
 
 from .choices import DatePrecision
 
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def truncate_date(value: datetime.date, precision: str) -> datetime.date:

@@ -137,11 +137,7 @@ class Quantity(models.Model):
             errors["value_high"] = "A range needs a high value."
         if self.qualifier != Qualifier.RANGE and self.value_high is not None:
             errors["value_high"] = "Only a range has a high value."
-        if (
-            self.value is not None
-            and self.value_high is not None
-            and self.value_high < self.value
-        ):
+        if self.value is not None and self.value_high is not None and self.value_high < self.value:
             errors["value_high"] = "The high value cannot be below the low value."
         usd = [self.value_usd, self.usd_rate, self.usd_rate_on, self.usd_rate_source or None]
         if any(part is not None for part in usd) and not all(part is not None for part in usd):
@@ -190,9 +186,7 @@ class Source(TrackedModel):
         "URL", max_length=1000, null=True, blank=True, unique=True, help_text="Unique when present."
     )
     published_on = models.DateField(null=True, blank=True)
-    published_precision = models.CharField(
-        max_length=8, choices=DatePrecision.choices, blank=True
-    )
+    published_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
     language = models.CharField(
         max_length=35, validators=[bcp47_validator], help_text="BCP 47 tag: it, fr, en, pt-BR"
     )
@@ -287,7 +281,9 @@ class Citation(TrackedModel):
         if model is not None and self.field_name:
             names = {f.name for f in model._meta.concrete_fields}
             if self.field_name not in names:
-                errors["field_name"] = f"{model._meta.verbose_name} has no field {self.field_name!r}."
+                errors["field_name"] = (
+                    f"{model._meta.verbose_name} has no field {self.field_name!r}."
+                )
         if self.source_id and self.source.text and self.quote:
             errors.update(self._locate_quote(self.source.text))
         if errors:
@@ -295,9 +291,8 @@ class Citation(TrackedModel):
 
     def _locate_quote(self, text: str) -> dict:
         """Check the quote against the stored text and record where it stands."""
-        if self.char_start is not None and self.char_end is not None:
-            if text[self.char_start : self.char_end] == self.quote:
-                return {}
+        if self.char_start is not None and text[self.char_start : self.char_end] == self.quote:
+            return {}
         position = text.find(self.quote)
         if position < 0:
             return {"quote": "This quote is not found verbatim in the source's stored text."}

@@ -49,7 +49,9 @@ def fact_require_citation(fact: models.Model) -> None:
         and fact.status == Status.VERIFIED
         and not fact.citations.exists()
     ):
-        raise ValidationError({"status": "A fact cannot be verified without at least one citation."})
+        raise ValidationError(
+            {"status": "A fact cannot be verified without at least one citation."}
+        )
 
 
 @transaction.atomic
@@ -117,9 +119,7 @@ def records_delete(instances: Iterable[TrackedModel], *, user=None, reason: str 
 
 
 @transaction.atomic
-def facts_set_status(
-    queryset: models.QuerySet, *, status: str, user=None, reason: str = ""
-) -> int:
+def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reason: str = "") -> int:
     """Set the status of many facts at once: one history record per fact, in bulk.
 
     Marking verified refuses the whole batch if any fact lacks a citation.
