@@ -23,13 +23,21 @@ bcp47_validator = RegexValidator(
 )
 
 
-def normalize_partial_dates(instance, pairs) -> None:
-    """Store partial dates as the first day of their period ("Feb 2025" is 2025-02-01)."""
+def clean_partial_dates(instance, pairs) -> None:
+    """Each date has its precision; store it as the first day of its period
+    ("Feb 2025" is 2025-02-01)."""
+    errors = {}
     for date_field, precision_field in pairs:
         value = getattr(instance, date_field)
         precision = getattr(instance, precision_field)
         if value is not None and precision:
             setattr(instance, date_field, truncate_date(value, precision))
+        elif value is not None:
+            errors[precision_field] = "Say how precise the date is: day, month, quarter or year."
+        elif precision:
+            errors[date_field] = "A precision needs a date."
+    if errors:
+        raise ValidationError(errors)
 
 
 class TrackedModel(models.Model):
@@ -67,7 +75,7 @@ class TrackedModel(models.Model):
 
     def clean(self):
         super().clean()
-        normalize_partial_dates(self, self.partial_dates)
+        clean_partial_dates(self, self.partial_dates)
 
 
 class FactModel(TrackedModel):
