@@ -9,6 +9,7 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -24,7 +25,7 @@ def partial_date(date_field: str, precision_field: str, description: str):
     """A changelist column showing a date with its precision ('Feb 2025')."""
 
     @admin.display(description=description, ordering=date_field)
-    def column(obj):
+    def column(modeladmin, obj):
         return format_partial_date(getattr(obj, date_field), getattr(obj, precision_field))
 
     return column
@@ -46,6 +47,7 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
     """Admin for any tracked record: audit fields read-only, writes through services."""
 
     list_per_page = 50
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False  # a COUNT(*) over millions of rows on every page is waste
 
     def get_readonly_fields(self, request, obj=None):

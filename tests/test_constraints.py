@@ -38,40 +38,92 @@ def rank_type():
 
 # (factory, bad attributes, the field the validation error names, the constraint name)
 CASES = [
-    (RoleFactory, {"started_on": datetime.date(2025, 1, 1), "started_precision": "day",
-                   "ended_on": datetime.date(2024, 1, 1), "ended_precision": "day"},
-     "ended_on", "role_ended_on_not_before_started_on"),
-    (PartnershipFactory, {"starts_on": datetime.date(2025, 6, 1), "starts_precision": "day",
-                          "ends_on": datetime.date(2025, 1, 1), "ends_precision": "day"},
-     "ends_on", "partnership_ends_on_not_before_starts_on"),
+    (
+        RoleFactory,
+        {
+            "started_on": datetime.date(2025, 1, 1),
+            "started_precision": "day",
+            "ended_on": datetime.date(2024, 1, 1),
+            "ended_precision": "day",
+        },
+        "ended_on",
+        "role_ended_on_not_before_started_on",
+    ),
+    (
+        PartnershipFactory,
+        {
+            "starts_on": datetime.date(2025, 6, 1),
+            "starts_precision": "day",
+            "ends_on": datetime.date(2025, 1, 1),
+            "ends_precision": "day",
+        },
+        "ends_on",
+        "partnership_ends_on_not_before_starts_on",
+    ),
     (MetricFactory, {"product": "product"}, "company", "metric_exactly_one_subject"),
     (MetricFactory, {"company": None}, "company", "metric_exactly_one_subject"),
-    (MetricFactory, {"qualifier": "range", "value": Decimal(10), "value_high": Decimal(5)},
-     "value_high", "metric_value_high_not_below_value"),
-    (MetricFactory, {"qualifier": "exact", "value_high": Decimal(5000)},
-     "value_high", "metric_value_high_only_on_ranges"),
-    (MetricFactory, {"qualifier": "range", "value_high": None},
-     "value_high", "metric_value_high_only_on_ranges"),
+    (
+        MetricFactory,
+        {"qualifier": "range", "value": Decimal(10), "value_high": Decimal(5)},
+        "value_high",
+        "metric_value_high_not_below_value",
+    ),
+    (
+        MetricFactory,
+        {"qualifier": "exact", "value_high": Decimal(5000)},
+        "value_high",
+        "metric_value_high_only_on_ranges",
+    ),
+    (
+        MetricFactory,
+        {"qualifier": "range", "value_high": None},
+        "value_high",
+        "metric_value_high_only_on_ranges",
+    ),
     (MetricFactory, {"value": Decimal(-1)}, "value", "metric_count_not_negative"),
     (MetricFactory, {"metric_type": "rank", "value": Decimal(0)}, "value", "metric_rank_from_one"),
     (MetricFactory, {"currency": "EUR"}, "currency", "metric_currency_only_on_money"),
-    (MetricFactory, {"metric_type": "money", "currency": ""}, "currency",
-     "metric_currency_only_on_money"),
-    (MetricFactory, {"metric_type": "money", "currency": "ABC"}, "currency",
-     "metric_currency_iso4217"),
+    (
+        MetricFactory,
+        {"metric_type": "money", "currency": ""},
+        "currency",
+        "metric_currency_only_on_money",
+    ),
+    (
+        MetricFactory,
+        {"metric_type": "money", "currency": "ABC"},
+        "currency",
+        "metric_currency_iso4217",
+    ),
     (MetricFactory, {"region": "XZ"}, "region", "metric_region_iso3166"),
-    (MetricFactory, {"period_start": datetime.date(2025, 1, 1), "period_precision": ""},
-     "period_precision", "metric_period_start_has_precision"),
+    (
+        MetricFactory,
+        {"period_start": datetime.date(2025, 1, 1), "period_precision": ""},
+        "period_precision",
+        "metric_period_start_has_precision",
+    ),
     (MetricFactory, {"window_days": 14}, "window_anchor", "metric_window_has_anchor"),
-    (MetricFactory, {"metric_type": "money", "currency": "EUR", "value_usd": Decimal(10)},
-     "value_usd", "metric_usd_value_has_rate"),
+    (
+        MetricFactory,
+        {"metric_type": "money", "currency": "EUR", "value_usd": Decimal(10)},
+        "value_usd",
+        "metric_usd_value_has_rate",
+    ),
     (CompanyFactory, {"country": "ZZ"}, "country", "company_country_iso3166"),
     (CompanyFactory, {"slug": "taken"}, "slug", "companies_company_slug_key"),
     (FundingRoundFactory, {"currency": "ZZZ"}, "currency", "funding_round_currency_iso4217"),
     (FundingRoundFactory, {"currency": ""}, "currency", "funding_round_value_has_currency"),
     (InvestmentFactory, {"company": "investor"}, "investor", "investment_not_in_itself"),
-    (EventFactory, {"occurred_on": datetime.date(2025, 2, 11), "occurred_precision": "day",
-                    "ends_on": datetime.date(2025, 2, 10)}, "ends_on", "event_ends_on"),
+    (
+        EventFactory,
+        {
+            "occurred_on": datetime.date(2025, 2, 11),
+            "occurred_precision": "day",
+            "ends_on": datetime.date(2025, 2, 10),
+        },
+        "ends_on",
+        "event_ends_on",
+    ),
     (SourceFactory, {"language": "French"}, "language", None),
     (CitationFactory, {"quote": "not in the text"}, "quote", None),
 ]
@@ -97,8 +149,8 @@ def build(factory, attributes):
     if factory is InvestmentFactory:
         instance.investor.save()
         instance.investor = instance.investor
-        instance.company = instance.investor if attributes.get("company") == "investor" else (
-            CompanyFactory()
+        instance.company = (
+            instance.investor if attributes.get("company") == "investor" else (CompanyFactory())
         )
     elif "company" in attributes:
         instance.company = attributes["company"]
@@ -150,7 +202,8 @@ def test_partial_dates_are_stored_as_the_start_of_their_period():
 
 
 def test_a_range_needs_a_high_value_not_below_the_low_one():
-    metric = MetricFactory.build(company=CompanyFactory(), qualifier="range", value=Decimal(10),
-                                 value_high=Decimal(20))
+    metric = MetricFactory.build(
+        company=CompanyFactory(), qualifier="range", value=Decimal(10), value_high=Decimal(20)
+    )
     record_save(metric)
     assert metric.value_display == "10–20"

@@ -1,0 +1,222 @@
+"""The admin through an editor's browser: pages render, saves go through the services
+(history with the editor as author), bad input is a form error, never a 500."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from companies.models import Company
+from events.models import Metric, MetricType
+from factbase.models import Citation
+
+from .factories import (
+    CitationFactory,
+    CompanyFactory,
+    EventFactory,
+    FundingRoundFactory,
+    InvestmentFactory,
+    MetricFactory,
+    PartnershipFactory,
+    PersonFactory,
+    ProductFactory,
+    RoleFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+OUR_APPS = {"factbase", "companies", "events"}
+MODEL_ADMINS = [model for model in admin.site._registry if model._meta.app_label in OUR_APPS]
+
+
+@pytest.fixture
+def one_of_each():
+    company = CompanyFactory()
+    product = ProductFactory(company=company)
+    CitationFactory(fact=company)
+    RoleFactory(company=company)
+    PersonFactory()
+    PartnershipFactory()
+    FundingRoundFactory(company=company)
+    InvestmentFactory(company=company)
+    EventFactory()
+    MetricFactory(company=None, product=product)
+    SourceFactory()
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", MODEL_ADMINS, ids=lambda m: m._meta.label)
+def test_list_add_change_and_history_pages_render_for_an_editor(model, editor_client, one_of_each):
+    obj = model.objects.first()
+    assert obj is not None, f"no {model._meta.label} to show"
+    for page in (
+        url(model, "changelist"),
+        url(model, "changelist") + "?q=a",
+        url(model, "add"),
+        url(model, "change", obj.pk),
+        url(model, "history", obj.pk),
+    ):
+        response = editor_client.get(page)
+        assert response.status_code == 200, page
+
+
+def test_viewer_can_look_but_not_change(client, viewer, one_of_each):
+    client.force_login(viewer)
+    company = Company.objects.first()
+    assert client.get(url(Company, "changelist")).status_code == 200
+    assert client.get(url(Company, "change", company.pk)).status_code == 200
+    assert client.get(url(Company, "add")).status_code == 403
+    response = client.post(url(Company, "change", company.pk), {"name": "Renamed"})
+    assert response.status_code == 403
+    company.refresh_from_db()
+    assert company.name != "Renamed"
+
+
+CITATION_PREFIX = "factbase-citation-content_type-object_id"
+
+
+def citation_forms(*citations):
+    data = {
+        f"{CITATION_PREFIX}-TOTAL_FORMS": str(len(citations)),
+        f"{CITATION_PREFIX}-INITIAL_FORMS": "0",
+    }
+    for i, citation in enumerate(citations):
+        for key, value in citation.items():
+            data[f"{CITATION_PREFIX}-{i}-{key}"] = value
+    return data
+
+
+def metric_form(**overrides):
+    company = CompanyFactory()
+    data = {
+        "metric_type": str(MetricType.objects.get(slug="downloads").pk),
+        "company": str(company.pk),
+        "qualifier": "at_least",
+        "value": "1000000",
+        "period_start": "2025-02-11",
+        "period_precision": "month",
+        "region": "FR",
+        "status": "unverified",
+        "confidence": "high",
+        "claim_type": "reported",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_adds_a_metric_with_a_citation_and_history_names_the_editor(editor_client, editor):
+    source = SourceFactory()
+    data = {
+        **metric_form(status="verified"),
+        **citation_forms(
+            {"source": str(source.pk), "quote": "reached two million users", "translation": ""}
+        ),
+    }
+    response = editor_client.post(url(Metric, "add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    metric = Metric.objects.get()
+    assert metric.status == "verified"
+    assert str(metric.period_start) == "2025-02-01"  # a month is stored as its first day
+    citation = metric.citations.get()
+    assert (citation.char_start, citation.char_end) == (48, 73)
+    assert metric.history.get().history_user == editor
+    assert citation.history.get().history_user == editor
+    assert metric.created_by == editor and metric.version == 1
+
+
+def test_editor_change_is_recorded_with_what_changed(editor_client, editor):
+    metric = MetricFactory()
+    data = {**metric_form(company=str(metric.company_id), value="2000"), **citation_forms()}
+    response = editor_client.post(url(Metric, "change", metric.pk), data)
+    assert response.status_code == 302
+    latest = metric.history.first()
+    assert latest.history_user == editor
+    assert latest.history_type == "~"
+    changed = {change.field for change in latest.diff_against(latest.prev_record).changes}
+    assert "value" in changed
+    page = editor_client.get(url(Metric, "history", metric.pk))
+    assert b"2000" in page.content
+
+
+def test_constraint_violation_is_a_form_error_not_a_500(editor_client):
+    data = {**metric_form(qualifier="range", value="10", value_high="5"), **citation_forms()}
+    response = editor_client.post(url(Metric, "add"), data)
+    assert response.status_code == 200
+    assert b"The high value cannot be below the low value" in response.content
+    assert not Metric.objects.exists()
+
+
+def test_unknown_quote_is_a_form_error(editor_client):
+    source = SourceFactory()
+    data = {
+        **metric_form(),
+        **citation_forms({"source": str(source.pk), "quote": "words nobody wrote"}),
+    }
+    response = editor_client.post(url(Metric, "add"), data)
+    assert response.status_code == 200
+    assert b"not found verbatim" in response.content
+    assert not Metric.objects.exists() and not Citation.objects.exists()
+
+
+def test_a_fact_cannot_be_verified_without_a_citation(editor_client):
+    response = editor_client.post(
+        url(Metric, "add"), {**metric_form(status="verified"), **citation_forms()}
+    )
+    assert response.status_code == 200
+    assert b"cannot be verified without at least one citation" in response.content
+    assert not Metric.objects.exists()
+
+
+def test_bulk_verify_leaves_one_history_entry_per_fact(editor_client, editor):
+    source = SourceFactory()
+    metrics = [MetricFactory(value=Decimal(i)) for i in range(50)]
+    for metric in metrics:
+        CitationFactory(fact=metric, source=source)
+    response = editor_client.post(
+        url(Metric, "changelist"),
+        {"action": "mark_verified", "_selected_action": [m.pk for m in metrics]},
+    )
+    assert response.status_code == 302
+    assert Metric.objects.filter(status="verified").count() == 50
+    entries = Metric.history.filter(history_type="~", status="verified")
+    assert entries.count() == 50
+    assert set(entries.values_list("history_user", flat=True)) == {editor.pk}
+
+
+def test_bulk_verify_refuses_facts_without_citations_and_changes_nothing(editor_client):
+    cited, uncited = MetricFactory(), MetricFactory()
+    CitationFactory(fact=cited)
+    response = editor_client.post(
+        url(Metric, "changelist"),
+        {"action": "mark_verified", "_selected_action": [cited.pk, uncited.pk]},
+        follow=True,
+    )
+    assert b"Cannot mark verified without a citation" in response.content
+    assert not Metric.objects.filter(status="verified").exists()
+    assert not Metric.history.filter(history_type="~").exists()
+
+
+def test_deleting_a_fact_records_its_citations_deletion_too(editor_client, editor):
+    metric = MetricFactory()
+    citation = CitationFactory(fact=metric)
+    response = editor_client.post(url(Metric, "delete", metric.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Metric.objects.exists() and not Citation.objects.exists()
+    assert Metric.history.get(history_type="-").history_user == editor
+    assert Citation.history.get(id=citation.pk, history_type="-").history_user == editor
+
+
+def test_company_page_shows_its_products_metrics_and_funding(editor_client):
+    company = CompanyFactory()
+    ProductFactory(company=company, name="Le Widget")
+    FundingRoundFactory(company=company)
+    MetricFactory(company=company)
+    page = editor_client.get(url(Company, "change", company.pk)).content.decode()
+    assert "Le Widget" in page
+    assert "Series A" in page
+    assert "Downloads" in page
