@@ -5,9 +5,9 @@ transaction. The API, the admin and the management commands all call them.
 
 from collections.abc import Iterable, Sequence
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -124,17 +124,19 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
 
     Marking verified refuses the whole batch if any fact lacks a citation.
     """
-    facts = list(queryset.select_for_update())
+    model = queryset.model
+    # Re-select by pk: the caller's queryset may carry annotations that FOR UPDATE refuses.
+    facts = list(model.objects.select_for_update().filter(pk__in=queryset.values("pk")))
     if status == Status.VERIFIED:
         cited = set(
-            queryset.model.objects.filter(pk__in=[f.pk for f in facts])
-            .annotate(n=Count("citations"))
-            .filter(n__gt=0)
-            .values_list("pk", flat=True)
+            Citation.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=[fact.pk for fact in facts],
+            ).values_list("object_id", flat=True)
         )
-        uncited = [f for f in facts if f.pk not in cited]
+        uncited = [fact for fact in facts if fact.pk not in cited]
         if uncited:
-            names = ", ".join(str(f) for f in uncited[:5])
+            names = ", ".join(str(fact) for fact in uncited[:5])
             more = f" and {len(uncited) - 5} more" if len(uncited) > 5 else ""
             raise ValidationError(
                 f"Cannot mark verified without a citation: {names}{more}. Nothing was changed."
@@ -147,7 +149,7 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
         fact.version += 1
     bulk_update_with_history(
         facts,
-        queryset.model,
+        model,
         ["status", "updated_at", "updated_by", "version"],
         default_user=user,
         default_change_reason=reason or None,
