@@ -1,0 +1,29 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from factbase.demo.loader import DemoDataError, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo dataset: two news articles about Mistral AI and Le Chat, and the facts "
+        "they state, each with its citations. Creates only what is missing, so running it "
+        "again changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        try:
+            report = load_demo()
+        except (DemoDataError, ValidationError) as error:
+            raise CommandError(f"The demo data was not loaded: {error}") from error
+        # Citations last: they belong to every kind of record above them.
+        rows = sorted(report.counts.items(), key=lambda row: row[0] == "citations")
+        for label, counts in rows:
+            self.stdout.write(
+                f"{label}: {counts['created']} created, {counts['present']} already present"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded: {report.created} created, {report.present} already present."
+            )
+        )
