@@ -9,7 +9,7 @@ from companies.models import Company, Person, Platform, Product
 from factbase import constraints
 from factbase.choices import ClaimType, DatePrecision
 from factbase.codes import COUNTRY_CHOICES, REGION_CHOICES, region_name
-from factbase.dates import format_partial_date
+from factbase.dates import format_partial_date, period_end
 from factbase.models import FactModel, Quantity, TrackedModel
 
 
@@ -299,6 +299,9 @@ class Metric(FactModel, Quantity):
         null=True, blank=True, help_text="Leave empty when the metric is for a single date."
     )
     period_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    # The last day the period covers, derived from start, end and precision ("Feb 2025"
+    # runs to 28 Feb): what overlap queries compare against.
+    period_until = models.DateField(null=True, blank=True, editable=False)
     window_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="A window relative to an anchor: 'within 14 days'."
     )
@@ -323,6 +326,7 @@ class Metric(FactModel, Quantity):
         ordering = ["-period_start", "id"]
         indexes = [
             models.Index(fields=["metric_type", "region", "id"], name="metric_type_region_idx"),
+            models.Index(fields=["period_start", "period_until"], name="metric_period_idx"),
             models.Index(fields=["company", "id"], name="metric_company_idx"),
             models.Index(fields=["product", "id"], name="metric_product_idx"),
         ]
@@ -355,6 +359,11 @@ class Metric(FactModel, Quantity):
             CheckConstraint(
                 condition=Q(period_end__isnull=True) | Q(period_start__isnull=False),
                 name="metric_period_end_has_start",
+            ),
+            CheckConstraint(
+                condition=Q(period_start__isnull=True, period_until__isnull=True)
+                | Q(period_until__gte=models.F("period_start")),
+                name="metric_period_until_covers_start",
             ),
             CheckConstraint(
                 condition=Q(window_days__isnull=True, window_anchor="", anchor_event__isnull=True)
@@ -400,6 +409,11 @@ class Metric(FactModel, Quantity):
         if self.metric_type_id:
             self.unit = self.metric_type.unit_kind
         super().clean()
+        if self.period_start and self.period_precision:
+            last = self.period_end or self.period_start
+            self.period_until = period_end(last, self.period_precision)
+        else:
+            self.period_until = None
         errors = {}
         if (self.company_id is None) == (self.product_id is None):
             errors["company"] = "A metric is about exactly one company or one product."

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "simple_history",
@@ -143,12 +144,45 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# Reads are public unless API_READ_REQUIRES_LOGIN; writes need the model's permission.
+API_READ_REQUIRES_LOGIN = env_bool("API_READ_REQUIRES_LOGIN", False)
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.DjangoModelPermissions"
+        if API_READ_REQUIRES_LOGIN
+        else "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+    ],
+    # One request body shape: JSON.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "factbase.api.renderers.CSVRenderer",
+    ],
+    "EXCEPTION_HANDLER": "factbase.api.exceptions.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "factbase.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "ORDERING_PARAM": "ordering",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Request bodies are bounded (a fact with its citations is a few kilobytes).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Factbase API",
-    "DESCRIPTION": "Typed facts about the technology industry, each with its sources.",
-    "VERSION": "1",
+    "DESCRIPTION": (
+        "Typed facts about the technology industry (companies, products, people, "
+        "partnerships, funding, metrics, events), each with the sources that support it."
+    ),
+    "VERSION": "1.0.0",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }

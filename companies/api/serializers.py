@@ -1,0 +1,114 @@
+from factbase.api.serializers import (
+    AUDIT_FIELDS,
+    FACT_FIELDS,
+    ChildSerializer,
+    FactSerializer,
+    RecordSerializer,
+)
+
+from ..models import Company, CompanyAlias, CompanyIdentifier, Person, Platform, Product, Role
+
+
+class CompanyAliasSerializer(ChildSerializer):
+    class Meta:
+        model = CompanyAlias
+        fields = ("id", "name")
+
+
+class CompanyIdentifierSerializer(ChildSerializer):
+    class Meta:
+        model = CompanyIdentifier
+        fields = ("id", "scheme", "value")
+
+
+class CompanySerializer(FactSerializer):
+    aliases = CompanyAliasSerializer(many=True, required=False)
+    identifiers = CompanyIdentifierSerializer(many=True, required=False)
+
+    class Meta:
+        model = Company
+        fields = (
+            "id",
+            "url",
+            "name",
+            "slug",
+            "aliases",
+            "kind",
+            "country",
+            "headquarters",
+            "founded_on",
+            "founded_precision",
+            "website",
+            "description",
+            "identifiers",
+            *FACT_FIELDS,
+            "citations",
+            *AUDIT_FIELDS,
+        )
+        brief_fields = ("id", "url", "name", "slug")
+        children = {"aliases": "company", "identifiers": "company"}
+
+
+class PlatformSerializer(RecordSerializer):
+    class Meta:
+        model = Platform
+        fields = ("id", "url", "slug", "name", *AUDIT_FIELDS)
+        brief_fields = ("id", "url", "slug", "name")
+
+
+class ProductSerializer(FactSerializer):
+    class Meta:
+        model = Product
+        fields = (
+            "id",
+            "url",
+            "name",
+            "slug",
+            "company",
+            "kind",
+            "audience",
+            "launched_on",
+            "launched_precision",
+            "platforms",
+            "description",
+            *FACT_FIELDS,
+            "citations",
+            *AUDIT_FIELDS,
+        )
+        brief_fields = ("id", "url", "name", "slug")
+
+
+class RoleSerializer(ChildSerializer):
+    class Meta:
+        model = Role
+        fields = (
+            "id",
+            "company",
+            "title",
+            "started_on",
+            "started_precision",
+            "ended_on",
+            "ended_precision",
+            *FACT_FIELDS,
+        )
+
+
+class PersonSerializer(FactSerializer):
+    roles = RoleSerializer(many=True, required=False)
+
+    class Meta:
+        model = Person
+        fields = (
+            "id",
+            "url",
+            "name",
+            "slug",
+            "description",
+            "wikidata_id",
+            "roles",
+            *FACT_FIELDS,
+            "citations",
+            *AUDIT_FIELDS,
+        )
+        brief_fields = ("id", "url", "name", "slug")
+        children = {"roles": "person"}

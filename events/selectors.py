@@ -1,0 +1,54 @@
+"""Reads: each returns the queryset, with its joins, that the API, the admin and the CSV
+export start from."""
+
+from django.db.models import Prefetch
+
+from factbase.selectors import citations_prefetch
+
+from .models import (
+    Event,
+    FundingRound,
+    Investment,
+    Metric,
+    MetricType,
+    Partnership,
+    PartnershipParty,
+)
+
+
+def partnership_list():
+    parties = Prefetch(
+        "parties", queryset=PartnershipParty.objects.select_related("company").order_by("id")
+    )
+    return Partnership.objects.prefetch_related(parties, "products", citations_prefetch())
+
+
+def funding_round_list():
+    investments = Prefetch(
+        "investments", queryset=Investment.objects.select_related("investor").order_by("id")
+    )
+    return FundingRound.objects.select_related("company").prefetch_related(
+        investments, citations_prefetch()
+    )
+
+
+def investment_list():
+    return Investment.objects.select_related(
+        "investor", "company", "funding_round__company"
+    ).prefetch_related(citations_prefetch())
+
+
+def metric_type_list():
+    return MetricType.objects.all()
+
+
+def metric_list():
+    return Metric.objects.select_related(
+        "metric_type", "company", "product", "platform", "anchor_event"
+    ).prefetch_related(citations_prefetch())
+
+
+def event_list():
+    return Event.objects.select_related("part_of").prefetch_related(
+        "companies", "products", "people", citations_prefetch()
+    )

@@ -1,0 +1,80 @@
+"""How one record refers to another in the API.
+
+On read, a related record appears in its brief form (id, url, name or slug), the same
+everywhere. On write, a client names it by id, by slug (for records that have one), or by
+an object holding either: `3`, `"mistral-ai"`, `{"id": 3}` or `{"slug": "mistral-ai"}`.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from rest_framework import serializers
+
+# model class -> its brief serializer class, filled in by RecordSerializer subclasses
+BRIEF_SERIALIZERS: dict[type, type] = {}
+# model class -> its URL prefix under /api/v1/, filled in by factbase.api.routers.register
+API_PREFIXES: dict[type, str] = {}
+API_ROOT = "/api/v1/"
+
+
+def record_url(obj, context) -> str:
+    """The absolute URL of a record's API page. Built from a prefix rather than with
+    reverse(): a page of results holds hundreds of these."""
+    base = context.get("_api_root")
+    if base is None:
+        request = context.get("request")
+        base = request.build_absolute_uri(API_ROOT) if request is not None else API_ROOT
+        context["_api_root"] = base
+    return f"{base}{API_PREFIXES[type(obj)]}/{obj.pk}/"
+
+
+class RecordRefField(serializers.RelatedField):
+    default_error_messages = {
+        "does_not_exist": "No {model} with {key} {value!r}.",
+        "invalid": "Give an id (integer), a slug (string), or an object with one of them.",
+    }
+
+    @property
+    def related_model(self):
+        return self.get_queryset().model
+
+    def _has_slug(self) -> bool:
+        return any(f.name == "slug" for f in self.related_model._meta.fields)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            if "id" in data:
+                data = data["id"]
+            elif "slug" in data:
+                data = str(data["slug"])
+            else:
+                self.fail("invalid")
+        queryset = self.get_queryset()
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
+            key, value = "id", int(data)
+        elif isinstance(data, str) and self._has_slug():
+            key, value = "slug", data
+        else:
+            self.fail("invalid")
+        try:
+            return queryset.get(**{key: value})
+        except ObjectDoesNotExist:
+            self.fail(
+                "does_not_exist", model=self.related_model._meta.verbose_name, key=key, value=value
+            )
+        except (TypeError, ValueError, OverflowError):
+            self.fail("invalid")
+
+    def to_representation(self, value):
+        return brief(value, self.context)
+
+
+def brief(obj, context) -> dict:
+    """The brief form of a record, as plain attribute reads: a page shows hundreds."""
+    meta = BRIEF_SERIALIZERS[type(obj)].Meta
+    sources = getattr(meta, "brief_sources", {})
+    data = {"id": obj.pk, "url": record_url(obj, context)}
+    for name in meta.brief_fields:
+        if name not in data:
+            data[name] = getattr(obj, sources.get(name, name))
+    return data

@@ -1,0 +1,32 @@
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from .fields import API_PREFIXES
+from .routers import Router
+from .sources import CitationViewSet, SourceViewSet
+
+router = Router()
+router.register("sources", SourceViewSet)
+router.register("citations", CitationViewSet)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request, format=None):
+    """Factbase API: every kind of record, with its list endpoint."""
+    return Response(
+        {
+            prefix: request.build_absolute_uri(f"/api/v1/{prefix}/")
+            for prefix in sorted(API_PREFIXES.values())
+        }
+        | {"schema": reverse("schema", request=request), "docs": reverse("docs", request=request)}
+    )
+
+
+app_name = "factbase-api"
+urlpatterns = [path("", api_root, name="root"), *router.urls]

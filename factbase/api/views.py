@@ -1,0 +1,182 @@
+"""The viewset every record kind uses: list/retrieve/create/update/delete, lookups by id
+or slug, `fields=` and `brief=`, stable ordering, streaming CSV, and ETag/If-Match so an
+update never silently overwrites someone else's."""
+
+from django.db import transaction
+from django.http import Http404, StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import filters, serializers, viewsets
+from rest_framework.response import Response
+
+from factbase.csv_export import select_columns, stream_rows
+from factbase.services import VersionConflict, record_delete
+
+from .exceptions import PreconditionFailed
+from .pagination import Pagination
+
+FACT_COLUMNS = ("status", "confidence", "claim_type", "note")
+AUDIT_COLUMNS = (
+    "version",
+    "created_at",
+    "updated_at",
+    ("created_by", "created_by__username"),
+    ("updated_by", "updated_by__username"),
+)
+
+FIELDS_PARAM = OpenApiParameter(
+    "fields",
+    OpenApiTypes.STR,
+    description="Comma-separated fields to return (JSON and CSV), e.g. `id,value,region`.",
+)
+BRIEF_PARAM = OpenApiParameter(
+    "brief", OpenApiTypes.BOOL, description="Return the brief form of each record."
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The ETag you read (`"3"`): if the record has changed since, 412 and no change.',
+)
+REASON = OpenApiParameter(
+    "X-Change-Reason",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Why you make this change; kept in the record's history.",
+)
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Ordering with ties broken by id, so pages never repeat or skip a row."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = list(super().get_ordering(request, queryset, view) or ["id"])
+        if "id" not in ordering and "-id" not in ordering:
+            ordering.append("id")
+        return ordering
+
+
+def etag(instance) -> str:
+    return f'"{instance.version}"'
+
+
+def parse_if_match(request) -> int | None:
+    """The version named by If-Match, None without one. `*` matches any version."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed('If-Match must be an ETag of this API, such as "3".')
+    return int(value)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FIELDS_PARAM, BRIEF_PARAM]),
+    retrieve=extend_schema(parameters=[FIELDS_PARAM, BRIEF_PARAM]),
+    create=extend_schema(parameters=[REASON]),
+    update=extend_schema(parameters=[IF_MATCH, REASON]),
+    partial_update=extend_schema(parameters=[IF_MATCH, REASON]),
+    destroy=extend_schema(parameters=[IF_MATCH, REASON]),
+)
+class RecordViewSet(viewsets.ModelViewSet):
+    """Subclasses set `queryset` (from the model's selector), `serializer_class`,
+    `filterset_class`, `ordering_fields` and `csv_columns`."""
+
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    ordering = ["id"]
+    lookup_value_regex = "[^/]+"
+    csv_columns: list = []
+    csv_filename = "export"
+
+    def get_object(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        model = queryset.model
+        has_slug = any(f.name == "slug" for f in model._meta.fields)
+        key = "pk" if lookup.isdigit() or not has_slug else "slug"
+        self.kwargs = {**self.kwargs, self.lookup_field: lookup}
+        obj = queryset.filter(**{key: lookup}).first()
+        if obj is None:
+            raise Http404(f"No {model._meta.verbose_name} {lookup!r}.")
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def requested_fields(self) -> set[str] | None:
+        raw = self.request.query_params.get("fields")
+        if not raw:
+            return None
+        names = {name.strip() for name in raw.split(",") if name.strip()}
+        known = set(self.get_serializer_class()().fields)
+        unknown = sorted(names - known)
+        if unknown:
+            detail = f"Unknown: {', '.join(unknown)}. Known: {', '.join(sorted(known))}."
+            raise serializers.ValidationError({"fields": [detail]})
+        return names
+
+    def get_serializer(self, *args, **kwargs):
+        if self.request is not None and self.request.method == "GET":
+            brief = self.request.query_params.get("brief", "").lower() in {"1", "true", "yes"}
+            kwargs.setdefault("nested", brief)
+            if not brief:
+                kwargs.setdefault("fields", self.requested_fields())
+        return super().get_serializer(*args, **kwargs)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request is not None:
+            context["reason"] = self.request.headers.get("X-Change-Reason", "")[:200]
+            if self.request.method in {"PUT", "PATCH"}:
+                context["expected_version"] = parse_if_match(self.request)
+        return context
+
+    # --- reads ------------------------------------------------------------------------
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            return self.csv_response()
+        return super().list(request, *args, **kwargs)
+
+    def csv_response(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        cols = select_columns(self.csv_columns, self.requested_fields())
+        response = StreamingHttpResponse(
+            stream_rows(queryset, cols), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}.csv"'
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        response["ETag"] = etag(instance)
+        return response
+
+    # --- writes -----------------------------------------------------------------------
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data.get("version", 1)}"'
+        return response
+
+    def update(self, request, *args, **kwargs):
+        expected = parse_if_match(request)
+        if expected is not None and self.get_object().version != expected:
+            raise PreconditionFailed()
+        response = super().update(request, *args, **kwargs)
+        if "version" in response.data:
+            response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    def perform_destroy(self, instance):
+        expected = parse_if_match(self.request)
+        with transaction.atomic():
+            current = type(instance).objects.select_for_update().get(pk=instance.pk)
+            if expected is not None and current.version != expected:
+                raise VersionConflict(instance, current.version)
+            user = self.request.user if self.request.user.is_authenticated else None
+            record_delete(
+                current, user=user, reason=self.request.headers.get("X-Change-Reason", "")[:200]
+            )

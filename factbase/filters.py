@@ -1,0 +1,136 @@
+"""Filters every record kind shares, and the building blocks of each app's FilterSets.
+
+Multi-value filters take comma-separated values (`?status=verified,disputed`,
+`?id=1,2,3`). A bad value answers 400 naming the parameter (django-filter validates the
+whole query before anything runs).
+"""
+
+import django_filters as df
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Q
+from rest_framework.exceptions import ValidationError
+
+from .choices import ClaimType, Confidence, SourceKind, Status
+from .models import Citation, Source
+
+
+class NumberInFilter(df.BaseInFilter, df.NumberFilter):
+    pass
+
+
+class CharInFilter(df.BaseInFilter, df.CharFilter):
+    pass
+
+
+class ChoiceInFilter(df.BaseInFilter, df.ChoiceFilter):
+    pass
+
+
+def refs_condition(values, path: str, model, *, param: str) -> Q:
+    """Records named by id or slug, at ORM `path`. An unknown slug is a 400 naming `param`:
+    a typo must not look like "no results"."""
+    ids = [int(v) for v in values if v.isdigit()]
+    slugs = [v for v in values if not v.isdigit()]
+    if slugs:
+        known = set(model.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        unknown = sorted(set(slugs) - known)
+        if unknown:
+            name = model._meta.verbose_name
+            raise ValidationError({param: [f"Unknown {name}: {', '.join(unknown)}."]})
+    return Q(**{f"{path}_id__in": ids}) | Q(**{f"{path}__slug__in": slugs})
+
+
+def slug_or_id_filters(field: str, label: str):
+    """The pair of filters for a foreign key: `<field>_id` by id and `<field>` by slug or
+    id, both multi-value."""
+    return (
+        NumberInFilter(field_name=f"{field}_id", lookup_expr="in", label=f"{label} ids"),
+        CharInFilter(method="filter_slug_or_id", field_name=field, label=f"{label} slugs or ids"),
+    )
+
+
+class RecordFilterSet(df.FilterSet):
+    """Filters of every record: ids, audit times, and text search over `search_fields`."""
+
+    id = NumberInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")
+    q = df.CharFilter(method="filter_q", label="text search")
+    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+
+    search_fields: tuple[str, ...] = ()
+
+    def filter_q(self, queryset, name, value):
+        """PostgreSQL full-text search (websearch syntax); a plain contains on SQLite.
+        Matches through to-many relations (aliases) run in a subquery, so no row repeats."""
+        value = value.strip()
+        if not value:
+            return queryset
+        model = queryset.model
+        if connection.vendor == "postgresql":
+            matches = model.objects.annotate(
+                _search=SearchVector(*self.search_fields, config="simple")
+            ).filter(_search=SearchQuery(value, config="simple", search_type="websearch"))
+        else:
+            condition = Q()
+            for path in self.search_fields:
+                condition |= Q(**{f"{path}__icontains": value})
+            matches = model.objects.filter(condition)
+        return queryset.filter(pk__in=matches.values("pk"))
+
+    def filter_slug_or_id(self, queryset, name, values):
+        related = queryset.model._meta.get_field(name).related_model
+        return queryset.filter(refs_condition(values, name, related, param=name))
+
+
+class FactFilterSet(RecordFilterSet):
+    """Filters of every fact: how sure we are, and which sources cite it."""
+
+    status = ChoiceInFilter(choices=Status.choices)
+    confidence = ChoiceInFilter(choices=Confidence.choices)
+    claim_type = ChoiceInFilter(choices=ClaimType.choices)
+    source = NumberInFilter(method="filter_cited_by", label="cited by these source ids")
+    publisher = df.CharFilter(method="filter_cited_by", label="cited by this publisher")
+    language = df.CharFilter(method="filter_cited_by", label="cited in this language (BCP 47)")
+
+    def filter_cited_by(self, queryset, name, value):
+        lookup = {
+            "source": "source_id__in",
+            "publisher": "source__publisher__iexact",
+            "language": "source__language__iexact",
+        }[name]
+        cited = Citation.objects.filter(
+            content_type=ContentType.objects.get_for_model(queryset.model), **{lookup: value}
+        ).values("object_id")
+        return queryset.filter(pk__in=cited)
+
+
+class SourceFilterSet(RecordFilterSet):
+    publisher = df.CharFilter(field_name="publisher", lookup_expr="iexact")
+    language = CharInFilter(field_name="language", lookup_expr="in")
+    kind = ChoiceInFilter(choices=SourceKind.choices)
+    published_after = df.DateFilter(field_name="published_on", lookup_expr="gte")
+    published_before = df.DateFilter(field_name="published_on", lookup_expr="lte")
+
+    search_fields = ("title", "publisher", "author")
+
+    class Meta:
+        model = Source
+        fields = []
+
+
+class CitationFilterSet(RecordFilterSet):
+    source = NumberInFilter(field_name="source_id", lookup_expr="in")
+    fact_type = CharInFilter(field_name="content_type__model", lookup_expr="in")
+    fact_id = NumberInFilter(field_name="object_id", lookup_expr="in")
+    attributed_to = NumberInFilter(field_name="attributed_to_id", lookup_expr="in")
+    language = CharInFilter(field_name="source__language", lookup_expr="in")
+
+    search_fields = ("quote", "translation")
+
+    class Meta:
+        model = Citation
+        fields = []
