@@ -13,6 +13,8 @@ class FactbaseConfig(AppConfig):
     verbose_name = "Provenance"
 
     def ready(self):
+        from .api import schema  # noqa: F401  (registers the OpenAPI extensions)
+
         # post_migrate runs app by app; permissions of an app exist once its own signal
         # has run, so the groups are set up on the last of our apps.
         post_migrate.connect(

@@ -185,4 +185,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "factbase.choices.DatePrecision",
+        "UnitKindEnum": "events.models.UnitKind",
+        "QualifierEnum": "factbase.choices.Qualifier",
+        "CountryEnum": "factbase.codes.COUNTRY_CHOICES",
+        "CurrencyEnum": "factbase.codes.CURRENCY_CHOICES",
+    },
 }

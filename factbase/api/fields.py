@@ -28,7 +28,7 @@ def record_url(obj, context) -> str:
 
 class RecordRefField(serializers.RelatedField):
     default_error_messages = {
-        "does_not_exist": "No {model} with {key} {value!r}.",
+        "does_not_exist": "No {model} with {lookup} {value!r}.",
         "invalid": "Give an id (integer), a slug (string), or an object with one of them.",
     }
 
@@ -60,7 +60,10 @@ class RecordRefField(serializers.RelatedField):
             return queryset.get(**{key: value})
         except ObjectDoesNotExist:
             self.fail(
-                "does_not_exist", model=self.related_model._meta.verbose_name, key=key, value=value
+                "does_not_exist",
+                model=self.related_model._meta.verbose_name,
+                lookup=key,
+                value=value,
             )
         except (TypeError, ValueError, OverflowError):
             self.fail("invalid")

@@ -11,6 +11,8 @@
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -75,12 +77,6 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def to_internal_value(self, data):
         reject_unknown(self, data)
-        if isinstance(data, dict):
-            read_only = sorted(name for name in data if self.fields[name].read_only)
-            if read_only:
-                raise serializers.ValidationError(
-                    {name: ["This field is read-only."] for name in read_only}
-                )
         return super().to_internal_value(data)
 
     # --- writes -------------------------------------------------------------------------
@@ -175,10 +171,18 @@ class RecordSerializer(serializers.ModelSerializer):
 
 
 def reject_unknown(serializer, data) -> None:
-    if isinstance(data, dict):
-        unknown = sorted(set(data) - set(serializer.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+    """Unknown and read-only fields in a request body are errors, never silently dropped."""
+    if not isinstance(data, dict):
+        return
+    errors = {}
+    for name in data:
+        field = serializer.fields.get(name)
+        if field is None:
+            errors[name] = ["Unknown field."]
+        elif field.read_only:
+            errors[name] = ["This field is read-only."]
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class ChildSerializer(serializers.ModelSerializer):
@@ -265,6 +269,7 @@ def fact_models() -> dict[str, type]:
     }
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class FactTypeField(serializers.Field):
     """The kind of fact a citation supports, by name (`metric`); stored as a content type."""
 
