@@ -4,6 +4,7 @@ Every save, delete and bulk action of the admin goes through `factbase.services`
 the admin writes the same history, with the editor as author, as the API and commands.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
@@ -31,6 +32,38 @@ def partial_date(date_field: str, precision_field: str, description: str):
     return column
 
 
+class TrackedAdminForm(forms.ModelForm):
+    """Carries the version the editor opened, so a save over someone else's newer
+    change is refused instead of silently undoing it."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            # Read from the table: on the history "revert" page the instance is the old one.
+            current = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+            self.initial["loaded_version"] = current.values_list("version", flat=True).first()
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk is not None and loaded is not None:
+            current = (
+                type(self.instance)
+                ._default_manager.filter(pk=self.instance.pk)
+                .values_list("version", "updated_by__username", "updated_at")
+                .first()
+            )
+            if current is not None and current[0] != loaded:
+                who = current[1] or "another process"
+                raise ValidationError(
+                    f"{who} changed this record at {current[2]:%Y-%m-%d %H:%M} UTC after you "
+                    "opened it. Open it again to see their change, then redo yours."
+                )
+        return cleaned
+
+
 class ServiceFormSetMixin:
     """Inline rows are saved and deleted through the services too."""
 
@@ -46,6 +79,7 @@ class ServiceFormSetMixin:
 class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
     """Admin for any tracked record: audit fields read-only, writes through services."""
 
+    form = TrackedAdminForm
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False  # a COUNT(*) over millions of rows on every page is waste
@@ -56,12 +90,24 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if self.fieldsets is None:
-            return fieldsets
-        return [*fieldsets, ("Record", {"fields": AUDIT_FIELDS, "classes": ["collapse"]})]
+            if any("loaded_version" in options["fields"] for _, options in fieldsets):
+                return fieldsets
+            name, options = fieldsets[-1]
+            return [
+                *fieldsets[:-1],
+                (name, {**options, "fields": [*options["fields"], "loaded_version"]}),
+            ]
+        record = (*AUDIT_FIELDS, "loaded_version")
+        return [*fieldsets, ("Record", {"fields": record, "classes": ["collapse"]})]
 
     def save_model(self, request, obj, form, change):
         # Citations arrive in the inline formset, validated there and saved right after.
-        services.record_save(obj, user=request.user, check_citations=False)
+        services.record_save(
+            obj,
+            user=request.user,
+            check_citations=False,
+            expected_version=form.cleaned_data.get("loaded_version") if change else None,
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from companies.models import Company
 from events.models import Metric, MetricType
 from factbase.models import Citation
+from factbase.services import record_save
 
 from .factories import (
     CitationFactory,
@@ -220,3 +221,29 @@ def test_company_page_shows_its_products_metrics_and_funding(editor_client):
     assert "Le Widget" in page
     assert "Series A" in page
     assert "Downloads" in page
+
+
+def test_a_form_opened_before_someone_elses_save_is_refused(editor_client, editor):
+    metric = MetricFactory()
+    page = editor_client.get(url(Metric, "change", metric.pk)).content.decode()
+    assert 'name="loaded_version" value="1"' in page
+
+    # Someone else saves in between.
+    metric.value = Decimal(5)
+    record_save(metric)
+
+    data = {
+        **metric_form(company=str(metric.company_id), value="7"),
+        **citation_forms(),
+        "loaded_version": "1",
+    }
+    response = editor_client.post(url(Metric, "change", metric.pk), data)
+    assert response.status_code == 200
+    assert b"after you opened it" in response.content
+    metric.refresh_from_db()
+    assert metric.value == 5 and metric.version == 2
+
+    data["loaded_version"] = "2"
+    assert editor_client.post(url(Metric, "change", metric.pk), data).status_code == 302
+    metric.refresh_from_db()
+    assert metric.value == 7 and metric.version == 3
