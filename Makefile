@@ -38,5 +38,9 @@ format: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/gunicorn factbase.wsgi
 
+# Measurements against PostgreSQL on generated data; see docs/benchmarks.md.
+bench: $(STAMP)
+	bash benchmarks/run
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
