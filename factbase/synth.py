@@ -1,17 +1,19 @@
 """Generated data for benchmarks (`manage.py synth`).
 
 Every value comes from `random.Random` instances seeded from the run's seed and the name
-of the stage (so `--metrics` does not change the companies), and every timestamp from a
-fixed base time plus one second per record: the same options and seed on the same
-database give the same rows, ids included.
+of the stage (so the size of one kind of record does not change what the others draw),
+and every timestamp from a fixed base time plus one second per record: the same options
+and seed on the same database give the same rows, ids included.
 
-Rows are appended after the largest id in use in each table (and its history table, which
-keeps the ids of deleted records). They are written in chunks: COPY on PostgreSQL,
-`executemany` on SQLite. Each created record gets its "+" history row, copied from the
-written row by one INSERT ... SELECT per table, with the change reason "synth" and its
-`created_at` as history date; many-to-many rows get their historical copies attached to
-that history row, the state the record was created in. Sequences are moved past the new
-ids at the end.
+Rows are appended after the largest id in use in each table (and in its history table,
+which keeps the ids of deleted records), in one transaction. They are written in chunks:
+COPY on PostgreSQL, `executemany` on SQLite. Each created record gets its "+" history
+row, copied from the written row by one INSERT ... SELECT per table, with the change
+reason "synth" and its `created_at` as history date; many-to-many rows get their
+historical copies attached to that history row, the state the record was created in.
+Sequences are moved past the new ids at the end. On PostgreSQL, large loads drop the
+plain indexes and the foreign keys of the tables they fill, and build and check them again
+at the end.
 """
 
 import datetime
@@ -27,7 +29,7 @@ from operator import itemgetter
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.text import slugify
 
 from companies.models import (
@@ -57,7 +59,7 @@ from events.models import (
 )
 
 from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind, Status
-from .codes import COUNTRY_CODES, WORLDWIDE
+from .codes import COUNTRY_CODES, WORLDWIDE, region_name
 from .dates import period_end as last_day_of
 from .dates import truncate_date
 from .models import Citation, Source, format_quantity
@@ -65,6 +67,7 @@ from .models import Citation, Source, format_quantity
 BASE_TIME = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 CHANGE_REASON = "synth"
 CHUNK = 20_000
+DEFER_UPKEEP_FROM = 100_000  # rows; below that, index and foreign key upkeep is quick
 LAST_YEAR = 2024  # generated facts happen before the records are created (2025)
 
 Q4 = Decimal("0.0001")
@@ -648,9 +651,10 @@ PRODUCT_PLATFORMS = {
 
 
 def round_sig(x: float, digits: int) -> int:
-    """`x` rounded to `digits` significant digits, as sources round their figures."""
+    """`x` rounded to `digits` significant digits, as sources round their figures; at
+    least 1, as the counts and amounts generated are."""
     if x < 1:
-        return 0
+        return 1
     scale = 10 ** max(0, int(math.log10(x)) + 1 - digits)
     return int(round(x / scale)) * scale
 
@@ -704,12 +708,13 @@ def history_model_of(model):
 class Writer:
     """Writes rows of models to the database connection, in bulk."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, cursor):
         self.connection = connection
         self.postgres = connection.vendor == "postgresql"
-        self.cursor = connection.cursor()
+        self.cursor = cursor
         self.rows: dict[str, int] = {}
         self.models: list[type[models.Model]] = []
+        self.deferred: list[str] = []  # statements that restore what defer_upkeep dropped
 
     def scalar(self, sql: str, params=()):
         self.cursor.execute(sql, params)
@@ -817,12 +822,13 @@ class Writer:
         start = self.last_id(history_model)
         qn = self.connection.ops.quote_name
         owner_column = qn(m2m.m2m_column_name())
+        through_pk = qn(through.model._meta.pk.column)
         source_columns = set(through.columns)
         columns, expressions = [], []
         for f in history_model._meta.concrete_fields:
             columns.append(qn(f.column))
             if f.primary_key:
-                expressions.append(f"{qn('id')} - {through.start} + {start}")
+                expressions.append(f"{through_pk} - {through.start} + {start}")
             elif f.name == "history":
                 expressions.append(f"{owner_column} - {owner.start} + {owner.history_start}")
             elif f.column in source_columns:
@@ -831,15 +837,72 @@ class Writer:
                 raise SynthError(f"{history_model.__name__}.{f.name} has no source column")
         self.cursor.execute(
             f"INSERT INTO {qn(history_model._meta.db_table)} ({', '.join(columns)}) "
-            f"SELECT {', '.join(expressions)} FROM {qn(through.db_table)} WHERE {qn('id')} > %s",
+            f"SELECT {', '.join(expressions)} FROM {qn(through.db_table)} WHERE {through_pk} > %s",
             [through.start],
         )
         self.rows[history_model._meta.db_table] += self.cursor.rowcount
+
+    def defer_upkeep(self, expected: dict) -> None:
+        """On PostgreSQL, before loads that are large and at least the size of their
+        table (`expected`: model -> rows about to be added), drop the tables' plain
+        indexes and foreign keys, for `finish` to build and check again: one sorted index
+        build, and one join per foreign key, are much faster than a million inserts at
+        random places in each index and a million one-row lookups. Primary keys, unique
+        and CHECK constraints stay; a failed run rolls the drops back with the rest."""
+        if not self.postgres:
+            return
+        qn = self.connection.ops.quote_name
+        drops = []
+        for model, rows in expected.items():
+            if rows < DEFER_UPKEEP_FROM:
+                continue
+            table = qn(model._meta.db_table)
+            # Counting stops at `rows`: cheap whatever the size of the table.
+            existing = self.scalar(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT %s) AS rows", [rows]
+            )
+            if existing >= rows:
+                continue
+            self.cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+                "FROM pg_index i WHERE i.indrelid = %s::regclass "
+                "AND NOT i.indisunique AND NOT i.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+                "ORDER BY 1",
+                [table],
+            )
+            for name, definition in self.cursor.fetchall():
+                drops.append(f"DROP INDEX {name}")
+                self.deferred.append(definition)
+            self.cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY 1",
+                [table],
+            )
+            for name, definition in self.cursor.fetchall():
+                constraint = f"ALTER TABLE {table} {{}} CONSTRAINT {qn(name)}"
+                drops.append(constraint.format("DROP"))
+                self.deferred.append(f"{constraint.format('ADD')} {definition}")
+        if drops:
+            # A table with foreign key checks pending (from earlier in the caller's
+            # transaction) cannot be altered: run them, then defer again, as Django's
+            # foreign keys are until commit.
+            self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for statement in drops:
+                self.cursor.execute(statement)
+            self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def finish(self) -> None:
         for sql in self.connection.ops.sequence_reset_sql(no_style(), self.models):
             self.cursor.execute(sql)
         if self.postgres:
+            if self.deferred:
+                # Pending foreign key checks (of the tables that kept theirs) run now
+                # rather than at commit: a table with checks pending cannot be altered.
+                self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                self.cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for statement in self.deferred:
+                self.cursor.execute(statement)
             qn = self.connection.ops.quote_name
             for model in self.models:
                 self.cursor.execute(f"ANALYZE {qn(model._meta.db_table)}")
@@ -909,7 +972,6 @@ class Pools:
     company_products: dict[int, list[int]] = field(default_factory=dict)
     product_names: list[str] = field(default_factory=list)
     product_companies: list[int] = field(default_factory=list)
-    product_years: list[int] = field(default_factory=list)
     summits: list[int] = field(default_factory=list)  # event positions
 
 
@@ -934,14 +996,17 @@ class Synth:
 
     def run(self) -> Report:
         started = time.monotonic()
-        self.platforms = dict(Platform.objects.values_list("slug", "id"))
+        alias = self.connection.alias
+        self.platforms = dict(Platform.objects.using(alias).values_list("slug", "id"))
         self.metric_types = list(
-            MetricType.objects.order_by("id").values_list("id", "slug", "name", "unit_kind")
+            MetricType.objects.using(alias)
+            .order_by("id")
+            .values_list("id", "slug", "name", "unit_kind")
         )
         if self.sizes.metrics and not self.metric_types:
             raise SynthError("There are no metric types: run `manage.py migrate` first.")
-        with transaction.atomic():
-            self.writer = Writer(self.connection)
+        with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
+            self.writer = Writer(self.connection, cursor)
             self.content_types = {}
             stages = [
                 ("sources", Source, self.make_sources),
@@ -978,6 +1043,7 @@ class Synth:
                         if m2m in history._history_m2m_fields:
                             models_written.append(getattr(history, m2m.name).model)
             self.writer.lock([m._meta.db_table for m in models_written])
+            self.writer.defer_upkeep(self.expected_rows())
             self.citations = Table(self.writer, Citation)
             for name, model, make in stages:
                 stage_started = time.monotonic()
@@ -995,11 +1061,34 @@ class Synth:
             self.writer.finish()
         return Report(rows=dict(self.writer.rows), seconds=time.monotonic() - started)
 
+    def expected_rows(self) -> dict:
+        """About how many rows each large table will get."""
+        sizes = self.sizes
+        facts = sizes.metrics + 8 * sizes.companies  # the others are about 8 per company
+        expected = {
+            Source: sizes.sources,
+            Citation: int(facts * sizes.citations_per_fact),
+            Person: sizes.people,
+            Company: sizes.companies,
+            Product: sizes.products,
+            Role: sizes.people,
+            Event: sizes.events,
+            Partnership: sizes.partnerships,
+            PartnershipParty: 2 * sizes.partnerships,
+            FundingRound: sizes.funding_rounds,
+            Investment: sizes.funding_rounds,
+            Metric: sizes.metrics,
+        }
+        expected |= {history_model_of(model): rows for model, rows in expected.items()}
+        expected[Product.platforms.through] = sizes.products
+        return expected
+
     # Shared parts of every fact.
 
     def content_type(self, model) -> int:
         if model not in self.content_types:
-            self.content_types[model] = ContentType.objects.get_for_model(model).id
+            manager = ContentType.objects.db_manager(self.connection.alias)
+            self.content_types[model] = manager.get_for_model(model).id
         return self.content_types[model]
 
     def citation_count(self, rng: random.Random, required: bool) -> int:
@@ -1137,6 +1226,7 @@ class Synth:
             if founded_on and rng.random() < 0.7:
                 founded_on = truncate_date(random_date(rng, 2000, LAST_YEAR), precision)
             city = rng.choice(CITIES[country]) if country in CITIES else ""
+            place = city or region_name(country)
             slug = f"{slugify(name)}-{cid}"
             n = self.citation_count(rng, required=False)
             table.add(
@@ -1149,11 +1239,12 @@ class Synth:
                 founded_on=founded_on,
                 founded_precision=precision,
                 website=f"https://www.{slug}.example" if rng.random() < 0.8 else "",
-                description=f"{CompanyKind(kind).label} based in {city or country or 'the world'}.",
+                description=f"{CompanyKind(kind).label} based in {place}." if place else "",
                 **self.fact(rng, n > 0),
             )
-            year = founded_on.year if founded_on else 2010
-            self.cite(rng, Company, cid, n, self.fact_quote(name, f"founded in {year}"))
+            year = founded_on.year if founded_on else 2010  # for later dates, if unknown
+            claim = f"founded in {year}" if founded_on else CompanyKind(kind).label.lower()
+            self.cite(rng, Company, cid, n, self.fact_quote(name, claim))
             if suffix and rng.random() < 0.2:
                 now = self.now()
                 aliases.add(
@@ -1213,7 +1304,6 @@ class Synth:
                     )
             pools.product_names.append(name)
             pools.product_companies.append(company)
-            pools.product_years.append(year)
             pools.company_products.setdefault(company, []).append(i)
             if i % CHUNK == CHUNK - 1:
                 self.flush(table, through)
@@ -1696,7 +1786,7 @@ class Synth:
         self.writer.copy_history(table)
 
 
-def generate(sizes: Sizes, seed: int = 1, log: Callable | None = None, using="default") -> Report:
-    from django.db import connections
-
+def generate(
+    sizes: Sizes, seed: int = 1, log: Callable | None = None, using: str = DEFAULT_DB_ALIAS
+) -> Report:
     return Synth(connections[using], sizes, seed, log).run()

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS
 
 from factbase.synth import Sizes, SynthError, generate
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--database", default=DEFAULT_DB_ALIAS, help="Database alias (default 'default')."
+        )
         parser.add_argument("--companies", type=count, default=1000, help="Default 1000.")
         parser.add_argument("--metrics", type=count, default=10_000, help="Default 10000.")
         parser.add_argument("--products", type=count, help="Default: 2 per company.")
@@ -57,7 +61,7 @@ class Command(BaseCommand):
                 sizes,
                 seed=options["seed"],
                 log=self.stdout.write if verbose else None,
-                using=options.get("database", "default"),
+                using=options["database"],
             )
         except SynthError as error:
             raise CommandError(str(error)) from error
