@@ -3,10 +3,13 @@ from django.db.models import Exists, OuterRef
 
 from factbase.codes import COUNTRY_CHOICES
 from factbase.filters import (
+    BooleanFilter,
     CharInFilter,
     ChoiceInFilter,
     FactFilterSet,
+    NumberInFilter,
     RecordFilterSet,
+    refs_condition,
     slug_or_id_filters,
 )
 
@@ -29,9 +32,9 @@ class CompanyFilterSet(FactFilterSet):
     slug = CharInFilter(field_name="slug", lookup_expr="in")
     founded_after = df.DateFilter(field_name="founded_on", lookup_expr="gte")
     founded_before = df.DateFilter(field_name="founded_on", lookup_expr="lte")
-    has_products = df.BooleanFilter(method="filter_has_products")
-    has_partnerships = df.BooleanFilter(method="filter_has_partnerships")
-    has_funding = df.BooleanFilter(method="filter_has_funding")
+    has_products = BooleanFilter(method="filter_has_products")
+    has_partnerships = BooleanFilter(method="filter_has_partnerships")
+    has_funding = BooleanFilter(method="filter_has_funding")
 
     search_fields = ("name", "slug", "aliases__name", "description")
 
@@ -48,7 +51,7 @@ class ProductFilterSet(FactFilterSet):
     company_id, company = slug_or_id_filters("company", "company")
     kind = ChoiceInFilter(choices=ProductKind.choices)
     audience = ChoiceInFilter(choices=Audience.choices)
-    platform = CharInFilter(field_name="platforms__slug", lookup_expr="in", distinct=True)
+    platform = CharInFilter(method="filter_platform", label="platform slugs or ids")
     slug = CharInFilter(field_name="slug", lookup_expr="in")
     launched_after = df.DateFilter(field_name="launched_on", lookup_expr="gte")
     launched_before = df.DateFilter(field_name="launched_on", lookup_expr="lte")
@@ -59,17 +62,25 @@ class ProductFilterSet(FactFilterSet):
         model = Product
         fields = []
 
+    def filter_platform(self, queryset, name, values):
+        condition = refs_condition(values, "platforms", Platform, param=name)
+        return queryset.filter(pk__in=Product.objects.filter(condition).values("pk"))
+
 
 class PersonFilterSet(FactFilterSet):
     slug = CharInFilter(field_name="slug", lookup_expr="in")
-    company_id = df.NumberFilter(field_name="roles__company_id", distinct=True)
-    company = df.CharFilter(field_name="roles__company__slug", distinct=True)
+    company_id = NumberInFilter(field_name="roles__company_id", lookup_expr="in", distinct=True)
+    company = CharInFilter(method="filter_company", label="company slugs or ids (any role)")
 
     search_fields = ("name", "slug", "description")
 
     class Meta:
         model = Person
         fields = []
+
+    def filter_company(self, queryset, name, values):
+        condition = refs_condition(values, "roles__company", Company, param=name)
+        return queryset.filter(pk__in=Person.objects.filter(condition).values("pk"))
 
 
 class PlatformFilterSet(RecordFilterSet):

@@ -5,6 +5,7 @@ from companies.models import Company, Platform, Product
 from factbase.choices import ClaimType, Qualifier
 from factbase.codes import COUNTRY_CHOICES, CURRENCY_CHOICES, REGION_CHOICES
 from factbase.filters import (
+    BooleanFilter,
     CharInFilter,
     ChoiceInFilter,
     FactFilterSet,
@@ -95,8 +96,8 @@ class InvestmentFilterSet(FactFilterSet, AmountFilters):
     company_id, company = slug_or_id_filters("company", "company")
     investor_id, investor = slug_or_id_filters("investor", "investor")
     funding_round = NumberInFilter(field_name="funding_round_id", lookup_expr="in")
-    has_round = df.BooleanFilter(field_name="funding_round", lookup_expr="isnull", exclude=True)
-    is_lead = df.BooleanFilter()
+    has_round = BooleanFilter(field_name="funding_round", lookup_expr="isnull", exclude=True)
+    is_lead = BooleanFilter()
     round_type = ChoiceInFilter(field_name="funding_round__round_type", choices=RoundType.choices)
 
     search_fields = ("investor__name", "company__name", "description")
@@ -127,7 +128,7 @@ class MetricFilterSet(FactFilterSet, AmountFilters):
     metric_type_id, metric_type = slug_or_id_filters("metric_type", "metric type")
     region = ChoiceInFilter(choices=REGION_CHOICES)
     platform = CharInFilter(method="filter_platform", label="platform slugs or ids")
-    is_target = df.BooleanFilter(method="filter_is_target")
+    is_target = BooleanFilter(method="filter_is_target")
     period_after = df.DateFilter(
         method="filter_period_after", label="period overlaps: ends on or after this date"
     )

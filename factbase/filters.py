@@ -5,19 +5,35 @@ Multi-value filters take comma-separated values (`?status=verified,disputed`,
 whole query before anything runs).
 """
 
+import datetime
+
 import django_filters as df
+from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from .choices import ClaimType, Confidence, SourceKind, Status
 from .models import Citation, Source
 
 
+class IdField(forms.IntegerField):
+    """A record id: a whole number that an id column can hold. A larger one is a 400, not
+    a database error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class NumberInFilter(df.BaseInFilter, df.NumberFilter):
-    pass
+    """Record ids, comma-separated."""
+
+    field_class = IdField
 
 
 class CharInFilter(df.BaseInFilter, df.CharFilter):
@@ -28,18 +44,70 @@ class ChoiceInFilter(df.BaseInFilter, df.ChoiceFilter):
     pass
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, turned to UTC: ISO allows offsets such as -18:30 that
+    PostgreSQL refuses in a query."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DateTimeFilter(df.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
+class StrictBooleanField(forms.Field):
+    """true or false (also 1/0, yes/no). Anything else is an error: django-filter's own
+    boolean field reads it, and `1`, as "no filter" and returns every row."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in {"true", "1", "yes"}:
+            return True
+        if text in {"false", "0", "no"}:
+            return False
+        raise forms.ValidationError("Enter true or false.", code="invalid")
+
+
+class BooleanFilter(df.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+def fact_type_choices() -> list[tuple[str, str]]:
+    """The kinds of fact a citation can support, by the name `fact_type` gives them. A
+    callable: the models are all loaded only once Django has started."""
+    from django.apps import apps
+
+    from .models import FactModel
+
+    return sorted(
+        (model._meta.model_name, model._meta.verbose_name)
+        for model in apps.get_models()
+        if issubclass(model, FactModel)
+    )
+
+
 def refs_condition(values, path: str, model, *, param: str) -> Q:
     """Records named by id or slug, at ORM `path`. An unknown slug is a 400 naming `param`:
     a typo must not look like "no results"."""
-    ids = [int(v) for v in values if v.isdigit()]
-    slugs = [v for v in values if not v.isdigit()]
+    ids = [int(v) for v in values if v.isascii() and v.isdigit()]
+    slugs = [v for v in values if not (v.isascii() and v.isdigit())]
     if slugs:
         known = set(model.objects.filter(slug__in=slugs).values_list("slug", flat=True))
         unknown = sorted(set(slugs) - known)
         if unknown:
             name = model._meta.verbose_name
             raise ValidationError({param: [f"Unknown {name}: {', '.join(unknown)}."]})
-    return Q(**{f"{path}_id__in": ids}) | Q(**{f"{path}__slug__in": slugs})
+    # `{path}__in`, not `{path}_id__in`: the path may be a many-to-many field.
+    return Q(**{f"{path}__in": ids}) | Q(**{f"{path}__slug__in": slugs})
 
 
 def slug_or_id_filters(field: str, label: str):
@@ -56,10 +124,10 @@ class RecordFilterSet(df.FilterSet):
 
     id = NumberInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")
     q = df.CharFilter(method="filter_q", label="text search")
-    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = DateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     search_fields: tuple[str, ...] = ()
 
@@ -124,7 +192,7 @@ class SourceFilterSet(RecordFilterSet):
 
 class CitationFilterSet(RecordFilterSet):
     source = NumberInFilter(field_name="source_id", lookup_expr="in")
-    fact_type = CharInFilter(field_name="content_type__model", lookup_expr="in")
+    fact_type = ChoiceInFilter(field_name="content_type__model", choices=fact_type_choices)
     fact_id = NumberInFilter(field_name="object_id", lookup_expr="in")
     attributed_to = NumberInFilter(field_name="attributed_to_id", lookup_expr="in")
     language = CharInFilter(field_name="source__language", lookup_expr="in")

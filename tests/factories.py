@@ -129,3 +129,46 @@ class CitationFactory(factory.django.DjangoModelFactory):
 
 def platform(slug: str) -> Platform:
     return Platform.objects.get(slug=slug)
+
+
+class PlatformFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Platform
+
+    slug = factory.Sequence(lambda n: f"platform-{n}")
+    name = factory.Sequence(lambda n: f"Platform {n}")
+
+
+class MetricTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MetricType
+
+    slug = factory.Sequence(lambda n: f"metric-type-{n}")
+    name = factory.Sequence(lambda n: f"Metric type {n}")
+    unit_kind = "count"
+
+
+class CompanyAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "companies.CompanyAlias"
+
+    company = factory.SubFactory(CompanyFactory)
+    name = factory.Sequence(lambda n: f"Alias {n}")
+
+
+class CompanyIdentifierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "companies.CompanyIdentifier"
+
+    company = factory.SubFactory(CompanyFactory)
+    scheme = "wikidata"
+    value = factory.Sequence(lambda n: f"Q{1000 + n}")
+
+
+class PartnershipPartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.PartnershipParty"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    company = factory.SubFactory(CompanyFactory)
+    role = "partner"

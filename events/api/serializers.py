@@ -98,7 +98,9 @@ class FundingRoundSerializer(FactSerializer):
         children = {"investments": "funding_round"}
 
     def child_link(self, name, parent) -> dict:
-        return {"funding_round": parent, "company": parent.company}
+        if name == "investments":
+            return {"funding_round": parent, "company": parent.company}
+        return super().child_link(name, parent)
 
 
 class InvestmentSerializer(FactSerializer):

@@ -5,6 +5,8 @@ everywhere. On write, a client names it by id, by slug (for records that have on
 an object holding either: `3`, `"mistral-ai"`, `{"id": 3}` or `{"slug": "mistral-ai"}`.
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
@@ -50,9 +52,9 @@ class RecordRefField(serializers.RelatedField):
         queryset = self.get_queryset()
         if isinstance(data, bool):
             self.fail("invalid")
-        if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
+        if isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()):
             key, value = "id", int(data)
-        elif isinstance(data, str) and self._has_slug():
+        elif isinstance(data, str) and self._has_slug() and "\x00" not in data:
             key, value = "slug", data
         else:
             self.fail("invalid")
@@ -79,5 +81,8 @@ def brief(obj, context) -> dict:
     data = {"id": obj.pk, "url": record_url(obj, context)}
     for name in meta.brief_fields:
         if name not in data:
-            data[name] = getattr(obj, sources.get(name, name))
+            value = getattr(obj, sources.get(name, name))
+            if isinstance(value, Decimal):  # a string, as the record's serializer writes it
+                value = format(value.normalize(), "f")
+            data[name] = value
     return data

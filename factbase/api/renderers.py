@@ -1,7 +1,10 @@
 import csv
 import io
+import json
 
 from rest_framework.renderers import BaseRenderer
+
+from factbase.csv_export import cell
 
 
 class CSVRenderer(BaseRenderer):
@@ -19,6 +22,17 @@ class CSVRenderer(BaseRenderer):
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(["field", "value"])
-        for key, value in (data or {}).items():
-            writer.writerow([key, value])
+        rows = data.items() if isinstance(data, dict) else [("detail", data)]
+        for key, value in rows:
+            writer.writerow([key, flat(value)])
         return out.getvalue().encode()
+
+
+def flat(value) -> str:
+    """One cell: error messages as text, nested records as JSON, and text a spreadsheet
+    would run as a formula neutralised, as in the list export."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return cell(" ".join(value))
+    if isinstance(value, dict | list):
+        return cell(json.dumps(value, ensure_ascii=False, default=str))
+    return cell(value)

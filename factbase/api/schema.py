@@ -1,9 +1,12 @@
-"""OpenAPI descriptions that drf-spectacular cannot infer: record references."""
+"""OpenAPI descriptions that drf-spectacular cannot infer: record references, error
+responses, CSV bodies, and records cut down by `fields=` or `brief=`."""
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent, build_basic_type, get_lib_doc_excludes
 from drf_spectacular.types import OpenApiTypes
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
 
 from .fields import BRIEF_SERIALIZERS
 
@@ -53,3 +56,112 @@ class RecordRefFieldExtension(OpenApiSerializerFieldExtension):
             "oneOf": [build_basic_type(OpenApiTypes.INT), build_basic_type(OpenApiTypes.STR)],
             "description": f"The {name}'s id (integer) or slug (string).",
         }
+
+
+ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": (
+        "The request was refused: each field named maps to its messages, "
+        "`non_field_errors` holds those about the record as a whole, and a list of rows "
+        "(citations, parties...) has one object per row, empty for a row without errors. "
+        "A body that is not valid JSON gets `detail` instead."
+    ),
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+            {"type": "object"},
+        ]
+    },
+}
+ERRORS = {
+    "400": "Invalid parameters or body; deleting the last citation of a verified fact.",
+    "401": "Credentials are missing or wrong.",
+    "403": "Not allowed to do this.",
+    "404": "No such record.",
+    "409": "Other records refer to this one.",
+    "412": "If-Match names a version the record is no longer at.",
+    "415": "The body is not JSON.",
+}
+
+
+def error_codes(method: str, detail: bool) -> list[str]:
+    """The errors an operation of RecordViewSet can answer."""
+    codes = ["400", "401", "403"]
+    if detail:
+        codes.append("404")
+    if method == "DELETE":
+        codes.append("409")
+    if method in {"PUT", "PATCH", "DELETE"}:
+        codes.append("412")
+    if method in {"POST", "PUT", "PATCH"}:
+        codes.append("415")
+    return codes
+
+
+class FactbaseAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, plus the errors each operation can answer, CSV
+    documented as text, and record responses without required properties (`fields=` and
+    `brief=` leave any of them out)."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in error_codes(self.method, detail="{" in self.path):
+            name, schema = (
+                ("ValidationError", VALIDATION_ERROR) if code == "400" else ("Error", ERROR)
+            )
+            component = ResolvedComponent(
+                name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name
+            )
+            self.registry.register_on_missing(component)
+            response = OpenApiResponse(component.ref, ERRORS[code])
+            responses.setdefault(code, self._get_response_for_code(response, code))
+        return responses
+
+    def get_auth(self):
+        # drf-spectacular knows IsAuthenticatedOrReadOnly, not its Django-permissions twin:
+        # with it, reads need no credentials.
+        auth = super().get_auth()
+        anonymous_reads = any(
+            isinstance(permission, permissions.DjangoModelPermissionsOrAnonReadOnly)
+            for permission in self.view.get_permissions()
+        )
+        if anonymous_reads and self.method in permissions.SAFE_METHODS and {} not in auth:
+            auth.append({})
+        return auth
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        if "text/csv" in response.get("content", {}):
+            response["content"]["text/csv"] = {"schema": build_basic_type(OpenApiTypes.STR)}
+        return response
+
+    def _map_basic_serializer(self, serializer, direction):
+        from .serializers import RecordSerializer
+
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and isinstance(serializer, RecordSerializer):
+            schema.pop("required", None)
+        return schema
+
+
+def lib_doc_excludes() -> list[type]:
+    """Base classes whose docstrings describe the code, not the API: a subclass without a
+    docstring of its own gets no description rather than its base's."""
+    from .serializers import ChildSerializer, FactSerializer, RecordSerializer
+    from .views import RecordViewSet
+
+    return [
+        *get_lib_doc_excludes(),
+        RecordViewSet,
+        RecordSerializer,
+        FactSerializer,
+        ChildSerializer,
+    ]

@@ -23,6 +23,7 @@ from .fields import BRIEF_SERIALIZERS, RecordRefField, brief, record_url
 
 AUDIT_FIELDS = ("version", "created_at", "updated_at", "created_by", "updated_by")
 FACT_FIELDS = ("status", "confidence", "claim_type", "note")
+WHO = "A username; null when no one logged in wrote it (a command) or the user is deleted."
 
 
 def django_errors(error: DjangoValidationError) -> dict | list:
@@ -44,8 +45,12 @@ class RecordSerializer(serializers.ModelSerializer):
     """
 
     url = serializers.SerializerMethodField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=WHO
+    )
+    updated_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=WHO
+    )
     serializer_related_field = RecordRefField
 
     def __init_subclass__(cls, **kwargs):
@@ -120,16 +125,38 @@ class RecordSerializer(serializers.ModelSerializer):
                 expected_version=self.context.get("expected_version"),
             )
         except DjangoValidationError as error:
-            raise serializers.ValidationError(django_errors(error)) from error
+            # The record cannot be saved, so its rows cannot either; they are still
+            # checked, so that one answer names every invalid field.
+            errors = self.api_errors(error)
+            for name, rows in nested.items():
+                row_errors = self._write_children(instance, name, rows, user=user, reason=reason)
+                if any(row_errors):
+                    errors[name] = row_errors
+            raise serializers.ValidationError(errors) from error
         for name, value in m2m.items():
             getattr(instance, name).set(value)
+        errors = {}
         for name, rows in nested.items():
-            self._write_children(instance, name, rows, user=user, reason=reason)
+            row_errors = self._write_children(instance, name, rows, user=user, reason=reason)
+            if any(row_errors):
+                errors[name] = row_errors
+        if errors:
+            raise serializers.ValidationError(errors)
         try:
             fact_require_citation(instance)
         except DjangoValidationError as error:
-            raise serializers.ValidationError(django_errors(error)) from error
+            raise serializers.ValidationError(self.api_errors(error)) from error
         return instance
+
+    def api_errors(self, error: DjangoValidationError) -> dict:
+        """The model's errors under the names the API gives its fields: a duplicate source
+        URL is an error of `source_url`, not of `url` (the record's own link)."""
+        names = {
+            field.source: name
+            for name, field in self.fields.items()
+            if field.source not in (name, "*")
+        }
+        return {names.get(key, key): value for key, value in django_errors(error).items()}
 
     def child_link(self, name, parent) -> dict:
         """The fields that tie a child row of list `name` to its parent."""
@@ -137,16 +164,21 @@ class RecordSerializer(serializers.ModelSerializer):
             return {"fact": parent}
         return {self.Meta.children[name]: parent}
 
-    def _write_children(self, parent, name, rows, *, user, reason):
+    def _write_children(self, parent, name, rows, *, user, reason) -> list[dict]:
         """Replace the parent's child rows with `rows`: rows with an id are updated, the
-        others created, and existing rows not listed are deleted."""
+        others created, and existing rows not listed are deleted. Returns each row's
+        errors, `{}` for a valid row. When the parent is unsaved (it is invalid), the
+        rows are only validated, without the fields that would tie them to it."""
         if name == "citations":
-            manager, child_model = parent.citations, Citation
+            child_model, link_fields = Citation, ("content_type", "object_id")
         else:
-            manager = getattr(parent, name)
-            child_model = manager.model
-        link = self.child_link(name, parent)
-        existing = {child.pk: child for child in manager.all()}
+            child_model = self.Meta.model._meta.get_field(name).related_model
+            link_fields = tuple(self.child_link(name, parent))
+        saving = not parent._state.adding
+        existing = {}
+        if saving:
+            manager = parent.citations if name == "citations" else getattr(parent, name)
+            existing = {child.pk: child for child in manager.all()}
         errors, kept = [], set()
         for row in rows:
             row = dict(row)
@@ -155,19 +187,25 @@ class RecordSerializer(serializers.ModelSerializer):
                 errors.append({"id": [f"No {child_model._meta.verbose_name} {pk} here."]})
                 continue
             child = existing.get(pk) or child_model()
-            for key, value in {**row, **link}.items():
+            for key, value in row.items():
                 setattr(child, key, value)
             try:
-                record_save(child, user=user, reason=reason, check_citations=False)
+                if saving:
+                    for key, value in self.child_link(name, parent).items():
+                        setattr(child, key, value)
+                    # A child fact (a role, an investment) obeys the citation rule too.
+                    record_save(child, user=user, reason=reason)
+                else:
+                    child.full_clean(exclude=link_fields)
                 errors.append({})
             except DjangoValidationError as error:
                 errors.append(django_errors(error))
             kept.add(child.pk)
-        if any(errors):
-            raise serializers.ValidationError({name: errors})
-        for pk, child in existing.items():
-            if pk not in kept:
-                record_delete(child, user=user, reason=reason, check_citations=False)
+        if saving and not any(errors):
+            for pk, child in existing.items():
+                if pk not in kept:
+                    record_delete(child, user=user, reason=reason, check_citations=False)
+        return errors
 
 
 def reject_unknown(serializer, data) -> None:
@@ -269,6 +307,15 @@ def fact_models() -> dict[str, type]:
     }
 
 
+def parent_record(record):
+    """The record whose page lists `record` among its child rows (a role: its person)."""
+    for serializer in BRIEF_SERIALIZERS.values():
+        for name, link in getattr(serializer.Meta, "children", {}).items():
+            if serializer._declared_fields[name].child.Meta.model is type(record):
+                return getattr(record, link)
+    return None
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class FactTypeField(serializers.Field):
     """The kind of fact a citation supports, by name (`metric`); stored as a content type."""
@@ -291,7 +338,9 @@ class CitationSerializer(RecordSerializer):
         "fundinground, investment, metric or event.",
     )
     fact_id = serializers.IntegerField(source="object_id", min_value=1)
-    fact = serializers.SerializerMethodField()
+    fact = serializers.SerializerMethodField(
+        help_text="The fact in brief. A role has no page of its own: its url is its person's."
+    )
 
     class Meta:
         model = Citation
@@ -316,7 +365,14 @@ class CitationSerializer(RecordSerializer):
 
     def get_fact(self, obj) -> dict | None:
         fact = obj.fact
-        return brief(fact, self.context) if fact is not None else None
+        if fact is None:
+            return None
+        if type(fact) in BRIEF_SERIALIZERS:
+            return brief(fact, self.context)
+        # A role has no page of its own: it is listed in its person's `roles`.
+        parent = parent_record(fact)
+        url = record_url(parent, self.context) if parent is not None else None
+        return {"id": fact.pk, "url": url}
 
     def validate(self, attrs):
         content_type = attrs.get("content_type") or getattr(self.instance, "content_type", None)

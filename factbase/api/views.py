@@ -28,10 +28,13 @@ AUDIT_COLUMNS = (
 FIELDS_PARAM = OpenApiParameter(
     "fields",
     OpenApiTypes.STR,
-    description="Comma-separated fields to return (JSON and CSV), e.g. `id,value,region`.",
+    description="Comma-separated fields to return (JSON and CSV), e.g. `id,value,region`. "
+    "Only those are in the answer: this is why a record's properties are not marked required.",
 )
 BRIEF_PARAM = OpenApiParameter(
-    "brief", OpenApiTypes.BOOL, description="Return the brief form of each record."
+    "brief",
+    OpenApiTypes.BOOL,
+    description="Return the brief form of each record (the fields other records show of it).",
 )
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -43,7 +46,7 @@ REASON = OpenApiParameter(
     "X-Change-Reason",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="Why you make this change; kept in the record's history.",
+    description="Why you make this change; kept in the record's history (100 characters).",
 )
 
 
@@ -61,13 +64,19 @@ def etag(instance) -> str:
     return f'"{instance.version}"'
 
 
+def change_reason(request) -> str:
+    """The X-Change-Reason header, cut to what a history record holds (django-simple-
+    history's `history_change_reason` is 100 characters; PostgreSQL refuses more)."""
+    return request.headers.get("X-Change-Reason", "")[:100]
+
+
 def parse_if_match(request) -> int | None:
     """The version named by If-Match, None without one. `*` matches any version."""
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
         return None
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # not "²", which int() refuses
         raise PreconditionFailed('If-Match must be an ETag of this API, such as "3".')
     return int(value)
 
@@ -91,12 +100,23 @@ class RecordViewSet(viewsets.ModelViewSet):
     csv_columns: list = []
     csv_filename = "export"
 
+    def get_queryset(self):
+        # Every record shows who created and last changed it: joined, not one query a row.
+        return super().get_queryset().select_related("created_by", "updated_by")
+
     def get_object(self):
         queryset = self.filter_queryset(self.get_queryset())
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         model = queryset.model
         has_slug = any(f.name == "slug" for f in model._meta.fields)
-        key = "pk" if lookup.isdigit() or not has_slug else "slug"
+        # str.isdigit() also accepts "²" and "١", which int() and the database refuse; and
+        # PostgreSQL refuses NUL in text. Neither can name a record: 404, not 500.
+        if lookup.isascii() and lookup.isdigit():
+            key = "pk"
+        elif has_slug and "\x00" not in lookup:
+            key = "slug"
+        else:
+            raise Http404(f"No {model._meta.verbose_name} {lookup!r}.")
         self.kwargs = {**self.kwargs, self.lookup_field: lookup}
         obj = queryset.filter(**{key: lookup}).first()
         if obj is None:
@@ -127,7 +147,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if self.request is not None:
-            context["reason"] = self.request.headers.get("X-Change-Reason", "")[:200]
+            context["reason"] = change_reason(self.request)
             if self.request.method in {"PUT", "PATCH"}:
                 context["expected_version"] = parse_if_match(self.request)
         return context
@@ -177,6 +197,4 @@ class RecordViewSet(viewsets.ModelViewSet):
             if expected is not None and current.version != expected:
                 raise VersionConflict(instance, current.version)
             user = self.request.user if self.request.user.is_authenticated else None
-            record_delete(
-                current, user=user, reason=self.request.headers.get("X-Change-Reason", "")[:200]
-            )
+            record_delete(current, user=user, reason=change_reason(self.request))

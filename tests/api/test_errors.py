@@ -1,0 +1,285 @@
+"""Whatever a client sends, the answer is a 4xx it can act on, never a 500, and a refused
+request writes nothing."""
+
+import json
+
+import pytest
+
+from companies.models import Company
+
+from ..factories import CompanyFactory, MetricFactory, SourceFactory
+from .base import REASON, assert_history, error_paths, row_counts
+
+pytestmark = pytest.mark.django_db
+
+NEW_COMPANY = {"name": "Mistral AI", "slug": "mistral-ai", "kind": "ai_lab"}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+@pytest.mark.parametrize("body", ['{"name": "x",', "{'name': 'x'}", "nul", "[1, 2", "\ufeff{}"])
+def test_malformed_json_is_400(editor_api, method, body):
+    company = CompanyFactory()
+    url = "/api/v1/companies/" if method == "post" else f"/api/v1/companies/{company.pk}/"
+    before = row_counts()
+    response = getattr(editor_api, method)(url, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "detail" in response.json() or response.json()
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("body", ["[]", "null", "1", '"text"', '[{"name": "x"}]'])
+def test_a_body_that_is_not_an_object_is_400(editor_api, body):
+    before = row_counts()
+    response = editor_api.post("/api/v1/companies/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("application/x-www-form-urlencoded", "name=Mistral&slug=mistral&kind=ai_lab"),
+        ("multipart/form-data; boundary=xyz", "--xyz--"),
+        ("text/plain", json.dumps(NEW_COMPANY)),
+        ("application/xml", "<company/>"),
+    ],
+)
+def test_a_body_that_is_not_json_is_415(editor_api, content_type, body):
+    company = CompanyFactory()
+    before = row_counts()
+    for method, url in (
+        ("post", "/api/v1/companies/"),
+        ("put", f"/api/v1/companies/{company.pk}/"),
+        ("patch", f"/api/v1/companies/{company.pk}/"),
+    ):
+        response = getattr(editor_api, method)(url, body, content_type=content_type)
+        assert response.status_code == 415, (method, response.content)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"citations": "not a list"},
+        {"citations": [1, "two"]},
+        {"citations": [{"source": {"nothing": 1}, "quote": "x"}]},
+        {"aliases": {"name": "x"}},
+        {"aliases": [None]},
+        {"identifiers": [{"scheme": "wikidata", "value": ["Q1"]}]},
+        {"name": None},
+        {"name": {"nested": "object"}},
+        {"founded_on": "yesterday"},
+        {"founded_on": 20250101},
+        {"country": "France"},
+        {"status": ["verified"]},
+        {"website": "javascript:alert(1)"},
+        {"slug": "not a slug!"},
+        {"name": "x" * 201},
+    ],
+    ids=lambda change: json.dumps(change)[:40],
+)
+def test_wrong_shapes_are_400_naming_the_field(editor_api, change):
+    before = row_counts()
+    response = editor_api.post("/api/v1/companies/", {**NEW_COMPANY, **change}, format="json")
+    assert response.status_code == 400, response.content
+    assert {path.split(".")[0] for path in error_paths(response.json())} == set(change)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "ref", [2**63, 2**64, -1, 0, "00000000000000000000000000001", "١٢", "a\x00b", "", " "]
+)
+def test_out_of_range_references_are_400(editor_api, ref):
+    data = {"name": "Le Chat", "slug": "le-chat", "kind": "model", "company": ref}
+    before = row_counts()
+    response = editor_api.post("/api/v1/products/", data, format="json")
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"company"}
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("fact_id", [2**63, 2**31, 987654])
+def test_a_citation_of_a_missing_fact_is_400(editor_api, fact_id):
+    data = {"fact_type": "company", "fact_id": fact_id, "source": SourceFactory().pk, "quote": "x"}
+    response = editor_api.post("/api/v1/citations/", data, format="json")
+    assert response.status_code == 400, response.content
+    assert "fact_id" in error_paths(response.json())
+
+
+@pytest.mark.parametrize("key", ["2147483648", "9223372036854775808", "99999999999999999999999"])
+def test_huge_ids_in_urls_are_404(anon_api, editor_api, key):
+    assert anon_api.get(f"/api/v1/companies/{key}/").status_code == 404
+    assert anon_api.get(f"/api/v1/metrics/{key}/").status_code == 404
+    assert editor_api.patch(f"/api/v1/companies/{key}/", {}, format="json").status_code == 404
+    assert editor_api.delete(f"/api/v1/metrics/{key}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "id=9223372036854775808",
+        "company_id=99999999999999999999",
+        "source=2147483648",
+        "id=1.5",
+        "value_min=1e400",
+        "value_max=99999999999999999999999999999",
+        "value_min=NaN",
+        "value_max=-Infinity",
+    ],
+)
+def test_huge_numbers_in_filters_are_not_500(anon_api, query):
+    MetricFactory()
+    response = anon_api.get(f"/api/v1/metrics/?{query}")
+    assert response.status_code in (200, 400), response.content
+    response = anon_api.get(f"/api/v1/metrics/?{query}&format=csv")
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 200:
+        b"".join(response.streaming_content)
+
+
+def test_methods_a_list_does_not_have_are_405(editor_api):
+    for method in ("put", "patch", "delete"):
+        assert getattr(editor_api, method)("/api/v1/companies/").status_code == 405
+
+
+def test_a_post_to_a_record_is_405(editor_api):
+    company = CompanyFactory()
+    response = editor_api.post(f"/api/v1/companies/{company.pk}/", NEW_COMPANY, format="json")
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("query", ["limit=abc", "limit=-1", "limit=0", "offset=-5", "offset=x"])
+def test_bad_paging_parameters_are_not_500(anon_api, query):
+    CompanyFactory()
+    response = anon_api.get(f"/api/v1/companies/?{query}")
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize(
+    "query", ["ordering=nonsense", "ordering=created_by__password", "ordering="]
+)
+def test_undocumented_orderings_are_ignored(anon_api, query):
+    a, b = CompanyFactory(name="B"), CompanyFactory(name="A")
+    response = anon_api.get(f"/api/v1/companies/?{query}")
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [a.pk, b.pk]
+
+
+# --- change reasons ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [100, 150, 200, 5000])
+def test_a_long_change_reason_is_kept_as_far_as_history_holds_it(editor_api, editor, length):
+    reason = ("Why " * 2000)[:length]
+    response = editor_api.post(
+        "/api/v1/companies/", NEW_COMPANY, format="json", HTTP_X_CHANGE_REASON=reason
+    )
+    assert response.status_code == 201, response.content
+    record = Company.objects.get(slug="mistral-ai").history.first()
+    assert record.history_user == editor
+    assert reason.startswith(record.history_change_reason)
+    assert len(record.history_change_reason) >= min(length, 100)
+
+
+def test_a_long_change_reason_on_delete(editor_api, editor):
+    metric = MetricFactory()
+    reason = "x" * 300
+    response = editor_api.delete(f"/api/v1/metrics/{metric.pk}/", HTTP_X_CHANGE_REASON=reason)
+    assert response.status_code == 204
+    record = metric.history.model.objects.filter(id=metric.pk).first()
+    assert record.history_type == "-"
+    assert reason.startswith(record.history_change_reason)
+
+
+# --- ETag and If-Match ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", ['"1"', 'W/"1"', "1", "*", ' "1" '])
+def test_if_match_forms_that_match(editor_api, header):
+    company = CompanyFactory()
+    response = editor_api.patch(
+        f"/api/v1/companies/{company.pk}/", {"note": "x"}, format="json", HTTP_IF_MATCH=header
+    )
+    assert response.status_code == 200, response.content
+    assert response["ETag"] == '"2"'
+
+
+@pytest.mark.parametrize("header", ['"2"', '"0"', '"abc"', "garbage", '"1", "2"', '"²"', '""'])
+def test_if_match_that_does_not_match_is_412(editor_api, header):
+    company = CompanyFactory()
+    before = row_counts()
+    for method in ("patch", "put", "delete"):
+        body = {"note": "x"} if method == "patch" else {**NEW_COMPANY, "slug": company.slug}
+        call = getattr(editor_api, method)
+        kwargs = {"format": "json"} if method != "delete" else {}
+        url = f"/api/v1/companies/{company.pk}/"
+        response = (
+            call(url, body, HTTP_IF_MATCH=header, **kwargs)
+            if method != "delete"
+            else call(url, HTTP_IF_MATCH=header)
+        )
+        assert response.status_code == 412, (method, response.content)
+        assert "detail" in response.json()
+    assert row_counts() == before
+
+
+def test_each_write_moves_the_etag_on(editor_api, anon_api):
+    company = CompanyFactory()
+    url = f"/api/v1/companies/{company.pk}/"
+    for version in range(1, 5):
+        etag = anon_api.get(url)["ETag"]
+        assert etag == f'"{version}"'
+        response = editor_api.patch(url, {"note": str(version)}, format="json", HTTP_IF_MATCH=etag)
+        assert response.status_code == 200
+        assert response["ETag"] == f'"{version + 1}"'
+    # The old ETag no longer matches.
+    assert (
+        editor_api.patch(url, {"note": "late"}, format="json", HTTP_IF_MATCH='"4"').status_code
+        == 412
+    )
+
+
+def test_a_refused_update_does_not_move_the_version(editor_api, anon_api, editor):
+    company = CompanyFactory()
+    url = f"/api/v1/companies/{company.pk}/"
+    assert editor_api.patch(url, {"country": "XX"}, format="json").status_code == 400
+    assert anon_api.get(url)["ETag"] == '"1"'
+    response = editor_api.patch(
+        url, {"country": "IT"}, format="json", HTTP_IF_MATCH='"1"', HTTP_X_CHANGE_REASON=REASON
+    )
+    assert response.status_code == 200
+    company.refresh_from_db()
+    assert (company.country, company.version) == ("IT", 2)
+    assert_history(company.history.first(), kind="~", user=editor, reason=REASON)
+
+
+# --- health ------------------------------------------------------------------------------------
+
+
+def test_healthz(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_the_api_root_lists_every_endpoint(anon_api):
+    response = anon_api.get("/api/v1/")
+    assert response.status_code == 200
+    body = response.json()
+    for path in (
+        "companies",
+        "products",
+        "people",
+        "platforms",
+        "partnerships",
+        "funding-rounds",
+        "investments",
+        "metrics",
+        "metric-types",
+        "events",
+        "sources",
+        "citations",
+    ):
+        assert body[path] == f"http://testserver/api/v1/{path}/"

@@ -1,0 +1,239 @@
+"""Sources and citations through the API."""
+
+import pytest
+
+from companies.models import Company
+from factbase.models import Citation, Source
+
+from ..factories import (
+    ARTICLE,
+    CitationFactory,
+    CompanyFactory,
+    MetricFactory,
+    PersonFactory,
+    RoleFactory,
+    SourceFactory,
+)
+from .base import REASON, RecordTests, assert_history, error_paths, latest_history, row_counts
+
+pytestmark = pytest.mark.django_db
+
+
+class TestSources(RecordTests):
+    path = "sources"
+    factory = SourceFactory
+    brief_fields = (
+        "id",
+        "url",
+        "title",
+        "publisher",
+        "source_url",
+        "published_on",
+        "published_precision",
+        "language",
+    )
+    required = ("title", "publisher", "language", "kind")
+    renames = {"source_url": "url"}
+
+    def create_data(self):
+        return {
+            "title": "Mistral AI lève 600 millions d'euros",
+            "publisher": "Le Monde",
+            "author": "A. Journaliste",
+            "source_url": "https://example.com/mistral-600m",
+            "published_on": "2024-06-11",
+            "published_precision": "day",
+            "language": "fr",
+            "kind": "news_article",
+            "retrieved_at": "2024-06-12T08:30:00Z",
+            "text": "Mistral AI a levé 600 millions d'euros.",
+        }
+
+    def update_data(self, obj):
+        return {
+            "title": "Renamed",
+            "publisher": "Other Publisher",
+            "author": "",
+            "source_url": None,
+            "published_on": "2024-01-01",
+            "published_precision": "year",
+            "language": "pt-BR",
+            "kind": "press_release",
+            "retrieved_at": None,
+            "text": obj.text,
+        }
+
+    def patch_data(self, obj):
+        return {"author": "Someone"}
+
+
+class TestCitations(RecordTests):
+    path = "citations"
+    factory = CitationFactory
+    brief_fields = ("id", "url", "quote")
+    required = ("fact_type", "fact_id", "source", "quote")
+    renames = {"fact_type": None, "fact_id": "object_id"}
+
+    def enrich(self, obj, user):
+        # Citations of several kinds of fact, each shown in brief.
+        if obj.pk % 2:
+            obj.fact = self.shared("metric", MetricFactory)
+        else:
+            obj.fact = self.shared("role", RoleFactory)
+        obj.attributed_to = self.shared("speaker", PersonFactory)
+        obj.save()
+
+    def create_data(self):
+        return {
+            "fact_type": "company",
+            "fact_id": CompanyFactory().pk,
+            "source": SourceFactory().pk,
+            "quote": "partnership with Globex",
+            "translation": "partnership with Globex",
+            "locator": "",
+            "field_name": "name",
+            "attributed_to": PersonFactory().slug,
+        }
+
+    def update_data(self, obj):
+        return {
+            "fact_type": "metric",
+            "fact_id": MetricFactory().pk,
+            "source": obj.source.pk,
+            "quote": "reached two million users",
+            "translation": "",
+            "locator": "¶ 1",
+            "field_name": "value",
+            "attributed_to": None,
+        }
+
+    def patch_data(self, obj):
+        return {"translation": "An English translation."}
+
+
+def test_a_source_gets_the_sha256_of_its_text(editor_api):
+    response = editor_api.post("/api/v1/sources/", TestSources().create_data(), format="json")
+    assert response.status_code == 201
+    source = Source.objects.get(pk=response.json()["id"])
+    assert len(source.text_sha256) == 64
+    assert response.json()["text_sha256"] == source.text_sha256
+
+
+@pytest.mark.parametrize(
+    "change, path",
+    [
+        ({"language": "French"}, "language"),
+        ({"source_url": "not a url"}, "source_url"),
+        ({"published_precision": ""}, "published_precision"),
+        ({"kind": "blog"}, "kind"),
+        ({"text_sha256": "0" * 64}, "text_sha256"),
+    ],
+    ids=str,
+)
+def test_an_invalid_source_is_refused(editor_api, change, path):
+    before = row_counts()
+    data = {**TestSources().create_data(), **change}
+    response = editor_api.post("/api/v1/sources/", data, format="json")
+    assert response.status_code == 400
+    assert path in error_paths(response.json())
+    assert row_counts() == before
+
+
+def test_two_sources_with_the_same_url_are_refused(editor_api):
+    SourceFactory(url="https://example.com/mistral-600m")
+    before = row_counts()
+    response = editor_api.post("/api/v1/sources/", TestSources().create_data(), format="json")
+    assert response.status_code == 400
+    assert error_paths(response.json()) == {"source_url"}
+    assert row_counts() == before
+
+
+def test_two_sources_without_a_url_are_fine(editor_api):
+    for title in ("One", "Two"):
+        data = {**TestSources().create_data(), "source_url": None, "title": title}
+        assert editor_api.post("/api/v1/sources/", data, format="json").status_code == 201
+    assert Source.objects.filter(url__isnull=True).count() == 2
+
+
+def test_deleting_a_cited_source_is_409(editor_api):
+    citation = CitationFactory()
+    before = row_counts()
+    response = editor_api.delete(f"/api/v1/sources/{citation.source_id}/")
+    assert response.status_code == 409
+    assert f"citation {citation.pk}" in response.json()["detail"]
+    assert row_counts() == before
+
+
+def test_a_citation_is_located_in_its_source(editor_api, editor):
+    response = editor_api.post(
+        "/api/v1/citations/",
+        TestCitations().create_data(),
+        format="json",
+        HTTP_X_CHANGE_REASON=REASON,
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert ARTICLE[body["char_start"] : body["char_end"]] == "partnership with Globex"
+    company = Company.objects.get(pk=body["fact_id"])
+    assert body["fact"] == {
+        "id": company.pk,
+        "url": f"http://testserver/api/v1/companies/{company.pk}/",
+        "name": company.name,
+        "slug": company.slug,
+    }
+    assert body["fact_type"] == "company"
+    citation = Citation.objects.get(pk=body["id"])
+    assert citation.fact == company
+    assert_history(citation.history.first(), kind="+", user=editor, reason=REASON)
+
+
+@pytest.mark.parametrize(
+    "change, path",
+    [
+        ({"fact_type": "planet"}, "fact_type"),
+        ({"fact_type": "source"}, "fact_type"),
+        ({"fact_id": 987654}, "fact_id"),
+        ({"fact_id": 0}, "fact_id"),
+        ({"source": 987654}, "source"),
+        ({"quote": "words the article never says"}, "quote"),
+        ({"quote": ""}, "quote"),
+        ({"field_name": "no_such_field"}, "field_name"),
+        ({"char_start": 3}, "char_start"),
+        ({"attributed_to": "nobody-at-all"}, "attributed_to"),
+    ],
+    ids=str,
+)
+def test_an_invalid_citation_is_refused(editor_api, change, path):
+    data = {**TestCitations().create_data(), **change}
+    before = row_counts()
+    response = editor_api.post("/api/v1/citations/", data, format="json")
+    assert response.status_code == 400, response.json()
+    assert error_paths(response.json()) == {path}
+    assert row_counts() == before
+
+
+def test_a_citation_of_a_role_is_shown_with_its_person(anon_api):
+    role = RoleFactory()
+    citation = CitationFactory(fact=role)
+    response = anon_api.get(f"/api/v1/citations/{citation.pk}/")
+    assert response.status_code == 200
+    assert response.json()["fact_type"] == "role"
+    assert response.json()["fact"]["id"] == role.pk
+
+
+def test_deleting_the_last_citation_of_a_verified_fact_is_refused(editor_api):
+    company = CompanyFactory(status="verified")
+    citation = CitationFactory(fact=company)
+    before = row_counts()
+    response = editor_api.delete(f"/api/v1/citations/{citation.pk}/")
+    assert response.status_code == 400
+    assert "status" in error_paths(response.json())
+    assert row_counts() == before
+
+
+def test_deleting_one_of_two_citations_of_a_verified_fact_is_fine(editor_api, editor):
+    company = CompanyFactory(status="verified")
+    citation, _ = CitationFactory(fact=company), CitationFactory(fact=company)
+    response = editor_api.delete(f"/api/v1/citations/{citation.pk}/", HTTP_X_CHANGE_REASON=REASON)
+    assert response.status_code == 204
+    assert_history(latest_history(Citation, citation.pk), kind="-", user=editor, reason=REASON)
