@@ -148,7 +148,7 @@ LOGGING = {
 API_READ_REQUIRES_LOGIN = env_bool("API_READ_REQUIRES_LOGIN", False)
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "factbase.api.schema.FactbaseAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -185,6 +185,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "GET_LIB_DOC_EXCLUDES": "factbase.api.schema.lib_doc_excludes",
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "factbase.choices.DatePrecision",
         "UnitKindEnum": "events.models.UnitKind",
