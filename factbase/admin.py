@@ -113,6 +113,15 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         services.fact_require_citation(form.instance)
 
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Many-to-many references protect too (see services.m2m_referrers).
+        for obj in objs:
+            protected.extend(
+                f"{r._meta.verbose_name.capitalize()}: {r}" for r in services.m2m_referrers(obj)
+            )
+        return deleted, counts, perms_needed, protected
+
     def delete_model(self, request, obj):
         services.record_delete(obj, user=request.user)
 

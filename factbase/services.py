@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -93,13 +94,34 @@ def record_save(
     return instance
 
 
+def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]:
+    """Records that list `instance` in a many-to-many field (events naming a company).
+
+    Deleting would silently drop it from their lists, so such a delete is refused, as a
+    PROTECT foreign key refuses it."""
+    referrers = []
+    for relation in instance._meta.related_objects:
+        # Explicit through models (partnership parties) have foreign keys that protect.
+        if relation.many_to_many and relation.through._meta.auto_created:
+            accessor = relation.get_accessor_name()
+            referrers.extend(getattr(instance, accessor).all()[:limit])
+    return referrers[:limit]
+
+
 @transaction.atomic
 def record_delete(
     instance: TrackedModel, *, user=None, reason: str = "", check_citations: bool = True
 ) -> None:
     """Delete `instance` with its history record. A fact's citations are deleted first,
     each with its own history record, so nothing disappears unrecorded. Deleting the
-    last citation of a verified fact is refused (unless the caller checks it itself)."""
+    last citation of a verified fact is refused (unless the caller checks it itself), and
+    so is deleting a record that others list in a many-to-many field (ProtectedError)."""
+    referrers = m2m_referrers(instance)
+    if referrers:
+        raise ProtectedError(
+            f"{instance} is referred to by other records: remove it from them first.",
+            set(referrers),
+        )
     if isinstance(instance, FactModel):
         for citation in instance.citations.all():
             citation._history_user = user

@@ -247,3 +247,15 @@ def test_a_form_opened_before_someone_elses_save_is_refused(editor_client, edito
     assert editor_client.post(url(Metric, "change", metric.pk), data).status_code == 302
     metric.refresh_from_db()
     assert metric.value == 7 and metric.version == 3
+
+
+def test_a_company_listed_by_an_event_cannot_be_deleted(editor_client):
+    company = CompanyFactory()
+    event = EventFactory()
+    event.companies.add(company)
+    page = editor_client.get(url(Company, "delete", company.pk))
+    assert b"would require deleting the following protected" in page.content
+    assert str(event).encode() in page.content
+    response = editor_client.post(url(Company, "delete", company.pk), {"post": "yes"})
+    assert response.status_code in (200, 403)
+    assert Company.objects.filter(pk=company.pk).exists()

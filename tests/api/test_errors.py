@@ -7,7 +7,7 @@ import pytest
 
 from companies.models import Company
 
-from ..factories import CompanyFactory, MetricFactory, SourceFactory
+from ..factories import CompanyFactory, EventFactory, MetricFactory, SourceFactory
 from .base import REASON, assert_history, error_paths, row_counts
 
 pytestmark = pytest.mark.django_db
@@ -283,3 +283,23 @@ def test_the_api_root_lists_every_endpoint(anon_api):
         "citations",
     ):
         assert body[path] == f"http://testserver/api/v1/{path}/"
+
+
+def test_a_company_listed_by_an_event_is_not_deleted(editor_api):
+    company = CompanyFactory()
+    event = EventFactory()
+    event.companies.add(company)
+    response = editor_api.delete(f"/api/v1/companies/{company.pk}/")
+    assert response.status_code == 409
+    assert f"event {event.pk}" in response.json()["detail"]
+    assert type(company).objects.filter(pk=company.pk).exists()
+    assert list(event.companies.all()) == [company]
+
+
+def test_multi_value_filters_take_repeated_parameters(anon_api):
+    a, b, c = CompanyFactory(kind="ai_lab"), CompanyFactory(kind="investor"), CompanyFactory()
+    response = anon_api.get("/api/v1/companies/?kind=ai_lab&kind=investor")
+    ids = {r["id"] for r in response.json()["results"]}
+    assert ids == {a.pk, b.pk}
+    both = anon_api.get(f"/api/v1/companies/?id={a.pk}&id={c.pk}").json()["results"]
+    assert {r["id"] for r in both} == {a.pk, c.pk}
