@@ -1,8 +1,9 @@
 """Filters every record kind shares, and the building blocks of each app's FilterSets.
 
 Multi-value filters take comma-separated values (`?status=verified,disputed`,
-`?id=1,2,3`). A bad value answers 400 naming the parameter (django-filter validates the
-whole query before anything runs).
+`?id=1,2,3`), or the parameter repeated (`?status=verified&status=disputed`), as
+generated clients send lists. A bad value answers 400 naming the parameter (django-filter
+validates the whole query before anything runs).
 """
 
 import datetime
@@ -14,6 +15,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
+from django_filters.widgets import BaseCSVWidget
 from rest_framework.exceptions import ValidationError
 
 from .choices import ClaimType, Confidence, SourceKind, Status
@@ -30,17 +32,32 @@ class IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
-class NumberInFilter(df.BaseInFilter, df.NumberFilter):
+class RepeatableCSVWidget(BaseCSVWidget, forms.TextInput):
+    """Comma-separated values, from one parameter or from the parameter repeated."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist") and len(data.getlist(name)) > 1:
+            return ",".join(data.getlist(name)).split(",")
+        return super().value_from_datadict(data, files, name)
+
+
+class InFilter(df.BaseInFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", RepeatableCSVWidget)
+        super().__init__(*args, **kwargs)
+
+
+class NumberInFilter(InFilter, df.NumberFilter):
     """Record ids, comma-separated."""
 
     field_class = IdField
 
 
-class CharInFilter(df.BaseInFilter, df.CharFilter):
+class CharInFilter(InFilter, df.CharFilter):
     pass
 
 
-class ChoiceInFilter(df.BaseInFilter, df.ChoiceFilter):
+class ChoiceInFilter(InFilter, df.ChoiceFilter):
     pass
 
 

@@ -43,7 +43,7 @@ class Pagination(LimitOffsetPagination):
         raw = request.query_params.get(self.after_query_param)
         if raw is None:
             return None
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise ValidationError({self.after_query_param: ["Give the id of the last row seen."]})
         if self.offset_query_param in request.query_params:
             raise ValidationError({self.after_query_param: ["Use either after or offset."]})
