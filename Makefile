@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format serve bench install clean
+.PHONY: run test lint format serve bench api-checks install clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ serve: $(STAMP)
 # Measurements against PostgreSQL on generated data; see docs/benchmarks.md.
 bench: $(STAMP)
 	bash benchmarks/run
+
+# The live API under gunicorn on a throwaway PostgreSQL database: schema, generated client,
+# fuzzing (see .ci/api-checks).
+api-checks: $(STAMP)
+	bash .ci/api-checks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,123 @@
+"""The OpenAPI schema tells clients what the API really answers: the errors of each
+operation, CSV as text, records that `fields=` cuts down, public reads. And the answers
+that fuzzing the live API found wrong (see .ci/api-checks) stay right."""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from tests.factories import CitationFactory, MetricFactory
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method.upper(), operation
+
+
+def expected_errors(path: str, method: str) -> set[str]:
+    codes = {"400", "401", "403"}
+    if "{" in path:
+        codes.add("404")
+    if method == "DELETE":
+        codes.add("409")
+    if method in {"PUT", "PATCH", "DELETE"}:
+        codes.add("412")
+    if method in {"POST", "PUT", "PATCH"}:
+        codes.add("415")
+    return codes
+
+
+def test_every_operation_documents_its_errors(schema):
+    for path, method, operation in operations(schema):
+        errors = {code for code in operation["responses"] if code.startswith("4")}
+        assert errors == expected_errors(path, method), (method, path)
+        for code in errors:
+            content = operation["responses"][code]["content"]
+            name = "ValidationError" if code == "400" else "Error"
+            assert content["application/json"]["schema"] == {"$ref": f"#/components/schemas/{name}"}
+
+
+def test_a_validation_error_maps_fields_to_messages(schema):
+    error = schema["components"]["schemas"]["ValidationError"]
+    assert error["properties"] == {"detail": {"type": "string"}}
+    assert "additionalProperties" in error
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+
+
+def test_csv_is_documented_as_text(schema):
+    for _, _, operation in operations(schema):
+        for response in operation["responses"].values():
+            if "text/csv" in response.get("content", {}):
+                assert response["content"]["text/csv"]["schema"] == {"type": "string"}
+
+
+def test_records_in_answers_have_no_required_properties(schema):
+    components = schema["components"]["schemas"]
+    assert "required" not in components["Metric"]  # ?fields= and ?brief= leave any out
+    assert set(components["MetricRequest"]["required"]) == {"metric_type", "qualifier", "value"}
+    assert components["MetricTypeBrief"]["required"]  # a reference is always whole
+
+
+def test_audit_users_may_be_null(schema):
+    created_by = schema["components"]["schemas"]["Metric"]["properties"]["created_by"]
+    assert created_by["nullable"] is True
+
+
+def test_reads_need_no_credentials_and_writes_do(schema):
+    for _, method, operation in operations(schema):
+        assert ({} in operation["security"]) == (method == "GET"), (method, operation)
+
+
+def test_operations_do_not_describe_the_base_viewset(schema):
+    for _, _, operation in operations(schema):
+        assert "Subclasses" not in operation.get("description", "")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["²", "١", "x", "a%00b"])
+def test_a_key_that_names_no_record_is_404(anon_api, key):
+    assert anon_api.get(f"/api/v1/citations/{key}/").status_code == 404
+    assert anon_api.get(f"/api/v1/metric-types/{key}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_if_match_of_unicode_digits_is_412(editor_api):
+    metric = MetricFactory()
+    response = editor_api.patch(
+        f"/api/v1/metrics/{metric.pk}/", {"note": "n"}, format="json", HTTP_IF_MATCH='"²"'
+    )
+    assert response.status_code == 412
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ref", ["²", "mistral\x00"])
+def test_a_reference_that_names_no_record_is_400(editor_api, ref):
+    body = {"company": ref, "metric_type": "downloads", "qualifier": "exact", "value": "1"}
+    response = editor_api.post("/api/v1/metrics/", body, format="json")
+    assert response.status_code == 400
+    assert "company" in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [("2025-01-01T00:00:00-18:30", 200), ("0001-01-01T00:00:00+05:00", 400)],
+)
+def test_date_time_filters_take_any_iso_offset(anon_api, value, status):
+    response = anon_api.get("/api/v1/metrics/", {"updated_after": value})
+    assert response.status_code == status
+
+
+@pytest.mark.django_db
+def test_a_brief_decimal_is_a_string_as_in_the_record(anon_api):
+    citation = CitationFactory(fact=MetricFactory())
+    fact = anon_api.get(f"/api/v1/citations/{citation.pk}/").json()["fact"]
+    assert fact["value"] == "1000"
