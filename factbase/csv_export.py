@@ -1,9 +1,13 @@
 """Streaming CSV for spreadsheets: every matching row, flat columns, constant memory.
 
-Rows come straight from `values_list()` in chunks, so a million rows never sit in memory
-and no serializer runs per row. Text cells that a spreadsheet would read as a formula
-(starting with =, +, -, @, tab or carriage return) get a leading apostrophe, as the OWASP
-CSV-injection guidance recommends; numbers are written as numbers.
+On PostgreSQL the database writes the CSV itself (`COPY (SELECT ...) TO STDOUT`), with
+every value already in its text form, and the bytes stream through untouched: no Python
+runs per row. Elsewhere rows come from `values_list()` in chunks. Both write the same
+bytes: text cells that a spreadsheet would read as a formula (starting with =, +, -, @,
+tab or carriage return) get a leading apostrophe, as the OWASP CSV-injection guidance
+recommends; numbers are plain digits ("1000000", "12.5"); times are UTC with microseconds
+("2025-02-11T09:30:00.000000Z"); booleans are true/false; null and the empty string are
+both an empty cell; lines end with a line feed.
 """
 
 import csv
@@ -12,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -44,7 +49,7 @@ def cell(value) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, int | float):
@@ -60,18 +65,85 @@ class _Echo:
         return value
 
 
-def stream_rows(queryset: QuerySet, cols: list[Column], chunk_size: int = 2000) -> Iterator[str]:
+def stream_rows(queryset: QuerySet, cols: list[Column], chunk_size: int = 2000) -> Iterator:
+    if connection.vendor == "postgresql":
+        return _stream_copy(queryset, cols)
+    return _stream_python(queryset, cols, chunk_size)
+
+
+def _stream_python(queryset, cols, chunk_size) -> Iterator[str]:
+    # "\r\n" makes the writer quote cells holding either character; each line then ends
+    # in "\n" alone, as COPY writes it.
     writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield writer.writerow([c.header for c in cols])
+    yield writer.writerow([c.header for c in cols])[:-2] + "\n"
     rows = queryset.values_list(*[c.path for c in cols]).iterator(chunk_size=chunk_size)
     batch: list[str] = []
     for row in rows:
-        batch.append(writer.writerow([cell(v) for v in row]))
+        batch.append(writer.writerow([cell(v) for v in row])[:-2] + "\n")
         if len(batch) >= 500:
             yield "".join(batch)
             batch = []
     if batch:
         yield "".join(batch)
+
+
+def _field(model, path: str):
+    """The model field at the end of an ORM path (`company__name`)."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+def _sql_text(expression: str, field) -> str:
+    """SQL giving the column's text form, the same as cell() gives in Python."""
+    kind = field.get_internal_type()
+    if kind == "DecimalField":
+        return f"trim_scale({expression})::text"
+    if kind == "DateTimeField":
+        return f"""to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    if kind == "DateField":
+        return f"to_char({expression}, 'YYYY-MM-DD')"
+    if kind == "BooleanField":
+        return f"CASE WHEN {expression} THEN 'true' WHEN NOT {expression} THEN 'false' END"
+    if kind.endswith(("IntegerField", "AutoField")) or field.is_relation:
+        return f"{expression}::text"
+    # Text: formulas neutralised; '' as NULL so that both are an unquoted empty cell.
+    return (
+        f"NULLIF(CASE WHEN {expression} ~ '^[-=+@\\t\\r]' THEN '''' || {expression} "
+        f"ELSE {expression} END, '')"
+    )
+
+
+def _copy_sql(queryset, cols) -> str:
+    sql, params = queryset.values_list(*[c.path for c in cols]).query.sql_with_params()
+    names = [f"c{i}" for i in range(len(cols))]
+    select = ", ".join(
+        f"{_sql_text(name, _field(queryset.model, c.path))} AS "
+        f"{connection.ops.quote_name(c.header)}"
+        for name, c in zip(names, cols, strict=True)
+    )
+    with connection.cursor() as cursor:
+        inner = cursor.mogrify(sql, params)
+    if isinstance(inner, bytes):
+        inner = inner.decode()
+    return f"SELECT {select} FROM ({inner}) AS rows ({', '.join(names)})"
+
+
+def check_query(queryset, cols) -> None:
+    """Plan the export's query now, so that an error in it is an HTTP error rather than a
+    stream that breaks off. The rows themselves are only read as the client reads."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + _copy_sql(queryset, cols))
+
+
+def _stream_copy(queryset, cols) -> Iterator[bytes]:
+    # COPY starts at the first read and holds the connection until the last one; a client
+    # that goes away ends it (the WSGI server closes this generator).
+    copy_sql = f"COPY ({_copy_sql(queryset, cols)}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+        yield from copy
 
 
 def select_columns(cols: Iterable[Column], fields: set[str] | None) -> list[Column]:

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import filters, serializers, viewsets
 from rest_framework.response import Response
 
-from factbase.csv_export import select_columns, stream_rows
+from factbase.csv_export import check_query, select_columns, stream_rows
 from factbase.services import VersionConflict, record_delete
 
 from .exceptions import PreconditionFailed
@@ -162,6 +162,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     def csv_response(self):
         queryset = self.filter_queryset(self.get_queryset())
         cols = select_columns(self.csv_columns, self.requested_fields())
+        check_query(queryset, cols)
         response = StreamingHttpResponse(
             stream_rows(queryset, cols), content_type="text/csv; charset=utf-8"
         )
