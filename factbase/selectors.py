@@ -10,7 +10,10 @@ def citations_prefetch() -> Prefetch:
     """A fact's citations with their sources and speakers: two queries for a whole page."""
     return Prefetch(
         "citations",
-        queryset=Citation.objects.select_related("source", "attributed_to").order_by("id"),
+        # A source's full text can be megabytes; a citation shows only its brief form.
+        queryset=Citation.objects.select_related("source", "attributed_to")
+        .defer("source__text")
+        .order_by("id"),
     )
 
 
@@ -24,6 +27,8 @@ def citation_list():
     from companies.models import Role  # the apps build on this module, not the reverse
 
     facts = GenericPrefetch("fact", [Role.objects.select_related("person")])
-    return Citation.objects.select_related(
-        "source", "attributed_to", "content_type"
-    ).prefetch_related(facts)
+    return (
+        Citation.objects.select_related("source", "attributed_to", "content_type")
+        .defer("source__text")
+        .prefetch_related(facts)
+    )
