@@ -3,7 +3,7 @@ export start from."""
 
 from django.db.models import Prefetch
 
-from factbase.selectors import citations_prefetch
+from factbase.selectors import citations_prefetch, with_briefs
 
 from .models import (
     Event,
@@ -43,8 +43,13 @@ def metric_type_list():
 
 
 def metric_list():
-    return Metric.objects.select_related(
-        "metric_type", "company", "product", "platform", "anchor_event"
+    return with_briefs(
+        Metric.objects.all(),
+        metric_type=("slug", "name", "unit_kind"),
+        company=("name", "slug"),
+        product=("name", "slug"),
+        platform=("slug", "name"),
+        anchor_event=("title",),
     ).prefetch_related(citations_prefetch())
 
 

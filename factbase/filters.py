@@ -114,17 +114,21 @@ def fact_type_choices() -> list[tuple[str, str]]:
 
 def refs_condition(values, path: str, model, *, param: str) -> Q:
     """Records named by id or slug, at ORM `path`. An unknown slug is a 400 naming `param`:
-    a typo must not look like "no results"."""
-    ids = [int(v) for v in values if v.isascii() and v.isdigit()]
-    slugs = [v for v in values if not (v.isascii() and v.isdigit())]
+    a typo must not look like "no results".
+
+    Slugs are turned into ids here, so the condition is one `IN` on the foreign key
+    column: an index on it serves the query, where a join on the slug could not."""
+    ids = {int(v) for v in values if v.isascii() and v.isdigit()}
+    slugs = {v for v in values if not (v.isascii() and v.isdigit())}
     if slugs:
-        known = set(model.objects.filter(slug__in=slugs).values_list("slug", flat=True))
-        unknown = sorted(set(slugs) - known)
+        found = dict(model.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        unknown = sorted(slugs - set(found))
         if unknown:
             name = model._meta.verbose_name
             raise ValidationError({param: [f"Unknown {name}: {', '.join(unknown)}."]})
+        ids.update(found.values())
     # `{path}__in`, not `{path}_id__in`: the path may be a many-to-many field.
-    return Q(**{f"{path}__in": ids}) | Q(**{f"{path}__slug__in": slugs})
+    return Q(**{f"{path}__in": sorted(ids)})
 
 
 def slug_or_id_filters(field: str, label: str):

@@ -102,7 +102,11 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         # Every record shows who created and last changed it: joined, not one query a row.
-        return super().get_queryset().select_related("created_by", "updated_by")
+        queryset = super().get_queryset()
+        columns, deferring = queryset.query.deferred_loading
+        if columns and not deferring:
+            return queryset  # the selector chose its columns (with_briefs), users included
+        return queryset.select_related("created_by", "updated_by")
 
     def get_object(self):
         queryset = self.filter_queryset(self.get_queryset())
