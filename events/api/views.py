@@ -11,6 +11,7 @@ from ..filters import (
     PartnershipFilterSet,
 )
 from .serializers import (
+    QUANTITY_FIELDS,
     EventSerializer,
     FundingRoundSerializer,
     InvestmentSerializer,
@@ -19,16 +20,8 @@ from .serializers import (
     PartnershipSerializer,
 )
 
-QUANTITY_COLUMNS = (
-    "qualifier",
-    "value",
-    "value_high",
-    "currency",
-    "value_usd",
-    "usd_rate",
-    "usd_rate_on",
-    "usd_rate_source",
-)
+# A quantity's CSV columns are its API fields, flat already.
+QUANTITY_COLUMNS = QUANTITY_FIELDS
 
 
 def ref(field: str, *attributes: str):
