@@ -90,6 +90,7 @@ class Sizes:
     funding_rounds: int | None = None
     events: int | None = None
     citations_per_fact: float = 1.0
+    metric_versions: int = 1
 
     def check(self) -> None:
         if not self.companies and (self.metrics or self.products or self.funding_rounds):
@@ -98,6 +99,8 @@ class Sizes:
             raise SynthError("Every metric is cited: --sources cannot be 0 with metrics.")
         if self.citations_per_fact < 0:
             raise SynthError("--citations-per-fact cannot be negative.")
+        if self.metric_versions < 1:
+            raise SynthError("--metric-versions is at least 1: the version that created it.")
 
     def resolved(self) -> "Sizes":
         c = self.companies
@@ -115,6 +118,7 @@ class Sizes:
             funding_rounds=pick(self.funding_rounds, c),
             events=pick(self.events, c // 5),
             citations_per_fact=self.citations_per_fact,
+            metric_versions=self.metric_versions,
         )
 
 
@@ -779,8 +783,9 @@ class Writer:
             self.connection.connection.executemany(sql, rows)
         self.rows[table.db_table] += len(rows)
 
-    def copy_history(self, table: "Table") -> None:
-        """One "+" history row per row written to `table`, dated at its creation."""
+    def copy_history(self, table: "Table", *, edit: bool = False) -> None:
+        """One "+" history row per row written to `table`, dated at its creation; or with
+        `edit`, one "~" row per row, dated at its last update."""
         history_model = history_model_of(table.model)
         self.register(history_model)
         start = self.last_id(history_model)
@@ -793,10 +798,10 @@ class Writer:
             if f.primary_key:
                 expressions.append(f"{pk} - {table.start} + {start}")
             elif f.name == "history_date":
-                expressions.append(qn("created_at"))
+                expressions.append(qn("updated_at" if edit else "created_at"))
             elif f.name == "history_type":
                 expressions.append("%s")
-                params.append("+")
+                params.append("~" if edit else "+")
             elif f.name == "history_change_reason":
                 expressions.append("%s")
                 params.append(CHANGE_REASON)
@@ -813,7 +818,24 @@ class Writer:
             [*params, table.start],
         )
         self.rows[history_model._meta.db_table] += self.cursor.rowcount
-        table.history_start = start
+        if not edit:
+            table.history_start = start
+
+    def edit(self, table: "Table", version: int, note: str) -> None:
+        """Edit every row written to `table`: a new note, one more version, updated 30
+        days after the previous version; with its "~" history row."""
+        qn = self.connection.ops.quote_name
+        days = 30 * (version - 1)
+        if self.postgres:
+            updated = f"{qn('created_at')} + interval '{days} days'"
+        else:
+            updated = f"datetime({qn('created_at')}, '+{days} days')"
+        self.cursor.execute(
+            f"UPDATE {qn(table.db_table)} SET {qn('version')} = %s, {qn('note')} = %s, "
+            f"{qn('updated_at')} = {updated} WHERE {qn(table.model._meta.pk.column)} > %s",
+            [version, note, table.start],
+        )
+        self.copy_history(table, edit=True)
 
     def copy_m2m_history(self, owner: "Table", through: "Table", m2m: models.ManyToManyField):
         """The historical copies of many-to-many rows, attached to the owner's "+" row."""
@@ -1006,6 +1028,7 @@ class Synth:
         if self.sizes.metrics and not self.metric_types:
             raise SynthError("There are no metric types: run `manage.py migrate` first.")
         with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
+            self.date_vocabulary()
             self.writer = Writer(self.connection, cursor)
             self.content_types = {}
             stages = [
@@ -1060,6 +1083,27 @@ class Synth:
             self.log(f"citations: {self.citations.count:,} rows, with their history")
             self.writer.finish()
         return Report(rows=dict(self.writer.rows), seconds=time.monotonic() - started)
+
+    def date_vocabulary(self) -> None:
+        """The generated records are dated from BASE_TIME on, usually long before
+        `migrate` created the platforms and metric types they use. Give each of those a
+        creation in history at BASE_TIME, so that the records read "as of" any of their
+        moments still find their vocabulary."""
+        alias = self.connection.alias
+        for model in (Platform, MetricType):
+            history = history_model_of(model)
+            dated = history.objects.using(alias).filter(history_date__lte=BASE_TIME)
+            missing = model.objects.using(alias).exclude(id__in=dated.values("id"))
+            fields = [f.attname for f in model._meta.concrete_fields]
+            history.objects.using(alias).bulk_create(
+                history(
+                    **{name: getattr(row, name) for name in fields},
+                    history_date=BASE_TIME,
+                    history_type="+",
+                    history_change_reason=CHANGE_REASON,
+                )
+                for row in missing.order_by("id")
+            )
 
     def expected_rows(self) -> dict:
         """About how many rows each large table will get."""
@@ -1784,6 +1828,8 @@ class Synth:
                 self.flush(table)
         self.flush(table)
         self.writer.copy_history(table)
+        for version in range(2, self.sizes.metric_versions + 1):
+            self.writer.edit(table, version, f"Checked again (version {version}).")
 
 
 def generate(

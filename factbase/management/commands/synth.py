@@ -42,6 +42,13 @@ class Command(BaseCommand):
             default=1.0,
             help="Average citations per fact (default 1). Every metric has at least one.",
         )
+        parser.add_argument(
+            "--metric-versions",
+            type=count,
+            default=1,
+            help="Versions of each metric in its history (default 1: as created). Each "
+            "later version changes the note, 30 days after the one before.",
+        )
 
     def handle(self, *args, **options):
         sizes = Sizes(
@@ -54,6 +61,7 @@ class Command(BaseCommand):
             funding_rounds=options["funding_rounds"],
             events=options["events"],
             citations_per_fact=options["citations_per_fact"],
+            metric_versions=options["metric_versions"],
         )
         verbose = options["verbosity"] > 0
         try:
