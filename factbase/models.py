@@ -317,3 +317,45 @@ class Citation(TrackedModel):
         if self.quote in text:
             return "quote found, but not at the recorded offsets"
         return "quote not found in the source's stored text"
+
+
+class Snapshot(models.Model):
+    """A snapshot of the whole database kept in the app: the ZIP, in the default storage
+    (the media folder unless STORAGES says otherwise), and what it holds. Taken in the
+    admin, through the API or by `export_snapshot --save`; see docs/snapshots.md.
+
+    Not itself part of snapshots: a snapshot listing the snapshots taken before it would
+    never be the same data twice, and an import would bring back records whose files are
+    gone. It has no history for the same reason; a record never changes once taken.
+    """
+
+    snapshot_exclude = True
+
+    created_at = models.DateTimeField(
+        "taken at", help_text="The moment the snapshot shows, in UTC."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who took it; empty when taken by a command.",
+    )
+    file = models.FileField(upload_to="snapshots/", max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Of the ZIP, in bytes.")
+    sha256 = models.CharField("SHA-256", max_length=64, help_text="Of the ZIP.")
+    tables = models.PositiveIntegerField()
+    rows = models.PositiveBigIntegerField(help_text="In all tables.")
+    row_counts = models.JSONField(default=dict, help_text="Rows per table, by table name.")
+    seconds = models.FloatField(help_text="How long the export took.")
+    format_version = models.CharField(
+        max_length=40, blank=True, help_text="The snapshot format, e.g. factbase-snapshot/1."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="snapshot_newest_idx")]
+
+    def __str__(self):
+        return f"Snapshot of {self.created_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -3,9 +3,9 @@
 Every model of the factbase, companies and events apps is a table: the records, the
 many-to-many tables Django creates, the django-simple-history tables and their
 many-to-many tables. A model can opt out with a `snapshot_exclude = True` class attribute
-(for records about snapshots themselves). One more table, `users`, holds the id and
-username of every user, because the audit and history columns refer to users; nothing
-else of a user is exported.
+(for records about snapshots themselves); its history and many-to-many tables go with it.
+One more table, `users`, holds the id and username of every user, because the audit and
+history columns refer to users; nothing else of a user is exported.
 
 The tables come in dependency order: a table comes after the tables its enforced foreign
 keys point to (and citations after every fact table, so the facts they cite are known).
@@ -170,10 +170,20 @@ def snapshot_models() -> list[type[models.Model]]:
     for label in APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             meta = model._meta
-            if meta.proxy or not meta.managed or getattr(model, "snapshot_exclude", False):
+            if meta.proxy or not meta.managed or _excluded(model):
                 continue
             found.append(model)
     return found
+
+
+def _excluded(model) -> bool:
+    """Whether the model opted out, or is the history or a many-to-many table of one that
+    did: those hold the same rows and must go with it."""
+    while model:
+        if getattr(model, "snapshot_exclude", False):
+            return True
+        model = getattr(model, "instance_type", None) or model._meta.auto_created
+    return False
 
 
 def history_model_of(model):

@@ -1,0 +1,100 @@
+"""Snapshots kept in the app: the ZIP in Django's storage, and a `Snapshot` record.
+
+The file goes through the model's FileField, so through the default storage: the media
+folder (MEDIA_ROOT) unless STORAGES names another backend, such as object storage.
+"""
+
+import datetime
+import logging
+import tempfile
+from pathlib import Path
+
+from django.core.files import File
+from django.db import transaction
+
+from factbase.models import Snapshot
+
+from .export import Progress, export_snapshot
+from .package import Source
+
+logger = logging.getLogger(__name__)
+
+
+class SnapshotFileMissing(Exception):
+    """The record is there, its file is not in the storage (deleted or moved by hand)."""
+
+
+def snapshot_filename(created: datetime.datetime) -> str:
+    return f"factbase-{created.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}.zip"
+
+
+def snapshot_take(*, user=None, progress: Progress | None = None) -> Snapshot:
+    """Write a snapshot of the whole database, store its ZIP and record it.
+
+    Call it outside any transaction: the export then reads every table at one moment
+    (on PostgreSQL at REPEATABLE READ) without holding the caller's transaction open for
+    the length of the export. The ZIP is written to a temporary folder first (TMPDIR), then
+    copied into the storage as snapshots/factbase-<UTC time>.zip; the storage picks
+    another name if that one is taken. The row counts are those the written
+    datapackage.json states. If the record cannot be saved, the stored file is deleted.
+    """
+    with tempfile.TemporaryDirectory(prefix="factbase-snapshot-") as folder:
+        path = Path(folder) / "snapshot.zip"
+        summary = export_snapshot(path, format="zip", progress=progress)
+        with Source(path) as source:
+            descriptor = source.descriptor()
+        row_counts = {r["name"]: r["rows"] for r in descriptor["resources"]}
+        snapshot = Snapshot(
+            created_at=summary["created"],
+            created_by=user,
+            size=summary["bytes"],
+            sha256=summary["sha256"],
+            tables=summary["tables"],
+            rows=summary["rows"],
+            row_counts=row_counts,
+            seconds=summary["seconds"],
+            format_version=descriptor.get("factbase", {}).get("format", ""),
+        )
+        with open(path, "rb") as file:
+            snapshot.file.save(snapshot_filename(summary["created"]), File(file), save=False)
+    try:
+        snapshot.save()
+    except BaseException:
+        _delete_file(snapshot.file.name, snapshot.file.storage)
+        raise
+    return snapshot
+
+
+def snapshot_open(snapshot: Snapshot):
+    """The stored ZIP, opened for reading. Raises SnapshotFileMissing when the storage no
+    longer has it."""
+    storage = snapshot.file.storage
+    try:
+        return storage.open(snapshot.file.name, "rb")
+    except (FileNotFoundError, OSError) as error:
+        # Object storage backends raise their own errors; FileSystemStorage raises these.
+        if snapshot.file.name and storage.exists(snapshot.file.name):
+            raise
+        raise SnapshotFileMissing(
+            f"The file of snapshot {snapshot.pk} ({snapshot.file.name}) is missing from "
+            "the storage."
+        ) from error
+
+
+def snapshot_delete(snapshot: Snapshot) -> None:
+    """Delete the record, and its file once the deletion is committed (a deletion rolled
+    back keeps its file)."""
+    name, storage = snapshot.file.name, snapshot.file.storage
+    with transaction.atomic():
+        snapshot.delete()
+        transaction.on_commit(lambda: _delete_file(name, storage))
+
+
+def _delete_file(name: str, storage) -> None:
+    if not name:
+        return
+    try:
+        storage.delete(name)
+    except Exception:
+        # The record is gone either way; a file left over is only space.
+        logger.exception("Could not delete the snapshot file %s", name)
