@@ -282,3 +282,22 @@ def test_large_loads_restore_indexes_and_foreign_keys(monkeypatch):
         assert any("ADD CONSTRAINT" in query["sql"] for query in queries)
     assert Metric.objects.count() == 200
     assert Metric.objects.filter(company__isnull=False).order_by("company", "id").exists()
+
+
+def test_metric_versions_are_edits_recorded_in_history(anon_api):
+    call_command("synth", **SMALL, metric_versions=3)
+    history = history_model_of(Metric).objects
+    assert history.count() == 3 * Metric.objects.count() == 600
+    assert Counter(history.values_list("history_type", flat=True)) == {"+": 200, "~": 400}
+    metric = Metric.objects.order_by("?").first()
+    versions = list(history.filter(id=metric.pk).order_by("history_date"))
+    assert [v.version for v in versions] == [1, 2, 3]
+    assert versions[-1].history_date == metric.updated_at
+    assert metric.version == 3 and metric.note == "Checked again (version 3)."
+    assert versions[1].note == "Checked again (version 2)."
+    # Between two versions, the API shows the earlier one.
+    between = versions[1].history_date.isoformat()
+    shown = anon_api.get(f"/api/v1/metrics/{metric.pk}/", {"as_of": between}).json()
+    assert (shown["version"], shown["note"]) == (2, "Checked again (version 2).")
+    with pytest.raises(CommandError, match="metric-versions"):
+        call_command("synth", **SMALL, metric_versions=0)

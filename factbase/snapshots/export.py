@@ -21,6 +21,7 @@ from django.utils import timezone
 
 import factbase
 
+from ..asof import shadow_history
 from . import formats
 from .package import (
     DESCRIPTOR,
@@ -64,6 +65,7 @@ def export_snapshot(
     created: datetime.datetime | None = None,
     progress: Progress | None = None,
     method: str | None = None,
+    as_of: datetime.datetime | None = None,
 ) -> dict:
     """Write a snapshot of the whole database to `out`: a path (a ZIP file, or a folder
     with format="dir") or a binary file object (ZIP only); by default
@@ -80,6 +82,9 @@ def export_snapshot(
 
     `method` is "copy" (PostgreSQL's COPY, the default there) or "python" (the ORM, the
     default elsewhere); `progress(table, rows, bytes, seconds)` is called after each table.
+
+    With `as_of`, the snapshot shows the database as recorded at that instant (see
+    factbase.asof): the records and the history up to then, and the users who had joined.
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}")
@@ -88,6 +93,8 @@ def export_snapshot(
     if method == "copy" and connection.vendor != "postgresql":
         raise ValueError("method 'copy' needs PostgreSQL")
     started = time.monotonic()
+    if as_of is not None:
+        created = as_of
     fixed_time = created is not None
     created = (created or timezone.now()).astimezone(datetime.UTC)
     if out is None:
@@ -107,7 +114,12 @@ def export_snapshot(
             connection.ensure_connection()
         with transaction.atomic(using=using), connection.cursor() as cursor:
             if connection.vendor == "postgresql" and not outer:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                # The past is read through temporary views, which a READ ONLY
+                # transaction may not create; they are rolled back with it.
+                read_only = ", READ ONLY" if as_of is None else ""
+                cursor.execute(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ{read_only}")
+            if as_of is not None:
+                shadow_history(connection, as_of)
             if method == "copy":
                 cursor.execute("SHOW DateStyle")
                 if not cursor.fetchone()[0].startswith("ISO"):
@@ -137,6 +149,8 @@ def export_snapshot(
                 total_rows += rows
                 if progress:
                     progress(table.name, rows, writer.bytes, time.monotonic() - table_started)
+            if as_of is not None:
+                transaction.set_rollback(True, using=using)  # drops the views
         descriptor = package_descriptor(
             resources,
             created=formats.format_datetime(created),

@@ -1,0 +1,261 @@
+"""`?as_of=`: lists, details and CSV answer as they would have at that instant."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Acme said its assistant reached two million users in France."
+
+
+def moment() -> str:
+    return timezone.now().isoformat()
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.content
+    return response.json() if status != 204 else None
+
+
+def add_company(api, slug, name):
+    body = {"name": name, "slug": slug, "kind": "technology"}
+    return ok(api.post("/api/v1/companies/", body, format="json"), 201)
+
+
+@pytest.fixture
+def timeline(editor_api):
+    """A company and a metric created, edited (with a citation), deleted: the moments
+    between each step."""
+    at = {"before": moment()}
+    company = add_company(editor_api, "acme", "Acme")
+    at["company"] = moment()
+    metric = ok(
+        editor_api.post(
+            "/api/v1/metrics/",
+            {
+                "company": "acme",
+                "metric_type": "downloads",
+                "qualifier": "exact",
+                "value": "1000",
+                "region": "FR",
+            },
+            format="json",
+        ),
+        201,
+    )
+    at["created"] = moment()
+    source = ok(
+        editor_api.post(
+            "/api/v1/sources/",
+            {
+                "title": "Acme news",
+                "publisher": "Example News",
+                "language": "en",
+                "kind": "news_article",
+                "text": TEXT,
+            },
+            format="json",
+        ),
+        201,
+    )
+    ok(
+        editor_api.patch(
+            f"/api/v1/metrics/{metric['id']}/",
+            {
+                "value": "2000000",
+                "citations": [{"source": source["id"], "quote": "two million users"}],
+            },
+            format="json",
+        )
+    )
+    at["edited"] = moment()
+    ok(editor_api.delete(f"/api/v1/metrics/{metric['id']}/"), 204)
+    at["deleted"] = moment()
+    ok(editor_api.patch("/api/v1/companies/acme/", {"name": "Acme Robotics"}, format="json"))
+    at["renamed"] = moment()
+    return {"at": at, "company": company, "metric": metric}
+
+
+def metrics(api, when, query=""):
+    return ok(api.get(f"/api/v1/metrics/?as_of={when}{query}"))["results"]
+
+
+def test_lists_show_each_moment(anon_api, timeline):
+    at = timeline["at"]
+    assert metrics(anon_api, at["before"]) == []
+    assert ok(anon_api.get("/api/v1/companies/", {"as_of": at["before"]}))["results"] == []
+    assert metrics(anon_api, at["company"]) == []
+
+    [created] = metrics(anon_api, at["created"])
+    assert created["value"] == "1000"
+    assert created["citations"] == []
+    assert created["version"] == 1
+
+    [edited] = metrics(anon_api, at["edited"])
+    assert edited["value"] == "2000000"
+    assert [c["quote"] for c in edited["citations"]] == ["two million users"]
+    assert edited["citations"][0]["source"]["title"] == "Acme news"
+    assert edited["version"] == 2
+
+    assert metrics(anon_api, at["deleted"]) == []
+    assert ok(anon_api.get("/api/v1/metrics/"))["results"] == []
+
+
+def test_details_show_each_moment(anon_api, timeline):
+    at, pk = timeline["at"], timeline["metric"]["id"]
+    assert anon_api.get(f"/api/v1/metrics/{pk}/", {"as_of": at["company"]}).status_code == 404
+    response = anon_api.get(f"/api/v1/metrics/{pk}/", {"as_of": at["created"]})
+    assert ok(response)["value"] == "1000"
+    assert response["ETag"] == '"1"'
+    assert ok(anon_api.get(f"/api/v1/metrics/{pk}/", {"as_of": at["edited"]}))["version"] == 2
+    assert anon_api.get(f"/api/v1/metrics/{pk}/", {"as_of": at["deleted"]}).status_code == 404
+    assert anon_api.get(f"/api/v1/metrics/{pk}/").status_code == 404
+
+    # Related records are shown as they were too, and slugs resolve at that moment.
+    company = ok(anon_api.get("/api/v1/companies/acme/", {"as_of": at["deleted"]}))
+    assert company["name"] == "Acme"
+    assert ok(anon_api.get("/api/v1/companies/acme/"))["name"] == "Acme Robotics"
+
+
+def test_filters_apply_to_the_earlier_state(anon_api, timeline):
+    at = timeline["at"]
+    assert len(metrics(anon_api, at["created"], "&value_max=5000")) == 1
+    assert metrics(anon_api, at["edited"], "&value_max=5000") == []
+    assert len(metrics(anon_api, at["edited"], "&company=acme&region=FR")) == 1
+    assert metrics(anon_api, at["edited"], "&region=DE") == []
+    companies = ok(anon_api.get("/api/v1/companies/", {"as_of": at["edited"], "q": "Acme"}))
+    assert [c["name"] for c in companies["results"]] == ["Acme"]
+    renamed = {"as_of": at["edited"], "q": "Robotics"}
+    assert ok(anon_api.get("/api/v1/companies/", renamed))["results"] == []
+
+
+def test_csv_shows_the_earlier_state(anon_api, timeline):
+    at = timeline["at"]
+
+    def rows(when):
+        response = anon_api.get("/api/v1/metrics/", {"as_of": when, "format": "csv"})
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content).decode()
+        return list(csv.DictReader(io.StringIO(body)))
+
+    assert [row["value"] for row in rows(at["created"])] == ["1000"]
+    assert [row["value"] for row in rows(at["edited"])] == ["2000000"]
+    assert rows(at["deleted"]) == []
+    assert rows(at["before"]) == []
+
+
+def test_many_to_many_links_as_they_were(anon_api, editor_api):
+    for slug in ("a", "b"):
+        add_company(editor_api, slug, slug.upper())
+    event = ok(
+        editor_api.post(
+            "/api/v1/events/",
+            {"title": "Summit", "kind": "summit", "companies": ["a", "b"]},
+            format="json",
+        ),
+        201,
+    )
+    both = moment()
+    ok(editor_api.patch(f"/api/v1/events/{event['id']}/", {"companies": ["b"]}, format="json"))
+    then = ok(anon_api.get(f"/api/v1/events/{event['id']}/", {"as_of": both}))
+    assert sorted(c["slug"] for c in then["companies"]) == ["a", "b"]
+    now = ok(anon_api.get(f"/api/v1/events/{event['id']}/"))
+    assert [c["slug"] for c in now["companies"]] == ["b"]
+    found = ok(anon_api.get("/api/v1/events/", {"as_of": both, "company": "a"}))
+    assert [e["id"] for e in found["results"]] == [event["id"]]
+    assert ok(anon_api.get("/api/v1/events/", {"company": "a"}))["results"] == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yesterday",
+        "2025-13-01",
+        "2025-02-30T10:00:00Z",
+        "10:00",
+        "2025-02-10T25:00",
+        "0001-01-01T00:00:00+01:00",
+    ],
+)
+def test_a_malformed_time_is_a_400_naming_the_parameter(anon_api, value):
+    response = anon_api.get("/api/v1/metrics/", {"as_of": value})
+    assert response.status_code == 400
+    assert "as_of" in response.json()
+
+
+def test_a_date_or_an_offset_is_understood(anon_api, timeline):
+    assert metrics(anon_api, "2000-01-01") == []
+    assert ok(anon_api.get("/api/v1/companies/", {"as_of": ""}))["count"] == 1  # now
+    assert ok(anon_api.get("/api/v1/metrics/", {"as_of": "2999-01-01T01:00:00+01:00"}))
+
+
+def test_writes_refuse_as_of_and_write_nothing(editor_api, timeline):
+    response = editor_api.patch(
+        "/api/v1/companies/acme/?as_of=2025-01-01", {"name": "X"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "as_of" in response.json()
+    assert ok(editor_api.get("/api/v1/companies/acme/"))["name"] == "Acme Robotics"
+
+
+def test_nothing_outlives_the_request(anon_api, timeline):
+    metrics(anon_api, timeline["at"]["created"])
+    # The shadowing views were rolled back: the next plain read sees the present.
+    assert ok(anon_api.get("/api/v1/companies/acme/"))["name"] == "Acme Robotics"
+    assert not connection.in_atomic_block or connection.savepoint_ids == []
+
+
+def test_an_as_of_page_costs_the_same_queries_for_5_and_50_rows(anon_api, editor_api):
+    add_company(editor_api, "acme", "Acme")
+
+    def add(n):
+        for i in range(n):
+            ok(
+                editor_api.post(
+                    "/api/v1/metrics/",
+                    {
+                        "company": "acme",
+                        "metric_type": "downloads",
+                        "qualifier": "exact",
+                        "value": str(i + 1),
+                    },
+                    format="json",
+                ),
+                201,
+            )
+
+    def count():
+        when = moment()
+        with CaptureQueriesContext(connection) as queries:
+            assert ok(anon_api.get("/api/v1/metrics/", {"as_of": when, "limit": 100}))
+        return len(queries)
+
+    add(5)
+    five = count()
+    add(45)
+    assert count() == five
+
+
+def test_conflicts_as_they_were(anon_api, editor_api):
+    """Two contradicting claims are a conflict from the moment the second is recorded,
+    and not before."""
+    add_company(editor_api, "acme", "Acme")
+    claim = {
+        "company": "acme",
+        "metric_type": "downloads",
+        "qualifier": "exact",
+        "period_start": "2025-02-01",
+        "period_precision": "month",
+        "region": "FR",
+    }
+    ok(editor_api.post("/api/v1/metrics/", {**claim, "value": "1000"}, format="json"), 201)
+    one = moment()
+    ok(editor_api.post("/api/v1/metrics/", {**claim, "value": "5000"}, format="json"), 201)
+    assert ok(anon_api.get("/api/v1/conflicts/", {"as_of": one}))["results"] == []
+    [conflict] = ok(anon_api.get("/api/v1/conflicts/"))["results"]
+    assert [c["value"] for c in conflict["claims"]] == ["1000", "5000"]
