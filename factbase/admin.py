@@ -9,15 +9,23 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .choices import Status
 from .dates import format_partial_date
-from .models import Citation, Source
+from .models import Citation, Snapshot, Source
+from .snapshots.package import SnapshotFileError
+from .snapshots.store import snapshot_delete, snapshot_take
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "version")
 
@@ -34,9 +42,16 @@ def partial_date(date_field: str, precision_field: str, description: str):
 
 class TrackedAdminForm(forms.ModelForm):
     """Carries the version the editor opened, so a save over someone else's newer
-    change is refused instead of silently undoing it."""
+    change is refused instead of silently undoing it; and the editor's reason, kept in
+    the record's history."""
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        max_length=100,  # what django-simple-history's history_change_reason holds
+        required=False,
+        help_text="Optional; kept in the record's history.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,11 +83,12 @@ class ServiceFormSetMixin:
     """Inline rows are saved and deleted through the services too."""
 
     def save_formset(self, request, form, formset, change):
+        reason = form.cleaned_data.get("change_reason", "")
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            services.record_delete(obj, user=request.user, check_citations=False)
+            services.record_delete(obj, user=request.user, reason=reason, check_citations=False)
         for obj in instances:
-            services.record_save(obj, user=request.user, check_citations=False)
+            services.record_save(obj, user=request.user, reason=reason, check_citations=False)
         formset.save_m2m()
 
 
@@ -93,18 +109,35 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
             if any("loaded_version" in options["fields"] for _, options in fieldsets):
                 return fieldsets
             name, options = fieldsets[-1]
+            extra = ["loaded_version", "change_reason"]
             return [
                 *fieldsets[:-1],
-                (name, {**options, "fields": [*options["fields"], "loaded_version"]}),
+                (name, {**options, "fields": [*options["fields"], *extra]}),
             ]
         record = (*AUDIT_FIELDS, "loaded_version")
-        return [*fieldsets, ("Record", {"fields": record, "classes": ["collapse"]})]
+        return [
+            *fieldsets,
+            (None, {"fields": ["change_reason"]}),
+            ("Record", {"fields": record, "classes": ["collapse"]}),
+        ]
+
+    def history_reason(self, request, form) -> str:
+        """The editor's reason; a revert from the history page says which version it
+        brings back."""
+        reason = form.cleaned_data.get("change_reason", "") if form is not None else ""
+        match = request.resolver_match
+        if match is not None and match.url_name.endswith("_simple_history"):
+            revert = f"Reverted to version {form.instance.version}"
+            reason = f"{revert}: {reason}" if reason else revert
+        return reason[:100]
 
     def save_model(self, request, obj, form, change):
         # Citations arrive in the inline formset, validated there and saved right after.
+        reason = self.history_reason(request, form)
         services.record_save(
             obj,
             user=request.user,
+            reason=reason,
             check_citations=False,
             expected_version=form.cleaned_data.get("loaded_version") if change else None,
         )
@@ -122,11 +155,123 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
             )
         return deleted, counts, perms_needed, protected
 
+    def delete_view(self, request, object_id, extra_context=None):
+        extra_context = {**(extra_context or {}), "asks_reason": True}
+        return super().delete_view(request, object_id, extra_context)
+
     def delete_model(self, request, obj):
-        services.record_delete(obj, user=request.user)
+        reason = request.POST.get("change_reason", "")[:100]
+        services.record_delete(obj, user=request.user, reason=reason)
 
     def delete_queryset(self, request, queryset):
         services.records_delete(queryset, user=request.user)
+
+    # --- deleted records ----------------------------------------------------------------
+
+    def get_urls(self):
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("deleted/", view(self.deleted_view), name=f"{info}_deleted"),
+            path("<path:object_id>/restore/", view(self.restore_view), name=f"{info}_restore"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "deleted_records_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_deleted"
+            ),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def deleted_view(self, request):
+        """The records of this kind that are deleted, last deleted first, each with a
+        link to its history and, for editors, to restore it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        history = self.model.history.model._default_manager
+        latest = (
+            history.filter(id=OuterRef("id"))
+            .order_by("-history_date", "-history_id")
+            .values("history_id")[:1]
+        )
+        rows = (
+            history.filter(history_type="-", history_id=Subquery(latest))
+            .exclude(id__in=self.model._default_manager.values("pk"))
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+        )
+        page = Paginator(rows, self.list_per_page).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Deleted {self.opts.verbose_name_plural}",
+            "page": page,
+            "records": [(row, deleted_label(row)) for row in page],
+            "can_restore": self.has_add_permission(request),
+        }
+        return TemplateResponse(request, "admin/deleted_records.html", context)
+
+    def restore_view(self, request, object_id):
+        """Confirm, then restore a deleted record with its citations and the rows
+        deleted with it (services.record_restore)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if not (object_id.isascii() and object_id.isdigit() and len(object_id) < 19):
+            raise Http404
+        pk = int(object_id)
+        last = self.model.history.filter(id=pk).order_by("-history_date", "-history_id").first()
+        if last is None:
+            raise Http404
+        info = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        if request.method == "POST":
+            form = RestoreForm(request.POST)
+            reason = form.cleaned_data["change_reason"] if form.is_valid() else ""
+            try:
+                restored = services.record_restore(self.model, pk, user=request.user, reason=reason)
+            except services.RecordExists as error:
+                self.message_user(request, str(error), messages.WARNING)
+                return HttpResponseRedirect(reverse(f"{info}_change", args=[pk]))
+            except ValidationError as error:
+                self.message_user(request, f"Not restored. {error_text(error)}", messages.ERROR)
+                return HttpResponseRedirect(reverse(f"{info}_deleted"))
+            self.log_change(request, restored[0], "Restored.")
+            others = len(restored) - 1
+            with_others = f", with {others} rows deleted with it" if others else ""
+            self.message_user(request, f"Restored “{restored[0]}”{with_others}.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse(f"{info}_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Restore {self.opts.verbose_name}",
+            "row": last,
+            "label": deleted_label(last),
+            "form": RestoreForm(),
+            "exists": self.model._default_manager.filter(pk=pk).exists(),
+        }
+        return TemplateResponse(request, "admin/restore_confirmation.html", context)
+
+
+class RestoreForm(forms.Form):
+    change_reason = TrackedAdminForm.base_fields["change_reason"]
+
+
+def deleted_label(row) -> str:
+    """How a deleted record reads, as far as the records it names still exist."""
+    try:
+        return str(row.instance)
+    except ObjectDoesNotExist:
+        return f"{row.instance_type._meta.verbose_name} {row.id}"
+
+
+def error_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(
+            f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items()
+        )
+    return " ".join(error.messages)
 
 
 class CitationFormSet(BaseGenericInlineFormSet):
@@ -271,3 +416,121 @@ class CitationAdmin(TrackedAdmin):
     @admin.display(description="fact")
     def fact_link(self, obj):
         return f"{obj.content_type.name} #{obj.object_id}"
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    """Snapshots kept in the app. Taken with the changelist's button (needs the
+    add_snapshot permission), never typed in a form, never edited. Only superusers delete
+    one, which deletes its file too: a snapshot may be the only copy of what it holds."""
+
+    list_display = (
+        "created_at",
+        "created_by",
+        "size_display",
+        "rows_display",
+        "tables",
+        "short_sha256",
+        "download_link",
+    )
+    list_select_related = ("created_by",)
+    list_per_page = 50
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "created_by",
+        "download_link",
+        "stored_as",
+        "size_display",
+        "sha256",
+        "tables",
+        "rows_display",
+        "seconds_display",
+        "format_version",
+        "row_counts_table",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # taken by the button (take_view), not typed in a form
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def can_take(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+
+    def get_urls(self):
+        take = path(
+            "take/",
+            self.admin_site.admin_view(self.take_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_take",
+        )
+        return [take, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_take_snapshot": self.can_take(request)}
+        return super().changelist_view(request, extra_context)
+
+    def take_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.can_take(request):
+            raise PermissionDenied
+        try:
+            snapshot = snapshot_take(user=request.user)
+        except (SnapshotFileError, OSError) as error:
+            self.message_user(request, f"The snapshot was not taken: {error}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Snapshot taken: {snapshot.rows:,} rows, {filesizeformat(snapshot.size)}.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        )
+
+    def delete_model(self, request, obj):
+        snapshot_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for snapshot in queryset:
+            snapshot_delete(snapshot)
+
+    @admin.display(description="size", ordering="size")
+    def size_display(self, obj):
+        return filesizeformat(obj.size)
+
+    @admin.display(description="rows", ordering="rows")
+    def rows_display(self, obj):
+        return f"{obj.rows:,}"
+
+    @admin.display(description="export time")
+    def seconds_display(self, obj):
+        return f"{obj.seconds:.2f} s"
+
+    @admin.display(description="SHA-256")
+    def short_sha256(self, obj):
+        return format_html('<code title="{}">{}</code>', obj.sha256, obj.sha256[:12])
+
+    @admin.display(description="download")
+    def download_link(self, obj):
+        url = reverse("factbase-api:snapshot-download", args=[obj.pk])
+        return format_html('<a href="{}" download>{}</a>', url, obj.file.name.rsplit("/", 1)[-1])
+
+    @admin.display(description="stored as")
+    def stored_as(self, obj):
+        return obj.file.name
+
+    @admin.display(description="rows per table")
+    def row_counts_table(self, obj):
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td style="text-align: right">{}</td></tr>',
+            ((name, f"{count:,}") for name, count in sorted(obj.row_counts.items())),
+        )
+        return format_html("<table><tbody>{}</tbody></table>", rows)

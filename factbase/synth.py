@@ -712,10 +712,11 @@ def history_model_of(model):
 class Writer:
     """Writes rows of models to the database connection, in bulk."""
 
-    def __init__(self, connection, cursor):
+    def __init__(self, connection, cursor, reason: str = CHANGE_REASON):
         self.connection = connection
         self.postgres = connection.vendor == "postgresql"
         self.cursor = cursor
+        self.reason = reason
         self.rows: dict[str, int] = {}
         self.models: list[type[models.Model]] = []
         self.deferred: list[str] = []  # statements that restore what defer_upkeep dropped
@@ -804,7 +805,7 @@ class Writer:
                 params.append("~" if edit else "+")
             elif f.name == "history_change_reason":
                 expressions.append("%s")
-                params.append(CHANGE_REASON)
+                params.append(self.reason)
             elif f.name == "history_user":
                 expressions.append("NULL")
             elif f.column in source_columns:
@@ -998,8 +999,16 @@ class Pools:
 
 
 class Synth:
-    def __init__(self, connection, sizes: Sizes, seed: int = 1, log: Callable | None = None):
+    def __init__(
+        self,
+        connection,
+        sizes: Sizes,
+        seed: int = 1,
+        log: Callable | None = None,
+        reason: str = CHANGE_REASON,
+    ):
         self.connection = connection
+        self.reason = reason
         self.sizes = sizes.resolved()
         self.sizes.check()
         self.seed = seed
@@ -1029,7 +1038,7 @@ class Synth:
             raise SynthError("There are no metric types: run `manage.py migrate` first.")
         with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
             self.date_vocabulary()
-            self.writer = Writer(self.connection, cursor)
+            self.writer = Writer(self.connection, cursor, self.reason)
             self.content_types = {}
             stages = [
                 ("sources", Source, self.make_sources),
@@ -1100,7 +1109,7 @@ class Synth:
                     **{name: getattr(row, name) for name in fields},
                     history_date=BASE_TIME,
                     history_type="+",
-                    history_change_reason=CHANGE_REASON,
+                    history_change_reason=self.reason,
                 )
                 for row in missing.order_by("id")
             )
@@ -1833,6 +1842,10 @@ class Synth:
 
 
 def generate(
-    sizes: Sizes, seed: int = 1, log: Callable | None = None, using: str = DEFAULT_DB_ALIAS
+    sizes: Sizes,
+    seed: int = 1,
+    log: Callable | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+    reason: str = CHANGE_REASON,
 ) -> Report:
-    return Synth(connections[using], sizes, seed, log).run()
+    return Synth(connections[using], sizes, seed, log, reason).run()

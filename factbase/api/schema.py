@@ -84,18 +84,18 @@ ERRORS = {
     "401": "Credentials are missing or wrong.",
     "403": "Not allowed to do this.",
     "404": "No such record.",
-    "409": "Other records refer to this one.",
+    "409": "Other records refer to this one (delete); the record exists (restore).",
     "412": "If-Match names a version the record is no longer at.",
     "415": "The body is not JSON.",
 }
 
 
-def error_codes(method: str, detail: bool) -> list[str]:
+def error_codes(method: str, detail: bool, restore: bool = False) -> list[str]:
     """The errors an operation of RecordViewSet can answer."""
     codes = ["400", "401", "403"]
     if detail:
         codes.append("404")
-    if method == "DELETE":
+    if method == "DELETE" or restore:
         codes.append("409")
     if method in {"PUT", "PATCH", "DELETE"}:
         codes.append("412")
@@ -111,7 +111,8 @@ class FactbaseAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code in error_codes(self.method, detail="{" in self.path):
+        restore = self.path.endswith("/restore/")
+        for code in error_codes(self.method, detail="{" in self.path, restore=restore):
             name, schema = (
                 ("ValidationError", VALIDATION_ERROR) if code == "400" else ("Error", ERROR)
             )

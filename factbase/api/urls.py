@@ -5,13 +5,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from .changes import ChangeLogView
 from .fields import API_PREFIXES
 from .routers import Router
+from .snapshots import SnapshotViewSet
 from .sources import CitationViewSet, SourceViewSet
 
 router = Router()
 router.register("sources", SourceViewSet)
 router.register("citations", CitationViewSet)
+router.register("snapshots", SnapshotViewSet)
 
 
 @extend_schema(exclude=True)
@@ -24,9 +27,14 @@ def api_root(request, format=None):
             prefix: request.build_absolute_uri(f"/api/v1/{prefix}/")
             for prefix in sorted(API_PREFIXES.values())
         }
+        | {"changes": reverse("factbase-api:changes", request=request)}
         | {"schema": reverse("schema", request=request), "docs": reverse("docs", request=request)}
     )
 
 
 app_name = "factbase-api"
-urlpatterns = [path("", api_root, name="root"), *router.urls]
+urlpatterns = [
+    path("", api_root, name="root"),
+    path("changes/", ChangeLogView.as_view(), name="changes"),
+    *router.urls,
+]

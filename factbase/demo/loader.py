@@ -84,8 +84,9 @@ class LoadReport:
 
 
 class _Loader:
-    def __init__(self, user):
+    def __init__(self, user, reason: str = REASON):
         self.user = user
+        self.reason = reason
         self.report = LoadReport()
         self.sources: dict[str, Source] = {}
         self._refs: dict[tuple[type[models.Model], str], models.Model] = {}
@@ -165,7 +166,7 @@ class _Loader:
             return existing, False
         if instance is None:
             instance = model(**values)
-        record_save(instance, user=self.user, reason=REASON, citations=citations)
+        record_save(instance, user=self.user, reason=self.reason, citations=citations)
         self.report.add(label, created=True)
         return instance, True
 
@@ -182,7 +183,7 @@ class _Loader:
             # The history record of the change is written by django-simple-history from
             # these, as the services set them for a save.
             fact._history_user = self.user
-            fact._change_reason = REASON
+            fact._change_reason = self.reason
             manager.add(*missing)
 
     def ref(self, model: type[models.Model], key: str) -> models.Model:
@@ -200,8 +201,8 @@ class _Loader:
 
 
 @transaction.atomic
-def load_demo(*, user=None) -> LoadReport:
+def load_demo(*, user=None, reason: str = REASON) -> LoadReport:
     """Create what is missing of the demo dataset, in one transaction, each record through
     `record_save` with the reason "load_demo". Returns what was created and what was
     already there."""
-    return _Loader(user).load()
+    return _Loader(user, reason).load()

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from factbase.demo.loader import DemoDataError, load_demo
+from factbase.services import command_reason
 
 
 class Command(BaseCommand):
@@ -11,9 +12,16 @@ class Command(BaseCommand):
         "again changes nothing."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reason",
+            default="",
+            help="Why you run it: the history says 'load_demo: <reason>' instead of 'load_demo'.",
+        )
+
     def handle(self, *args, **options):
         try:
-            report = load_demo()
+            report = load_demo(reason=command_reason("load_demo", options["reason"]))
         except (DemoDataError, ValidationError) as error:
             raise CommandError(f"The demo data was not loaded: {error}") from error
         # Citations last: they belong to every kind of record above them.

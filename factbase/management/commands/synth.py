@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
+from factbase.services import command_reason
 from factbase.synth import Sizes, SynthError, generate
 
 
@@ -37,6 +38,11 @@ class Command(BaseCommand):
         parser.add_argument("--funding-rounds", type=count, help="Default: 1 per company.")
         parser.add_argument("--events", type=count, help="Default: 1 per 5 companies.")
         parser.add_argument(
+            "--reason",
+            default="",
+            help="Why you run it: the history rows say 'synth: <reason>' instead of 'synth'.",
+        )
+        parser.add_argument(
             "--citations-per-fact",
             type=float,
             default=1.0,
@@ -70,6 +76,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 log=self.stdout.write if verbose else None,
                 using=options["database"],
+                reason=command_reason("synth", options["reason"]),
             )
         except SynthError as error:
             raise CommandError(str(error)) from error

@@ -1,0 +1,362 @@
+"""`GET /api/v1/changes/`: the change log of every kind of record, newest first.
+
+Each kind keeps its versions in its own history table. A page is one UNION ALL of those
+tables (the few columns that order and identify a version), sorted and cut by the
+database; the page's versions are then read in full with their previous versions, one
+kind at a time (see factbase.api.history.describe): the queries grow with the kinds on
+the page, never with its rows. A page has no `count`: counting every version of every
+table on each page would cost more than the page.
+"""
+
+import csv
+from collections.abc import Iterator
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import CharField, Value
+from django.http import StreamingHttpResponse
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from factbase.asof import parse_moment
+from factbase.csv_export import cell
+
+from .fields import API_PREFIXES, API_ROOT, BRIEF_SERIALIZERS
+from .history import (
+    HISTORY_TYPES,
+    MAX_ID,
+    PAGE_PARAMS,
+    VersionSerializer,
+    describe,
+    paged,
+    with_previous,
+)
+from .pagination import Pagination
+
+APPS = ("factbase", "companies", "events")
+COLUMNS = ("history_id", "history_date", "history_type", "history_user_id")
+CSV_HEADER = ("kind", "id", "url", "action", "at", "user", "reason", "fields", "history_id")
+
+
+def tracked_kinds() -> dict[str, type]:
+    """Every model with a history, by the name the change log gives its kind: its API
+    prefix, or for rows written with their parent (roles, aliases, parties) a name made
+    the same way from its plural."""
+    kinds = {}
+    for app in APPS:
+        for model in apps.get_app_config(app).get_models():
+            if getattr(model._meta, "simple_history_manager_attribute", None) is None:
+                continue
+            name = API_PREFIXES.get(model) or slugify(str(model._meta.verbose_name_plural))
+            kinds[name] = model
+    return dict(sorted(kinds.items()))
+
+
+def parents() -> dict[type, tuple[type, str]]:
+    """Child model -> (its parent's model, the child's link to it), for rows the API
+    shows inside their parent's page (a role in its person's `roles`)."""
+    found = {}
+    for serializer in BRIEF_SERIALIZERS.values():
+        for name, link in getattr(serializer.Meta, "children", {}).items():
+            child = serializer._declared_fields[name].child.Meta.model
+            found[child] = (serializer.Meta.model, child._meta.get_field(link).attname)
+    return found
+
+
+def record_url(base: str, model, row) -> str | None:
+    """The API page of the record a history row is about (deleted records: their history
+    page still answers). Child rows have none of their own: their parent's."""
+    if model in API_PREFIXES:
+        return f"{base}{API_PREFIXES[model]}/{row.id}/"
+    parent = parents().get(model)
+    if parent is not None and parent[0] in API_PREFIXES:
+        return f"{base}{API_PREFIXES[parent[0]]}/{getattr(row, parent[1])}/"
+    return None
+
+
+class ChangeLogEntrySerializer(VersionSerializer):
+    """One entry of the change log (for the schema)."""
+
+    kind = serializers.CharField(help_text="The kind of record: its API prefix (`companies`).")
+    id = serializers.IntegerField(help_text="The record's id.")
+    url = serializers.URLField(
+        allow_null=True, help_text="The record's API page (its parent's, for a child row)."
+    )
+
+
+class ChangesPagination(Pagination):
+    """limit/offset over the merged history, with no count (see the module's docstring)."""
+
+    def paginate_queryset(self, filters, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        if self.offset > MAX_ID:
+            raise ValidationError({self.offset_query_param: ["Too large."]})
+        self.count = None
+        self.after = None
+        self.keyset = False
+        end = self.offset + self.limit + 1
+        rows = list(filters.queryset(top=end)[self.offset : end])
+        self.has_next = len(rows) > self.limit
+        return rows[: self.limit]
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        url = replace_query_param(self.request.build_absolute_uri(), "limit", self.limit)
+        return replace_query_param(url, "offset", self.offset + self.limit)
+
+    def get_previous_link(self):
+        if self.offset <= 0:
+            return None
+        url = replace_query_param(self.request.build_absolute_uri(), "limit", self.limit)
+        if self.offset - self.limit <= 0:
+            return remove_query_param(url, "offset")
+        return replace_query_param(url, "offset", self.offset - self.limit)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            p
+            for p in super().get_schema_operation_parameters(view)
+            if p["name"] != self.after_query_param
+        ]
+
+
+def split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+class Filters:
+    """The query's filters, checked: a bad one is a 400 naming its parameter."""
+
+    def __init__(self, params):
+        errors = {}
+        kinds = tracked_kinds()
+        self.kinds = kinds
+        if params.get("kind"):
+            wanted = split(params["kind"])
+            unknown = [name for name in wanted if name not in kinds]
+            if unknown:
+                errors["kind"] = [f"Unknown: {', '.join(unknown)}. Known: {', '.join(kinds)}."]
+            else:
+                self.kinds = {name: kinds[name] for name in wanted}
+        self.types = None
+        if params.get("action"):
+            wanted = split(params["action"])
+            unknown = [name for name in wanted if name not in HISTORY_TYPES]
+            if unknown:
+                errors["action"] = [
+                    f"Unknown: {', '.join(unknown)}. Known: {', '.join(HISTORY_TYPES)}."
+                ]
+            else:
+                self.types = [HISTORY_TYPES[name] for name in wanted]
+        self.moments = {}
+        for name, lookup in (("since", "history_date__gte"), ("until", "history_date__lte")):
+            if params.get(name):
+                try:
+                    self.moments[lookup] = parse_moment(params[name])
+                except ValueError as error:
+                    errors[name] = [str(error)]
+        self.user_id = None
+        if params.get("user"):
+            username = params["user"]
+            user_id = (
+                get_user_model()
+                .objects.filter(username=username)
+                .values_list("pk", flat=True)
+                .first()
+                if "\x00" not in username
+                else None
+            )
+            if user_id is None:
+                errors["user"] = [f"No user {username!r}."]
+            self.user_id = user_id
+        self.record = None
+        if params.get("id"):
+            raw = params["id"]
+            if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):
+                errors["id"] = ["Give a record's id (an integer)."]
+            elif len(self.kinds) != 1 or not params.get("kind"):
+                errors["id"] = ["An id names a record of one kind: give one `kind` with it."]
+            else:
+                self.record = int(raw)
+        if errors:
+            raise ValidationError(errors)
+
+    def queryset(self, top: int | None = None):
+        """The merged history: (kind, id, history_id, history_date, ...) rows, newest
+        first, ties broken by kind and history_id so that pages never overlap.
+
+        With `top`, only the first `top` rows are wanted: where the database allows it
+        (PostgreSQL), each table gives just its own newest `top` rows, read from its
+        history_date index, and only those are merged and sorted, instead of every row
+        of every table."""
+        limit_branches = (
+            top is not None
+            and len(self.kinds) > 1
+            and connection.features.supports_slicing_ordering_in_compound
+        )
+        branches = []
+        for kind, model in self.kinds.items():
+            rows = model.history.model._default_manager.all()
+            if self.types is not None:
+                rows = rows.filter(history_type__in=self.types)
+            if self.moments:
+                rows = rows.filter(**self.moments)
+            if self.user_id is not None:
+                rows = rows.filter(history_user_id=self.user_id)
+            if self.record is not None:
+                rows = rows.filter(id=self.record)
+            rows = rows.annotate(record_kind=Value(kind, output_field=CharField())).values_list(
+                "record_kind", "id", *COLUMNS
+            )
+            if limit_branches:
+                rows = rows.order_by("-history_date", "-history_id")[:top]
+            else:
+                rows = rows.order_by()
+            branches.append(rows)
+        merged = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+        return merged.order_by("-history_date", "record_kind", "-history_id")
+
+
+def entries(request, filters: Filters, rows) -> list[dict]:
+    """The change log entries of merged rows: each kind's versions read in full, with
+    their previous versions, a constant number of queries per kind on the page."""
+    base = request.build_absolute_uri(API_ROOT) if request is not None else API_ROOT
+    wanted: dict[str, list[int]] = {}
+    for kind, _id, history_id, *_ in rows:
+        wanted.setdefault(kind, []).append(history_id)
+    found = {}
+    for kind, history_ids in wanted.items():
+        model = filters.kinds[kind]
+        history_model = model.history.model
+        versions = list(
+            with_previous(
+                history_model._default_manager.filter(history_id__in=history_ids)
+            ).select_related("history_user")
+        )
+        for version, entry in zip(versions, describe(history_model, versions), strict=True):
+            found[kind, version.history_id] = {
+                "kind": kind,
+                "id": version.id,
+                "url": record_url(base, model, version),
+                **entry,
+            }
+    return [found[kind, history_id] for kind, _id, history_id, *_ in rows]
+
+
+KIND = OpenApiParameter(
+    "kind",
+    OpenApiTypes.STR,
+    description="Kinds of record, comma-separated: `companies,metrics`. The API prefixes, "
+    "and for rows written with their parent: `company-aliases`, `company-identifiers`, "
+    "`roles`, `partnership-parties`.",
+)
+CHANGE_PARAMS = [
+    *PAGE_PARAMS,
+    KIND,
+    OpenApiParameter("id", OpenApiTypes.INT, description="One record's id (with one `kind`)."),
+    OpenApiParameter("user", OpenApiTypes.STR, description="Changes by this username."),
+    OpenApiParameter(
+        "action",
+        OpenApiTypes.STR,
+        description="Comma-separated: `create`, `update`, `delete`.",
+    ),
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATETIME,
+        description="Changes at or after this time (ISO 8601; UTC unless it has an offset).",
+    ),
+    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Changes at or before this time."),
+    OpenApiParameter(
+        "format",
+        OpenApiTypes.STR,
+        enum=["json", "csv"],
+        description="`csv`: every matching change, one row each, streamed (no pages).",
+    ),
+]
+
+
+class ChangeLogView(APIView):
+    """The change log of every kind of record."""
+
+    pagination_class = ChangesPagination
+    csv_chunk = 500
+
+    def get_permissions(self):
+        from django.conf import settings
+
+        read_needs_login = getattr(settings, "API_READ_REQUIRES_LOGIN", False)
+        return [IsAuthenticated() if read_needs_login else AllowAny()]
+
+    @extend_schema(
+        summary="Change log of every kind of record",
+        description="Every create, update and delete, newest first, with its author "
+        "(null for a command, named in the reason), time, reason and changed fields. "
+        "Pages by limit/offset, without a count.",
+        parameters=CHANGE_PARAMS,
+        responses={
+            (200, "application/json"): paged(ChangeLogEntrySerializer, "ChangeLogPage"),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="Columns: " + ", ".join(CSV_HEADER) + " (changed field names, "
+                "space-separated).",
+            ),
+        },
+        filters=False,
+    )
+    def get(self, request, format=None):
+        filters = Filters(request.query_params)
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(
+                self.csv_rows(request, filters, filters.queryset()),
+                content_type="text/csv; charset=utf-8",
+            )
+            response["Content-Disposition"] = 'attachment; filename="changes.csv"'
+            return response
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(filters, request, view=self)
+        return paginator.get_paginated_response(entries(request, filters, page))
+
+    def csv_rows(self, request, filters, merged) -> Iterator[str]:
+        echo = Echo()
+        writer = csv.writer(echo, lineterminator="\r\n")
+        yield writer.writerow(CSV_HEADER)
+        chunk = []
+        for row in merged.iterator(chunk_size=2000):
+            chunk.append(row)
+            if len(chunk) == self.csv_chunk:
+                yield from self.csv_chunk_rows(writer, request, filters, chunk)
+                chunk = []
+        if chunk:
+            yield from self.csv_chunk_rows(writer, request, filters, chunk)
+
+    @staticmethod
+    def csv_chunk_rows(writer, request, filters, chunk) -> Iterator[str]:
+        for entry in entries(request, filters, chunk):
+            yield writer.writerow(
+                [
+                    entry["kind"],
+                    entry["id"],
+                    entry["url"] or "",
+                    entry["action"],
+                    entry["at"],
+                    cell(entry["user"]),
+                    cell(entry["reason"]),
+                    " ".join(change["field"] for change in entry["changes"]),
+                    entry["history_id"],
+                ]
+            )
+
+
+class Echo:
+    def write(self, value):
+        return value

@@ -1,0 +1,233 @@
+"""Who changed what, and why: every write records its author (the editor, the token's
+user, or for a command no user and the command's name in the reason) and the reason
+given in the admin form, the API's X-Change-Reason header or a command's --reason."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from companies.models import Company, Platform
+from events.models import Event, Metric, MetricType
+from factbase.models import Citation, Source
+from factbase.services import record_save
+
+from .api.base import API, latest_history
+from .factories import CompanyFactory, EventFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def form_data(response) -> dict:
+    """What the browser would post back from an admin form page, unchanged."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None:
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+    return data
+
+
+CITATIONS = "factbase-citation-content_type-object_id"
+
+
+def no_citations() -> dict:
+    return {f"{CITATIONS}-TOTAL_FORMS": "0", f"{CITATIONS}-INITIAL_FORMS": "0"}
+
+
+# --- the admin ------------------------------------------------------------------------
+
+
+def test_the_admin_form_asks_for_a_reason(editor_client):
+    company = CompanyFactory()
+    for page in (url(Company, "change", company.pk), url(Company, "add"), url(Source, "add")):
+        response = editor_client.get(page)
+        assert response.status_code == 200
+        assert b"Reason for this change" in response.content, page
+    citation_page = editor_client.get(url(Platform, "add"))
+    assert b'name="change_reason"' in citation_page.content
+
+
+def test_admin_add_and_change_record_the_editor_and_reason(editor_client, editor):
+    response = editor_client.get(url(Platform, "add"))
+    data = {**form_data(response), "slug": "vr", "name": "VR", "change_reason": "New platform"}
+    response = editor_client.post(url(Platform, "add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    platform = Platform.objects.get(slug="vr")
+    row = latest_history(Platform, platform.pk)
+    assert (row.history_type, row.history_user, row.history_change_reason) == (
+        "+",
+        editor,
+        "New platform",
+    )
+
+    response = editor_client.get(url(Platform, "change", platform.pk))
+    data = {**form_data(response), "name": "Virtual reality", "change_reason": "Full name"}
+    response = editor_client.post(url(Platform, "change", platform.pk), data)
+    assert response.status_code == 302
+    row = latest_history(Platform, platform.pk)
+    assert (row.history_type, row.history_user, row.history_change_reason) == (
+        "~",
+        editor,
+        "Full name",
+    )
+
+
+def test_admin_citation_inline_rows_carry_the_reason(editor_client, editor):
+    event = EventFactory()
+    source = SourceFactory()
+    response = editor_client.get(url(Event, "change", event.pk))
+    data = {
+        **form_data(response),
+        **no_citations(),
+        f"{CITATIONS}-TOTAL_FORMS": "1",
+        f"{CITATIONS}-0-source": str(source.pk),
+        f"{CITATIONS}-0-quote": "Acme Robotics said",
+        "change_reason": "Cited the article",
+    }
+    response = editor_client.post(url(Event, "change", event.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    citation = Citation.objects.get()
+    row = latest_history(Citation, citation.pk)
+    assert (row.history_user, row.history_change_reason) == (editor, "Cited the article")
+    assert latest_history(Event, event.pk).history_change_reason == "Cited the article"
+
+
+def test_admin_revert_goes_through_the_services(editor_client, editor):
+    company = record_save(CompanyFactory.build(name="First"), reason="made")
+    company.name = "Second"
+    record_save(company, reason="renamed")
+    first = company.history.order_by("history_date").first()
+
+    page = url(Company, "simple_history", company.pk, first.history_id)
+    response = editor_client.get(page)
+    assert response.status_code == 200
+    data = {**form_data(response), **no_citations(), "change_reason": "The old name was right"}
+    assert data["name"] == "First"
+    response = editor_client.post(page, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    company.refresh_from_db()
+    assert company.name == "First"
+    assert company.version == 3  # bumped, not set back to the version reverted to
+    assert company.updated_by == editor
+    row = latest_history(Company, company.pk)
+    assert (row.history_type, row.history_user) == ("~", editor)
+    assert row.history_change_reason == "Reverted to version 1: The old name was right"
+
+
+def test_admin_revert_without_a_reason_says_what_it_did(editor_client):
+    metric_type = record_save(
+        MetricType(slug="stars", name="Stars", unit_kind="count"), reason="made"
+    )
+    metric_type.name = "GitHub stars"
+    record_save(metric_type)
+    first = metric_type.history.order_by("history_date").first()
+    page = url(MetricType, "simple_history", metric_type.pk, first.history_id)
+    response = editor_client.post(page, form_data(editor_client.get(page)))
+    assert response.status_code == 302
+    assert latest_history(MetricType, metric_type.pk).history_change_reason == (
+        "Reverted to version 1"
+    )
+
+
+def test_admin_revert_refuses_a_stale_form(editor_client):
+    company = record_save(CompanyFactory.build(name="First"))
+    company.name = "Second"
+    record_save(company)
+    first = company.history.order_by("history_date").first()
+    page = url(Company, "simple_history", company.pk, first.history_id)
+    data = {**form_data(editor_client.get(page)), **no_citations()}
+    company.name = "Third"
+    record_save(company)  # someone else, meanwhile
+    response = editor_client.post(page, data)
+    assert response.status_code == 200  # the form again, with the error
+    company.refresh_from_db()
+    assert company.name == "Third"
+
+
+def test_admin_delete_records_the_editor_and_reason(editor_client, editor):
+    company, other = CompanyFactory(), CompanyFactory()
+    page = editor_client.get(url(Company, "delete", company.pk))
+    assert b'name="change_reason"' in page.content
+    response = editor_client.post(
+        url(Company, "delete", company.pk), {"post": "yes", "change_reason": "Duplicate"}
+    )
+    assert response.status_code == 302
+    row = latest_history(Company, company.pk)
+    assert (row.history_type, row.history_user, row.history_change_reason) == (
+        "-",
+        editor,
+        "Duplicate",
+    )
+    response = editor_client.post(url(Company, "delete", other.pk), {"post": "yes"})
+    assert response.status_code == 302
+    row = latest_history(Company, other.pk)
+    assert (row.history_type, row.history_user, row.history_change_reason) == ("-", editor, None)
+
+
+# --- the API --------------------------------------------------------------------------
+
+
+def test_api_reason_header_on_every_write(token_api, editor):
+    response = token_api.post(
+        f"{API}platforms/", {"slug": "tv", "name": "TV"}, HTTP_X_CHANGE_REASON="Smart TVs"
+    )
+    assert response.status_code == 201
+    pk = response.json()["id"]
+    response = token_api.patch(
+        f"{API}platforms/{pk}/", {"name": "Smart TV"}, HTTP_X_CHANGE_REASON="Clearer"
+    )
+    assert response.status_code == 200
+    response = token_api.delete(f"{API}platforms/{pk}/", HTTP_X_CHANGE_REASON="Unused")
+    assert response.status_code == 204
+    rows = Platform.history.filter(id=pk).order_by("history_date")
+    assert [(r.history_type, r.history_user, r.history_change_reason) for r in rows] == [
+        ("+", editor, "Smart TVs"),
+        ("~", editor, "Clearer"),
+        ("-", editor, "Unused"),
+    ]
+
+
+def test_api_reason_is_cut_to_what_history_holds(editor_api):
+    response = editor_api.post(
+        f"{API}platforms/", {"slug": "tv", "name": "TV"}, HTTP_X_CHANGE_REASON="x" * 300
+    )
+    assert response.status_code == 201
+    assert len(latest_history(Platform, response.json()["id"]).history_change_reason) == 100
+
+
+# --- the commands ---------------------------------------------------------------------
+
+
+def test_load_demo_names_itself_and_takes_a_reason():
+    call_command("load_demo", reason="fresh staging database", stdout=io.StringIO())
+    reasons = set(Company.history.values_list("history_user", "history_change_reason"))
+    assert reasons == {(None, "load_demo: fresh staging database")}
+    assert set(Citation.history.values_list("history_change_reason", flat=True)) == {
+        "load_demo: fresh staging database"
+    }
+
+
+def test_load_demo_without_a_reason():
+    call_command("load_demo", stdout=io.StringIO())
+    assert set(Company.history.values_list("history_change_reason", flat=True)) == {"load_demo"}
+
+
+def test_synth_names_itself_and_takes_a_reason():
+    call_command("synth", companies=3, metrics=5, verbosity=0, reason="benchmark")
+    assert set(Metric.history.values_list("history_user", "history_change_reason")) == {
+        (None, "synth: benchmark")
+    }
+    call_command("synth", companies=3, metrics=5, verbosity=0)
+    assert set(Metric.history.values_list("history_change_reason", flat=True)) == {
+        "synth: benchmark",
+        "synth",
+    }
