@@ -1,7 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, partial_date
 
+from .conflicts import metric_conflict_resolve, metric_conflicts
 from .models import (
     Event,
     FundingRound,
@@ -16,6 +23,13 @@ QUANTITY_FIELDS = (
     ("qualifier", "value", "value_high", "currency"),
     ("value_usd", "usd_rate", "usd_rate_on", "usd_rate_source"),
 )
+
+
+class ConflictResolveForm(forms.Form):
+    keep = forms.ModelChoiceField(queryset=Metric.objects.all(), widget=forms.HiddenInput)
+    dispute = forms.ModelChoiceField(queryset=Metric.objects.all(), widget=forms.HiddenInput)
+    # A history record holds a reason of 100 characters.
+    reason = forms.CharField(max_length=100)
 
 
 class PartnershipPartyInline(admin.TabularInline):
@@ -140,6 +154,47 @@ class MetricAdmin(FactAdmin):
     @admin.display(description="subject")
     def subject(self, obj):
         return obj.subject
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_conflicts"
+        view = self.admin_site.admin_view(self.conflicts_view)
+        return [path("conflicts/", view, name=name), *super().get_urls()]
+
+    def conflicts_view(self, request):
+        """Open conflicts side by side with their citations. Editors resolve one by keeping
+        a claim (verified) and disputing the other, with a reason kept in history."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        can_resolve = self.has_change_permission(request)
+        if request.method == "POST":
+            if not can_resolve:
+                raise PermissionDenied
+            form = ConflictResolveForm(request.POST)
+            if form.is_valid():
+                try:
+                    metric_conflict_resolve(user=request.user, **form.cleaned_data)
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                else:
+                    keep, dispute = form.cleaned_data["keep"], form.cleaned_data["dispute"]
+                    self.message_user(
+                        request,
+                        f"Kept “{keep}” (verified); disputed “{dispute}”.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(request.get_full_path())
+            else:
+                errors = [f"{name}: {' '.join(e)}" for name, e in form.errors.items()]
+                self.message_user(request, "Not resolved. " + "; ".join(errors), messages.ERROR)
+        page = Paginator(metric_conflicts(), 20).get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Open conflicts between metrics",
+            "page": page,
+            "can_resolve": can_resolve,
+        }
+        return TemplateResponse(request, "admin/events/metric/conflicts.html", context)
 
 
 @admin.register(Event)

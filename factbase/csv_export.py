@@ -12,8 +12,8 @@ both an empty cell; lines end with a line feed.
 
 import csv
 import datetime
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
@@ -27,13 +27,19 @@ class Column:
     header: str
     path: str  # ORM path for values_list
     field: str  # the API field it belongs to, for ?fields=
+    # A column computed in SQL: called with the model, it gives the expression that
+    # `path` names as an annotation (a count of related rows, say).
+    expression: Callable | None = field(default=None, compare=False)
 
 
 def columns(*specs) -> list[Column]:
-    """`("company_id", "company_id", "company")` or just `"value"` for a plain column."""
+    """`("company_id", "company_id", "company")` or just `"value"` for a plain column; a
+    Column as it is."""
     result = []
     for spec in specs:
-        if isinstance(spec, str):
+        if isinstance(spec, Column):
+            result.append(spec)
+        elif isinstance(spec, str):
             result.append(Column(spec, spec, spec))
         else:
             header, path, *field = spec
@@ -65,7 +71,18 @@ class _Echo:
         return value
 
 
+def with_computed_columns(queryset: QuerySet, cols: list[Column]) -> QuerySet:
+    """`queryset` with the annotations the computed columns among `cols` read."""
+    computed = {
+        c.path: c.expression(queryset.model)
+        for c in cols
+        if c.expression is not None and c.path not in queryset.query.annotations
+    }
+    return queryset.annotate(**computed) if computed else queryset
+
+
 def stream_rows(queryset: QuerySet, cols: list[Column], chunk_size: int = 2000) -> Iterator:
+    queryset = with_computed_columns(queryset, cols)
     if connection.vendor == "postgresql":
         return _stream_copy(queryset, cols)
     return _stream_python(queryset, cols, chunk_size)
@@ -115,12 +132,18 @@ def _sql_text(expression: str, field) -> str:
     )
 
 
+def _column_field(queryset, column: Column):
+    if column.expression is not None:
+        return queryset.query.annotations[column.path].output_field
+    return _field(queryset.model, column.path)
+
+
 def _copy_sql(queryset, cols) -> str:
+    queryset = with_computed_columns(queryset, cols)
     sql, params = queryset.values_list(*[c.path for c in cols]).query.sql_with_params()
     names = [f"c{i}" for i in range(len(cols))]
     select = ", ".join(
-        f"{_sql_text(name, _field(queryset.model, c.path))} AS "
-        f"{connection.ops.quote_name(c.header)}"
+        f"{_sql_text(name, _column_field(queryset, c))} AS {connection.ops.quote_name(c.header)}"
         for name, c in zip(names, cols, strict=True)
     )
     with connection.cursor() as cursor:

@@ -19,6 +19,7 @@ from django_filters.widgets import BaseCSVWidget
 from rest_framework.exceptions import ValidationError
 
 from .choices import ClaimType, Confidence, SourceKind, Status
+from .corroboration import CORROBORATED, facts_with_sources
 from .models import Citation, Source
 
 
@@ -96,6 +97,17 @@ class StrictBooleanField(forms.Field):
 
 class BooleanFilter(df.BooleanFilter):
     field_class = StrictBooleanField
+
+
+class CountFilter(df.NumberFilter):
+    """A whole number of things, 0 or more; a fraction or a negative number is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(*args, **kwargs)
 
 
 def fact_type_choices() -> list[tuple[str, str]]:
@@ -184,6 +196,22 @@ class FactFilterSet(RecordFilterSet):
     source = NumberInFilter(method="filter_cited_by", label="cited by these source ids")
     publisher = df.CharFilter(method="filter_cited_by", label="cited by this publisher")
     language = df.CharFilter(method="filter_cited_by", label="cited in this language (BCP 47)")
+    corroborated = BooleanFilter(
+        method="filter_source_count",
+        label="backed by two or more independent sources (publishers), or not",
+    )
+    source_count_min = CountFilter(
+        method="filter_source_count", label="backed by at least this many independent sources"
+    )
+
+    def filter_source_count(self, queryset, name, value):
+        minimum = CORROBORATED if name == "corroborated" else value
+        if minimum <= 0:
+            return queryset
+        backed = facts_with_sources(queryset.model, minimum)
+        if name == "corroborated" and not value:
+            return queryset.exclude(pk__in=backed)
+        return queryset.filter(pk__in=backed)
 
     def filter_cited_by(self, queryset, name, value):
         lookup = {

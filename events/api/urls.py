@@ -1,5 +1,8 @@
+from django.urls import path
+
 from factbase.api.routers import Router
 
+from .conflicts import ConflictViewSet
 from .views import (
     EventViewSet,
     FundingRoundViewSet,
@@ -18,4 +21,13 @@ router.register("metrics", MetricViewSet)
 router.register("events", EventViewSet)
 
 app_name = "events-api"
-urlpatterns = router.urls
+urlpatterns = [
+    # Not a record kind: pairs of metrics, so not registered with the router.
+    path("conflicts/", ConflictViewSet.as_view({"get": "list"}), name="conflict-list"),
+    path(
+        "conflicts/resolve/",
+        ConflictViewSet.as_view({"post": "resolve"}),
+        name="conflict-resolve",
+    ),
+    *router.urls,
+]

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from factbase.corroboration import CORROBORATED, fact_source_count
 from factbase.models import Citation, Source
 from factbase.services import fact_require_citation, record_delete, record_save
 
@@ -255,9 +256,36 @@ class CitationNestedSerializer(ChildSerializer):
 
 
 class FactSerializer(RecordSerializer):
-    """Base for fact records: adds their citations, writable in the same request."""
+    """Base for fact records: adds their citations, writable in the same request, and how
+    many independent sources back them (see factbase.corroboration)."""
 
     citations = CitationNestedSerializer(many=True, required=False)
+    source_count = serializers.SerializerMethodField(
+        help_text="Independent sources among the citations: sources of the same publisher "
+        "count once."
+    )
+    corroborated = serializers.SerializerMethodField(
+        help_text=f"Backed by at least {CORROBORATED} independent sources."
+    )
+
+    # Every fact has them, next to its citations: added here rather than repeated in each
+    # serializer's field list.
+    provenance_fields = ("source_count", "corroborated")
+
+    def get_field_names(self, declared_fields, info):
+        names = [
+            name
+            for name in super().get_field_names(declared_fields, info)
+            if name not in self.provenance_fields
+        ]
+        at = names.index("citations") + 1 if "citations" in names else len(names)
+        return (*names[:at], *self.provenance_fields, *names[at:])
+
+    def get_source_count(self, obj) -> int:
+        return fact_source_count(obj)
+
+    def get_corroborated(self, obj) -> bool:
+        return fact_source_count(obj) >= CORROBORATED
 
 
 class SourceSerializer(RecordSerializer):

@@ -10,13 +10,22 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import filters, serializers, viewsets
 from rest_framework.response import Response
 
-from factbase.csv_export import check_query, select_columns, stream_rows
+from factbase.corroboration import source_count_expression
+from factbase.csv_export import Column, check_query, select_columns, stream_rows
 from factbase.services import VersionConflict, record_delete
 
+from .asof import AS_OF_PARAM, AsOfMixin
 from .exceptions import PreconditionFailed
+from .history import HistoryMixin
 from .pagination import Pagination
 
-FACT_COLUMNS = ("status", "confidence", "claim_type", "note")
+FACT_COLUMNS = (
+    "status",
+    "confidence",
+    "claim_type",
+    "note",
+    Column("source_count", "source_count", "source_count", source_count_expression),
+)
 AUDIT_COLUMNS = (
     "version",
     "created_at",
@@ -82,14 +91,14 @@ def parse_if_match(request) -> int | None:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[FIELDS_PARAM, BRIEF_PARAM]),
-    retrieve=extend_schema(parameters=[FIELDS_PARAM, BRIEF_PARAM]),
+    list=extend_schema(parameters=[FIELDS_PARAM, BRIEF_PARAM, AS_OF_PARAM]),
+    retrieve=extend_schema(parameters=[FIELDS_PARAM, BRIEF_PARAM, AS_OF_PARAM]),
     create=extend_schema(parameters=[REASON]),
     update=extend_schema(parameters=[IF_MATCH, REASON]),
     partial_update=extend_schema(parameters=[IF_MATCH, REASON]),
     destroy=extend_schema(parameters=[IF_MATCH, REASON]),
 )
-class RecordViewSet(viewsets.ModelViewSet):
+class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
     """Subclasses set `queryset` (from the model's selector), `serializer_class`,
     `filterset_class`, `ordering_fields` and `csv_columns`."""
 
@@ -168,7 +177,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         cols = select_columns(self.csv_columns, self.requested_fields())
         check_query(queryset, cols)
         response = StreamingHttpResponse(
-            stream_rows(queryset, cols), content_type="text/csv; charset=utf-8"
+            self.stream_as_of(stream_rows(queryset, cols)), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}.csv"'
         return response

@@ -192,6 +192,29 @@ def _facts(path: str):
         le_monde, other, a, b, uncited = cited()
         return "language=FR", [a], [b, uncited]
 
+    def backed():
+        """Two publishers; two sources of one publisher (not independent); none."""
+        two, one, uncited = factory(), factory(), factory()
+        for fact, publishers in ((two, ["Le Monde", "Reuters"]), (one, ["Reuters", "Reuters"])):
+            for publisher in publishers:
+                CitationFactory(fact=fact, source=SourceFactory(publisher=publisher))
+        return two, one, uncited
+
+    @case(path, "corroborated")
+    def by_corroborated():
+        two, one, uncited = backed()
+        return "corroborated=true", [two], [one, uncited]
+
+    @case(path, "corroborated")
+    def by_not_corroborated():
+        two, one, uncited = backed()
+        return "corroborated=false", [one, uncited], [two]
+
+    @case(path, "source_count_min")
+    def by_source_count_min():
+        two, one, uncited = backed()
+        return "source_count_min=1", [two, one], [uncited]
+
 
 for _path in MAKERS:
     _common(_path)
