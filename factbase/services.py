@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import ProtectedError
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -130,9 +131,16 @@ def record_delete(
             citation._change_reason = reason or None
             citation.delete()
     fact = instance.fact if isinstance(instance, Citation) else None
-    instance._history_user = user
-    instance._change_reason = reason or None
-    instance.delete()
+    # Collected here rather than by instance.delete(), so that the rows the delete
+    # cascades to (a company's aliases, a partnership's parties, their citations) carry
+    # the same author and reason in their history.
+    collector = Collector(using=instance._state.db or DEFAULT_DB_ALIAS)
+    collector.collect([instance])
+    for rows in collector.data.values():
+        for row in rows:
+            row._history_user = user
+            row._change_reason = reason or None
+    collector.delete()
     if check_citations and fact is not None:
         fact_require_citation(fact)
 

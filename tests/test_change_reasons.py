@@ -8,13 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from companies.models import Company, Platform
+from companies.models import Company, CompanyAlias, CompanyIdentifier, Platform
 from events.models import Event, Metric, MetricType
 from factbase.models import Citation, Source
 from factbase.services import record_save
 
 from .api.base import API, latest_history
-from .factories import CompanyFactory, EventFactory, SourceFactory
+from .factories import CitationFactory, CompanyFactory, EventFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +194,21 @@ def test_api_reason_header_on_every_write(token_api, editor):
         ("~", editor, "Clearer"),
         ("-", editor, "Unused"),
     ]
+
+
+def test_rows_a_delete_cascades_to_carry_its_author_and_reason(token_api, editor):
+    company = CompanyFactory()
+    record_save(CompanyAlias(company=company, name="Old name"), user=None)
+    record_save(CompanyIdentifier(company=company, scheme="lei", value="X" * 20), user=None)
+    citation = CitationFactory(fact=company)
+    response = token_api.delete(f"{API}companies/{company.pk}/", HTTP_X_CHANGE_REASON="Dupe")
+    assert response.status_code == 204
+    for model in (Company, CompanyAlias, CompanyIdentifier, Citation):
+        deleted = model.history.filter(history_type="-")
+        assert [(r.history_user, r.history_change_reason) for r in deleted] == [(editor, "Dupe")], (
+            model
+        )
+    assert not Citation.objects.filter(pk=citation.pk).exists()
 
 
 def test_api_reason_is_cut_to_what_history_holds(editor_api):
