@@ -6,7 +6,8 @@ and every cell (its type, and the rules the database holds: NOT NULL, lengths, i
 ranges, decimal digits, primary keys unique and increasing, UNIQUE constraints, foreign
 keys against the ids of the snapshot's own tables, and the models' CHECK constraints,
 evaluated in Python, see rules.py). The ids of the referenced tables are kept (as runs of
-consecutive ids), and the values of unique columns; nothing else stays in memory.
+consecutive ids); the values of unique columns go to a temporary SQLite file (SeenKeys),
+so memory stays flat however large a table is; nothing else is kept.
 
 Writing happens only when nothing was found wrong, in one transaction, in dependency
 order: COPY FROM STDIN on PostgreSQL (the file's bytes as they are, when no id needs
@@ -20,8 +21,10 @@ first, in the same transaction.
 """
 
 import csv
+import hashlib
 import itertools
 import re
+import sqlite3
 import time
 from array import array
 from bisect import bisect_right
@@ -54,6 +57,28 @@ def _database_errors() -> tuple[type[Exception], ...]:
 
 
 DATABASE_ERRORS = _database_errors()
+
+
+class SeenKeys:
+    """The values of one unique key met so far, each with its line, kept in a private
+    temporary SQLite database on disk (SQLite's "" file name): a set in memory would grow
+    by a few hundred bytes a row. Values are stored as 128-bit digests of their repr."""
+
+    def __init__(self):
+        self.db = sqlite3.connect("")
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE seen (key BLOB PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+
+    def add(self, key: tuple, line: int) -> int | None:
+        """Remember `key` at `line`; if it was met before, the line it was met on."""
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+        if self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (digest, line)).rowcount:
+            return None
+        return self.db.execute("SELECT line FROM seen WHERE key = ?", (digest,)).fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
 
 
 @dataclass
@@ -473,7 +498,7 @@ class Checker:
         )
         generic = content_type_position is not None and not table.is_history
         object_position = table.index.get("object_id")
-        seen_uniques = [({}, unique) for unique in table.uniques]
+        seen_uniques = [(SeenKeys(), unique) for unique in table.uniques]
         checks = table.checks
         forward: list[tuple[int, int, str]] = []
         dangling_users = 0
@@ -546,16 +571,15 @@ class Checker:
                     continue
                 if unique.condition is not None and unique.condition(row) is not True:
                     continue
-                if key in seen:
+                earlier = seen.add(key, line)
+                if earlier is not None:
                     add(
                         path,
                         line,
                         ",".join(unique.columns),
                         f"duplicate value {_show_key(key)} for {unique.name} "
-                        f"(also on line {seen[key]}).",
+                        f"(also on line {earlier}).",
                     )
-                else:
-                    seen[key] = line
             for check in checks:
                 if check.predicate(row) is False:
                     add(path, line, ",".join(check.columns), f"{check.name}: {check.message}")
@@ -565,6 +589,8 @@ class Checker:
                     self.plan.content_types.add(label)
                     if generic:
                         self._check_generic(table, line, label, row[object_position])
+        for seen, _unique in seen_uniques:
+            seen.close()
         for value, line, name in forward:
             if value not in ids:
                 add(path, line, name, f"{table.name} has no row {value}.")
