@@ -97,7 +97,7 @@ class SnapshotViewSet(
     serializer_class = SnapshotSerializer
     pagination_class = SnapshotPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[^/]+"  # any id: a bad one is a JSON 404, not an HTML one
 
     @extend_schema(
         request=None,

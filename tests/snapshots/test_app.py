@@ -229,9 +229,11 @@ def test_a_missing_file_is_404_not_500(editor_api, anon_api, media):
     response = anon_api.get(data["download_url"])
     assert response.status_code == 404
     assert "missing from the storage" in response.json()["detail"]
-    for key in ["999999", "9" * 30]:
-        assert anon_api.get(f"{API}{key}/").status_code == 404
-        assert anon_api.get(f"{API}{key}/download/").status_code == 404
+    for key in ["999999", "9" * 30, "abc", "%C2%84", "²"]:
+        for path in (f"{API}{key}/", f"{API}{key}/download/"):
+            response = anon_api.get(path)
+            assert response.status_code == 404, path
+            assert response["Content-Type"] == "application/json", path  # as documented
 
 
 def test_the_file_is_deleted_when_the_record_cannot_be_saved(editor, media, monkeypatch):
