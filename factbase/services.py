@@ -4,12 +4,11 @@ transaction. The API, the admin and the management commands all call them.
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -125,10 +124,14 @@ def record_delete(
             f"{instance} is referred to by other records: remove it from them first.",
             set(referrers),
         )
+    # Every row this delete removes is recorded at the same instant: that is how a
+    # restore tells what went with the record from what was deleted on its own.
+    moment = timezone.now()
     if isinstance(instance, FactModel):
         for citation in instance.citations.all():
             citation._history_user = user
             citation._change_reason = reason or None
+            citation._history_date = moment
             citation.delete()
     fact = instance.fact if isinstance(instance, Citation) else None
     # Collected here rather than by instance.delete(), so that the rows the delete
@@ -140,6 +143,7 @@ def record_delete(
         for row in rows:
             row._history_user = user
             row._change_reason = reason or None
+            row._history_date = moment
     collector.delete()
     if check_citations and fact is not None:
         fact_require_citation(fact)
@@ -195,13 +199,6 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
 
 class RecordExists(Exception):
     """A restore was asked for a record that is not deleted."""
-
-
-# The rows record_delete (or a cascade) deletes with a record are written in the same
-# transaction, moments before the record's own delete row (its citations) or after it
-# (rows a cascade deletes): that is how they are told apart from rows deleted on their
-# own, earlier.
-RESTORE_WINDOW = timedelta(minutes=1)
 
 
 def _history_rows(model, pk) -> list:
@@ -271,10 +268,10 @@ def _restore_row(row, *, previous, user, reason: str) -> TrackedModel:
     return instance
 
 
-def _deleted_with(model, pk, *, start, end) -> list:
-    """The delete rows of records that went with record `pk`: its citations (deleted by
-    record_delete or by the generic relation's cascade) and its cascaded child rows."""
-    window = {"history_type": "-", "history_date__gt": start, "history_date__lte": end}
+def _deleted_with(model, pk, *, moment) -> list:
+    """The delete rows of records that went with record `pk`: its citations and its
+    cascaded child rows, which record_delete records at the record's own instant."""
+    window = {"history_type": "-", "history_date": moment}
     found = []
     if issubclass(model, FactModel):
         content_type = ContentType.objects.get_for_model(model)
@@ -291,24 +288,20 @@ def _deleted_with(model, pk, *, start, end) -> list:
     return found
 
 
-def _restore_tree(model, pk, *, user, reason: str, start, restored: list) -> TrackedModel:
+def _restore_tree(model, pk, *, user, reason: str, restored: list) -> TrackedModel:
     rows = _history_rows(model, pk)
     if not rows:
         raise model.DoesNotExist(f"No {model._meta.verbose_name} {pk} was ever recorded.")
     last, previous = rows[0], (rows[1] if len(rows) > 1 else None)
     instance = _restore_row(last, previous=previous, user=user, reason=reason)
     restored.append(instance)
-    # Only what was deleted after the record last changed, moments around its delete.
-    since = max(start, last.history_date - RESTORE_WINDOW)
-    if previous is not None:
-        since = max(since, previous.history_date)
-    for row in _deleted_with(model, pk, start=since, end=last.history_date + RESTORE_WINDOW):
+    for row in _deleted_with(model, pk, moment=last.history_date):
         child = row.instance_type
         if child._default_manager.filter(pk=row.id).exists():
             continue
         if _history_rows(child, row.id)[0].history_id != row.history_id:
             continue  # restored since, and deleted again later on its own
-        _restore_tree(child, row.id, user=user, reason=reason, start=since, restored=restored)
+        _restore_tree(child, row.id, user=user, reason=reason, restored=restored)
     return instance
 
 
@@ -328,14 +321,15 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
         raise RecordExists(f"{model._meta.verbose_name} {pk} exists: there is nothing to restore.")
     note = f"Restored: {reason}" if reason else "Restored"
     restored: list = []
-    _restore_tree(
-        model,
-        pk,
-        user=user,
-        reason=note[:100],
-        start=datetime.min.replace(tzinfo=UTC),
-        restored=restored,
-    )
+    try:
+        with transaction.atomic():
+            _restore_tree(model, pk, user=user, reason=note[:100], restored=restored)
+    except IntegrityError as error:  # restored by someone else meanwhile
+        if model._default_manager.filter(pk=pk).exists():
+            raise RecordExists(
+                f"{model._meta.verbose_name} {pk} exists: there is nothing to restore."
+            ) from error
+        raise
     for instance in restored:
         fact_require_citation(instance)
     return restored

@@ -101,6 +101,17 @@ def test_citations_deleted_before_on_their_own_stay_deleted(editor_api):
     assert list(Citation.objects.values_list("pk", flat=True)) == [second.pk]
 
 
+def test_a_citation_deleted_just_before_the_record_stays_deleted(editor_api):
+    """Only what the record's own delete removed comes back, however close in time."""
+    company = cited_company()
+    first, second = Citation.objects.order_by("pk")
+    assert editor_api.delete(f"{API}citations/{first.pk}/").status_code == 204
+    assert editor_api.delete(f"{API}companies/{company.pk}/").status_code == 204
+
+    assert restore(editor_api, f"companies/{company.pk}").status_code == 201
+    assert list(Citation.objects.values_list("pk", flat=True)) == [second.pk]
+
+
 def test_cascaded_rows_come_back_too(editor_api):
     company = record_save(CompanyFactory.build())
     alias = record_save(CompanyAliasFactory.build(company=company))
@@ -286,3 +297,41 @@ def test_admin_restore_that_cannot_happen_says_why_and_changes_nothing(editor_cl
     assert b"there is nothing to restore" in response.content
     assert editor_client.get(admin_url(Company, "restore", 999999)).status_code == 404
     assert editor_client.get(admin_url(Company, "restore", "abc")).status_code == 404
+
+
+@pytest.mark.parametrize("reason", ["dup\x00licate", "x" * 101])
+def test_admin_reasons_are_checked_before_anything_is_deleted_or_restored(editor_client, reason):
+    company = cited_company(name="Kept Corp")
+    response = editor_client.post(
+        admin_url(Company, "delete", company.pk), {"post": "yes", "change_reason": reason}
+    )
+    assert response.status_code == 302
+    assert Company.objects.filter(pk=company.pk).exists()  # not deleted
+
+    pk = delete(company)
+    before = row_counts()
+    response = editor_client.post(admin_url(Company, "restore", pk), {"change_reason": reason})
+    assert response.status_code == 200  # the form again, with its error
+    assert b"errorlist" in response.content
+    assert row_counts() == before
+
+
+def test_the_deleted_list_costs_the_same_queries_for_3_and_30_rows(editor_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(n):
+        for _ in range(n):
+            fact, source = CompanyFactory(), SourceFactory()
+            citation = record_save(CitationFactory.build(fact=fact, source=source))
+            delete(citation, check_citations=False)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(admin_url(Citation, "deleted")).status_code == 200
+        return len(queries)
+
+    make(3)
+    three = count()
+    make(27)
+    assert count() == three
