@@ -27,9 +27,11 @@ class IdField(forms.IntegerField):
     """A record id: a whole number that an id column can hold. A larger one is a 400, not
     a database error."""
 
+    MAX = 2**63 - 1
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", self.MAX)
         super().__init__(*args, **kwargs)
 
 
@@ -131,6 +133,9 @@ def refs_condition(values, path: str, model, *, param: str) -> Q:
     Slugs are turned into ids here, so the condition is one `IN` on the foreign key
     column: an index on it serves the query, where a join on the slug could not."""
     ids = {int(v) for v in values if v.isascii() and v.isdigit()}
+    too_large = sorted(i for i in ids if i > IdField.MAX)
+    if too_large:
+        raise ValidationError({param: [f"{too_large[0]} is larger than any id."]})
     slugs = {v for v in values if not (v.isascii() and v.isdigit())}
     if slugs:
         found = dict(model.objects.filter(slug__in=slugs).values_list("slug", "pk"))

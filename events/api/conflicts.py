@@ -15,7 +15,13 @@ from factbase.api.asof import AS_OF_PARAM, AsOfMixin
 from factbase.api.fields import brief
 from factbase.api.schema import brief_serializer_class
 from factbase.api.serializers import django_errors
-from factbase.filters import CharInFilter, RecordFilterSet, refs_condition, slug_or_id_filters
+from factbase.filters import (
+    CharInFilter,
+    IdField,
+    RecordFilterSet,
+    refs_condition,
+    slug_or_id_filters,
+)
 
 from ..conflicts import Conflict, metric_conflict_resolve, metric_conflicts
 from ..models import Metric, MetricType
@@ -116,6 +122,8 @@ class ConflictPagination(LimitOffsetPagination):
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
+        if self.offset + self.limit > IdField.MAX:  # past what SQL's OFFSET can take
+            raise serializers.ValidationError({self.offset_query_param: ["Too large."]})
         self.count, page = conflicts.page(offset=self.offset, limit=self.limit)
         return page
 

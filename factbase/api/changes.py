@@ -98,7 +98,7 @@ class ChangesPagination(Pagination):
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
-        if self.offset > MAX_ID:
+        if self.offset + self.limit + 1 > MAX_ID:  # each table's LIMIT is offset + limit + 1
             raise ValidationError({self.offset_query_param: ["Too large."]})
         self.count = None
         self.after = None

@@ -498,3 +498,18 @@ def test_only_editors_resolve(viewer_api, anon_api, conflict):
     assert anon_api.post(RESOLVE, body, format="json").status_code in (401, 403)
     assert row_counts() == before
     assert viewer_api.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"offset": "9223372036854775808"},
+        {"offset": "99999999999999999999"},
+        {"offset": "9223372036854775800", "limit": "50"},
+        {"company": "9223372036854775808"},
+    ],
+)
+def test_numbers_past_any_id_are_a_400_naming_the_parameter(anon_api, query):
+    response = anon_api.get("/api/v1/conflicts/", query)
+    assert response.status_code == 400
+    assert set(response.json()) == set(query) - {"limit"}

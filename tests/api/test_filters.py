@@ -1091,3 +1091,9 @@ def test_free_text_filters_never_fail(anon_api, path):
         for value in ("", "%25", "'", "a%20OR%201=1", '"unclosed', "-", "!", "&&", "%C3%A9t%C3%A9"):
             response = anon_api.get(f"/api/v1/{path}/?{name}={value}")
             assert response.status_code == 200, (name, value)
+
+
+def test_an_id_past_the_largest_is_a_400_not_a_database_error(anon_api):
+    response = anon_api.get("/api/v1/metrics/", {"company": "99999999999999999999"})
+    assert response.status_code == 400
+    assert "company" in response.json()
