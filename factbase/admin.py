@@ -6,13 +6,14 @@ the admin writes the same history, with the editor as author, as the API and com
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, prefetch_related_objects
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -156,11 +157,17 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
         return deleted, counts, perms_needed, protected
 
     def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                self.message_user(request, f"Not deleted. {error_text(form)}", messages.ERROR)
+                return HttpResponseRedirect(request.get_full_path())
+            request.change_reason = form.cleaned_data["change_reason"]
         extra_context = {**(extra_context or {}), "asks_reason": True}
         return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
-        reason = request.POST.get("change_reason", "")[:100]
+        reason = getattr(request, "change_reason", "")
         services.record_delete(obj, user=request.user, reason=reason)
 
     def delete_queryset(self, request, queryset):
@@ -209,7 +216,7 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
             "opts": self.opts,
             "title": f"Deleted {self.opts.verbose_name_plural}",
             "page": page,
-            "records": [(row, deleted_label(row)) for row in page],
+            "records": list(zip(page, deleted_labels(list(page)), strict=True)),
             "can_restore": self.has_add_permission(request),
         }
         return TemplateResponse(request, "admin/deleted_records.html", context)
@@ -226,9 +233,9 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
         if last is None:
             raise Http404
         info = f"admin:{self.opts.app_label}_{self.opts.model_name}"
-        if request.method == "POST":
-            form = RestoreForm(request.POST)
-            reason = form.cleaned_data["change_reason"] if form.is_valid() else ""
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            reason = form.cleaned_data["change_reason"]
             try:
                 restored = services.record_restore(self.model, pk, user=request.user, reason=reason)
             except services.RecordExists as error:
@@ -247,26 +254,44 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
             "opts": self.opts,
             "title": f"Restore {self.opts.verbose_name}",
             "row": last,
-            "label": deleted_label(last),
-            "form": RestoreForm(),
+            "label": deleted_labels([last])[0],
+            "form": form,
             "exists": self.model._default_manager.filter(pk=pk).exists(),
         }
         return TemplateResponse(request, "admin/restore_confirmation.html", context)
 
 
-class RestoreForm(forms.Form):
+class ReasonForm(forms.Form):
+    """The reason asked for by the delete and restore pages, checked like the edit
+    forms' (length, no NUL character)."""
+
     change_reason = TrackedAdminForm.base_fields["change_reason"]
 
 
-def deleted_label(row) -> str:
-    """How a deleted record reads, as far as the records it names still exist."""
-    try:
-        return str(row.instance)
-    except ObjectDoesNotExist:
-        return f"{row.instance_type._meta.verbose_name} {row.id}"
+def deleted_labels(rows: list) -> list[str]:
+    """How deleted records read, as far as the records they name still exist: the
+    records they name are read for all the rows at once, not once a row."""
+    instances = [row.instance for row in rows]
+    if instances:
+        model = type(instances[0])
+        names = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.many_to_one and f.related_model is not get_user_model()
+        ]
+        prefetch_related_objects(instances, *names)
+    labels = []
+    for row, instance in zip(rows, instances, strict=True):
+        try:
+            labels.append(str(instance))
+        except ObjectDoesNotExist:
+            labels.append(f"{row.instance_type._meta.verbose_name} {row.id}")
+    return labels
 
 
-def error_text(error: ValidationError) -> str:
+def error_text(error: ValidationError | forms.Form) -> str:
+    if isinstance(error, forms.Form):
+        return " ".join(" ".join(texts) for texts in error.errors.values())
     if hasattr(error, "error_dict"):
         return " ".join(
             f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items()
