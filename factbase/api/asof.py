@@ -23,10 +23,13 @@ class AsOfMixin:
     while the rows are read."""
 
     as_of = None
+    # Reads of records; a record's history and the change log are about time already.
+    as_of_actions = ("list", "retrieve")
 
     def dispatch(self, request, *args, **kwargs):
         raw = request.GET.get("as_of") or None  # empty, like an empty filter, means now
-        if raw is None or request.method not in READS:
+        action = getattr(self, "action_map", {}).get(request.method.lower())
+        if raw is None or request.method not in READS or action not in self.as_of_actions:
             return super().dispatch(request, *args, **kwargs)
         try:
             moment = parse_moment(raw)
@@ -42,6 +45,8 @@ class AsOfMixin:
             return
         if request.method not in READS:
             raise ValidationError({"as_of": ["as_of reads the past; it cannot change it."]})
+        if self.action not in self.as_of_actions:
+            raise ValidationError({"as_of": ["as_of is for lists and single records."]})
         try:
             self.as_of = parse_moment(raw)
         except ValueError as error:

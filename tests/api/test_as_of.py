@@ -259,3 +259,9 @@ def test_conflicts_as_they_were(anon_api, editor_api):
     assert ok(anon_api.get("/api/v1/conflicts/", {"as_of": one}))["results"] == []
     [conflict] = ok(anon_api.get("/api/v1/conflicts/"))["results"]
     assert [c["value"] for c in conflict["claims"]] == ["1000", "5000"]
+
+
+def test_as_of_is_for_lists_and_details_only(anon_api, timeline):
+    response = anon_api.get("/api/v1/companies/acme/history/", {"as_of": "2025-01-01"})
+    assert response.status_code == 400
+    assert "as_of" in response.json()
