@@ -265,3 +265,21 @@ def test_as_of_is_for_lists_and_details_only(anon_api, timeline):
     response = anon_api.get("/api/v1/companies/acme/history/", {"as_of": "2025-01-01"})
     assert response.status_code == 400
     assert "as_of" in response.json()
+
+
+def test_a_restore_shows_from_its_moment_on(anon_api, editor_api, timeline):
+    at, pk = timeline["at"], timeline["metric"]["id"]
+    ok(editor_api.post(f"/api/v1/metrics/{pk}/restore/", format="json"), 201)
+    restored = moment()
+
+    assert metrics(anon_api, at["deleted"]) == []
+    [back] = metrics(anon_api, restored)
+    assert (back["value"], back["version"]) == ("2000000", 3)
+    assert [c["quote"] for c in back["citations"]] == ["two million users"]
+    assert ok(anon_api.get(f"/api/v1/metrics/{pk}/", {"as_of": restored}))["version"] == 3
+    response = anon_api.get("/api/v1/metrics/", {"as_of": restored, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(row["id"], row["value"]) for row in rows] == [(str(pk), "2000000")]
+    # and the moments before it are unchanged by the restore
+    [edited] = metrics(anon_api, at["edited"])
+    assert edited["version"] == 2
