@@ -12,25 +12,10 @@ from django.urls import resolve
 from companies.models import Platform
 
 from ..factories import CompanyFactory
-from . import test_companies, test_events, test_provenance
 from .base import ids, results
+from .resources import RESOURCES
 
 pytestmark = pytest.mark.django_db
-
-RESOURCES = [
-    test_companies.TestCompanies,
-    test_companies.TestProducts,
-    test_companies.TestPeople,
-    test_companies.TestPlatforms,
-    test_events.TestPartnerships,
-    test_events.TestFundingRounds,
-    test_events.TestInvestments,
-    test_events.TestMetricTypes,
-    test_events.TestMetrics,
-    test_events.TestEvents,
-    test_provenance.TestSources,
-    test_provenance.TestCitations,
-]
 
 
 def query_of(url: str) -> dict[str, list[str]]:
