@@ -237,15 +237,15 @@ def _restore_row(row, *, previous, user, reason: str) -> TrackedModel:
     instance = row.instance
     instance._state.adding = True
     _check_references(instance)
-    users = {instance.created_by_id, instance.updated_by_id} - {None}
-    known = set(get_user_model().objects.filter(pk__in=users).values_list("pk", flat=True))
-    if instance.created_by_id not in known:
+    # Created when it was first created (by a user who may since be gone, as SET_NULL
+    # would have it); changed now, by whoever restores it.
+    creator = instance.created_by_id
+    if creator is not None and not get_user_model().objects.filter(pk=creator).exists():
         instance.created_by = None
-    instance.full_clean()
-    # Created when it was first created; changed now, by whoever restores it.
     instance.version = (row.version or 0) + 1
     instance.updated_at = timezone.now()
     instance.updated_by = user
+    instance.full_clean()
     instance._history_user = user
     instance._change_reason = reason or None
     instance.save(force_insert=True)

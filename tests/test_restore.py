@@ -212,6 +212,22 @@ def test_only_editors_restore(viewer_api, anon_api, editor_api):
     assert not Company.objects.exists()
 
 
+def test_a_record_last_edited_by_a_deleted_user_is_restored(editor_api, editor):
+    from django.contrib.auth import get_user_model
+
+    gone = get_user_model().objects.create_user("gone")
+    company = cited_company()
+    company.note = "edited by someone who left"
+    record_save(company, user=gone)
+    pk = delete(company, user=gone)
+    gone.delete()
+
+    response = restore(editor_api, f"companies/{pk}")
+    assert response.status_code == 201, response.content
+    restored = Company.objects.get(pk=pk)
+    assert (restored.updated_by, restored.note) == (editor, "edited by someone who left")
+
+
 def test_token_users_restore_as_themselves(token_api, editor):
     pk = delete(cited_company())
     assert restore(token_api, f"companies/{pk}").status_code == 201
