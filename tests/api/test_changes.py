@@ -197,9 +197,22 @@ def test_csv_is_streamed_in_chunks_with_bounded_queries(anon_api, editor, monkey
     from factbase.api.changes import ChangeLogView
 
     monkeypatch.setattr(ChangeLogView, "csv_chunk", 4)
+
+    def export():
+        with CaptureQueriesContext(connection) as queries:
+            header, rows = csv_rows(anon_api.get(f"{CHANGES}?format=csv"))
+        return len(rows), len(queries)
+
     make_changes(3, editor)
-    header, rows = csv_rows(anon_api.get(f"{CHANGES}?format=csv"))
-    assert len(rows) == len(changes(anon_api, "limit=1000"))
+    rows, queries = export()
+    assert rows == len(changes(anon_api, "limit=1000"))
+    make_changes(9, editor)  # more than twice the rows: the queries grow by chunks, not rows
+    more_rows, more_queries = export()
+    assert more_rows > 2 * rows
+    chunks = -(-rows // 4)
+    more_chunks = -(-more_rows // 4)
+    per_chunk = (more_queries - queries) / (more_chunks - chunks)
+    assert per_chunk <= 10, (queries, more_queries, chunks, more_chunks)
 
 
 def test_changes_in_the_schema_and_the_root(anon_api):

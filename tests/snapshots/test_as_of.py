@@ -46,14 +46,14 @@ def test_as_of_equals_the_snapshot_taken_then(demo, tmp_path):
 
 
 def test_as_of_before_anything_is_empty_but_valid(demo, tmp_path):
-    early = export_dir(tmp_path / "early", as_of=None)
+    now = export_dir(tmp_path / "now")
     call_command(
         "export_snapshot", "--format", "dir", "--out", tmp_path / "e", "--as-of", "2000-01-01"
     )
     package = descriptor(tmp_path / "e")
     assert package["created"].startswith("2000-01-01T00:00:00")
     assert all(r["rows"] == 0 for r in package["resources"])
-    assert descriptor(early)["resources"] != package["resources"]
+    assert sum(r["rows"] for r in descriptor(now)["resources"]) > 0
 
 
 def test_a_malformed_time_is_refused(tmp_path):

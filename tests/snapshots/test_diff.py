@@ -47,7 +47,7 @@ def test_text_report(two_snapshots):
     old, new, metric, person = two_snapshots
     text = diff(old, new)
     assert f"events_metric\n  ~ {metric.pk}\n" in text
-    assert '      region: "FR" -> "IT"' in text or '-> "IT"' in text
+    assert '      region: "FR" -> "IT"\n' in text
     assert f"companies_person\n  + {person.pk}\n" in text
     assert "companies_company\n  - " in text
     assert "events_metric: 0 added, 0 removed, 1 changed" in text
