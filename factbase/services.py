@@ -114,10 +114,11 @@ def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]
 def record_delete(
     instance: TrackedModel, *, user=None, reason: str = "", check_citations: bool = True
 ) -> None:
-    """Delete `instance` with its history record. A fact's citations are deleted first,
-    each with its own history record, so nothing disappears unrecorded. Deleting the
-    last citation of a verified fact is refused (unless the caller checks it itself), and
-    so is deleting a record that others list in a many-to-many field (ProtectedError)."""
+    """Delete `instance` with its history record, and the rows the delete cascades to
+    (a fact's citations, a company's aliases...), each with its own history record, so
+    nothing disappears unrecorded. Deleting the last citation of a verified fact is
+    refused (unless the caller checks it itself), and so is deleting a record that others
+    list in a many-to-many field (ProtectedError)."""
     referrers = m2m_referrers(instance)
     if referrers:
         raise ProtectedError(
@@ -127,16 +128,10 @@ def record_delete(
     # Every row this delete removes is recorded at the same instant: that is how a
     # restore tells what went with the record from what was deleted on its own.
     moment = timezone.now()
-    if isinstance(instance, FactModel):
-        for citation in instance.citations.all():
-            citation._history_user = user
-            citation._change_reason = reason or None
-            citation._history_date = moment
-            citation.delete()
     fact = instance.fact if isinstance(instance, Citation) else None
     # Collected here rather than by instance.delete(), so that the rows the delete
-    # cascades to (a company's aliases, a partnership's parties, their citations) carry
-    # the same author and reason in their history.
+    # cascades to (the citations of a fact through its generic relation, a company's
+    # aliases, a partnership's parties) carry the same author and reason in history.
     collector = Collector(using=instance._state.db or DEFAULT_DB_ALIAS)
     collector.collect([instance])
     for rows in collector.data.values():
