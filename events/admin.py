@@ -19,6 +19,8 @@ from .models import (
     PartnershipParty,
 )
 
+PER_PAGE = 20  # open conflicts on a page of the admin's conflicts view
+
 QUANTITY_FIELDS = (
     ("qualifier", "value", "value_high", "currency"),
     ("value_usd", "usd_rate", "usd_rate_on", "usd_rate_source"),
@@ -186,12 +188,23 @@ class MetricAdmin(FactAdmin):
             else:
                 errors = [f"{name}: {' '.join(e)}" for name, e in form.errors.items()]
                 self.message_user(request, "Not resolved. " + "; ".join(errors), messages.ERROR)
-        page = Paginator(metric_conflicts(), 20).get_page(request.GET.get("page"))
+        # One search gives the page and the count (MetricConflicts.page): a Paginator
+        # over the conflicts would run the self-join twice.
+        try:
+            number = max(int(request.GET.get("page", 1)), 1)
+        except ValueError:
+            number = 1
+        total, conflicts = metric_conflicts().page(offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+        page = Paginator(range(total), PER_PAGE).get_page(number)
+        if page.number != number:  # past the last page: show the last one
+            offset = (page.number - 1) * PER_PAGE
+            _, conflicts = metric_conflicts().page(offset=offset, limit=PER_PAGE)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Open conflicts between metrics",
             "page": page,
+            "conflicts": conflicts,
             "can_resolve": can_resolve,
         }
         return TemplateResponse(request, "admin/events/metric/conflicts.html", context)

@@ -128,3 +128,17 @@ def test_anonymous_is_sent_to_the_login_page(client, conflict):
     response = client.get(URL)
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+@pytest.mark.parametrize("page", ["1", "7", "x"])
+def test_the_page_runs_the_conflict_search_once(editor_client, conflict, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(URL, {"page": page})
+    assert response.status_code == 200
+    assert "1 open conflict" in response.content.decode()
+    searches = [q for q in queries if "b.id > a.id" in q["sql"]]
+    # past the end: a count of its own, then the last page
+    assert len(searches) == (1 if page != "7" else 3)
