@@ -47,13 +47,19 @@ def columns(*specs) -> list[Column]:
     return result
 
 
+def decimal_text(value: Decimal) -> str:
+    """A decimal as the API, CSV and snapshots write it: plain digits, no trailing zeros
+    ("1000000", "12.5"), and 0 for -0, as PostgreSQL's numeric writes it."""
+    return format(value.normalize(), "f") if value else "0"
+
+
 def cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return decimal_text(value)
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, datetime.date):

@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
+from factbase.csv_export import decimal_text
+
 # model class -> its brief serializer class, filled in by RecordSerializer subclasses
 BRIEF_SERIALIZERS: dict[type, type] = {}
 # model class -> its URL prefix under /api/v1/, filled in by factbase.api.routers.register
@@ -83,6 +85,6 @@ def brief(obj, context) -> dict:
         if name not in data:
             value = getattr(obj, sources.get(name, name))
             if isinstance(value, Decimal):  # a string, as the record's serializer writes it
-                value = format(value.normalize(), "f")
+                value = decimal_text(value)
             data[name] = value
     return data

@@ -28,6 +28,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from factbase import services
+from factbase.csv_export import decimal_text
 
 from .fields import BRIEF_SERIALIZERS
 from .pagination import Pagination
@@ -147,7 +148,7 @@ def api_names(model) -> dict[str, str]:
 def plain(value):
     """A value as JSON shows it, as the API's serializers write it."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return decimal_text(value)
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, datetime.date):

@@ -20,6 +20,8 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
+from factbase.csv_export import decimal_text
+
 NULL = "\\N"
 # What the reader puts in place of a quoted "\N" cell, so that a string that is literally
 # \N is not taken for a null: csv.reader drops the quotes. NUL never occurs in a valid
@@ -47,9 +49,7 @@ def quote(text: str) -> str:
 def format_decimal(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"{value} cannot be stored")
-    if not value:
-        return "0"  # also for -0, which PostgreSQL's numeric does not have
-    return format(value.normalize(), "f")
+    return decimal_text(value)
 
 
 def format_datetime(value: datetime.datetime) -> str:
