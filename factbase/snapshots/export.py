@@ -71,9 +71,9 @@ def export_snapshot(
     with format="dir") or a binary file object (ZIP only); by default
     snapshots/factbase-<UTC time>.zip under the project folder.
 
-    Returns a summary: path (None for a file object), format, tables, rows, bytes (of the
-    ZIP, or of all the files of the folder), sha256 (of the ZIP; None for a folder),
-    seconds and created (the moment the snapshot shows, in UTC).
+    Returns a summary: path (None for a file object), format, tables, rows, row_counts
+    (by table), bytes (of the ZIP, or of all the files of the folder), sha256 (of the ZIP;
+    None for a folder), seconds and created (the moment the snapshot shows, in UTC).
 
     All tables are read in one transaction. Call it outside any transaction: on
     PostgreSQL it then runs at REPEATABLE READ, READ ONLY, so every table shows the same
@@ -167,6 +167,7 @@ def export_snapshot(
         "format": format,
         "tables": len(tables),
         "rows": total_rows,
+        "row_counts": {resource["name"]: resource["rows"] for resource in resources},
         "bytes": size,
         "sha256": sha256,
         "seconds": time.monotonic() - started,

@@ -15,7 +15,7 @@ from django.db import transaction
 from factbase.models import Snapshot
 
 from .export import Progress, export_snapshot
-from .package import Source
+from .package import FORMAT
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +35,11 @@ def snapshot_take(*, user=None, progress: Progress | None = None) -> Snapshot:
     (on PostgreSQL at REPEATABLE READ) without holding the caller's transaction open for
     the length of the export. The ZIP is written to a temporary folder first (TMPDIR), then
     copied into the storage as snapshots/factbase-<UTC time>.zip; the storage picks
-    another name if that one is taken. The row counts are those the written
-    datapackage.json states. If the record cannot be saved, the stored file is deleted.
+    another name if that one is taken. If the record cannot be saved, the stored file is deleted.
     """
     with tempfile.TemporaryDirectory(prefix="factbase-snapshot-") as folder:
         path = Path(folder) / "snapshot.zip"
         summary = export_snapshot(path, format="zip", progress=progress)
-        with Source(path) as source:
-            descriptor = source.descriptor()
-        row_counts = {r["name"]: r["rows"] for r in descriptor["resources"]}
         snapshot = Snapshot(
             created_at=summary["created"],
             created_by=user,
@@ -51,9 +47,9 @@ def snapshot_take(*, user=None, progress: Progress | None = None) -> Snapshot:
             sha256=summary["sha256"],
             tables=summary["tables"],
             rows=summary["rows"],
-            row_counts=row_counts,
+            row_counts=summary["row_counts"],
             seconds=summary["seconds"],
-            format_version=descriptor.get("factbase", {}).get("format", ""),
+            format_version=FORMAT,
         )
         with open(path, "rb") as file:
             snapshot.file.save(snapshot_filename(summary["created"]), File(file), save=False)
