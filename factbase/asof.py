@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import dateparse, timezone
 
-APPS = ("factbase", "companies", "events")
+from factbase.models import RECORD_APPS, history_model_of
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,11 @@ def parse_moment(text: str) -> datetime.datetime:
 @functools.cache
 def tracked_tables() -> tuple[Tracked, ...]:
     found = []
-    for label in APPS:
+    for label in RECORD_APPS:
         for model in apps.get_app_config(label).get_models():
-            manager = getattr(model._meta, "simple_history_manager_attribute", None)
-            if manager is None or model._meta.proxy:
+            history = history_model_of(model)
+            if history is None or model._meta.proxy:
                 continue
-            history = getattr(model, manager).model
             links = []
             for field in history._history_m2m_fields:
                 through = field.remote_field.through._meta

@@ -17,6 +17,17 @@ from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind
 from .codes import CURRENCY_CHOICES
 from .dates import format_partial_date, truncate_date
 
+# The apps whose models are Factbase's records: what has history, what a snapshot holds,
+# what the staff groups may change.
+RECORD_APPS = ("factbase", "companies", "events")
+
+
+def history_model_of(model):
+    """The django-simple-history model of `model`, or None if it has no history."""
+    manager = getattr(model._meta, "simple_history_manager_attribute", None)
+    return getattr(model, manager).model if manager else None
+
+
 bcp47_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
     "Use a BCP 47 language tag such as 'it', 'fr', 'en' or 'pt-BR'.",

@@ -62,7 +62,7 @@ from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind
 from .codes import COUNTRY_CODES, WORLDWIDE, region_name
 from .dates import period_end as last_day_of
 from .dates import truncate_date
-from .models import Citation, Source, format_quantity
+from .models import Citation, Source, format_quantity, history_model_of
 
 BASE_TIME = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 CHANGE_REASON = "synth"
@@ -701,12 +701,6 @@ def quote_of(templates: dict[str, str], **fields) -> Callable[[str], tuple[str, 
         return templates[language].format(**fields), english
 
     return quote
-
-
-def history_model_of(model):
-    """The historical model of a model tracked by django-simple-history, or None."""
-    manager = getattr(model._meta, "simple_history_manager_attribute", None)
-    return getattr(model, manager).model if manager else None
 
 
 class Writer:

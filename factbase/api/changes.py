@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from factbase.asof import parse_moment
 from factbase.csv_export import cell
+from factbase.models import RECORD_APPS
 
 from .fields import API_PREFIXES, API_ROOT, BRIEF_SERIALIZERS
 from .history import (
@@ -40,7 +41,6 @@ from .history import (
 )
 from .pagination import Pagination
 
-APPS = ("factbase", "companies", "events")
 COLUMNS = ("history_id", "history_date", "history_type", "history_user_id")
 CSV_HEADER = ("kind", "id", "url", "action", "at", "user", "reason", "fields", "history_id")
 
@@ -50,7 +50,7 @@ def tracked_kinds() -> dict[str, type]:
     prefix, or for rows written with their parent (roles, aliases, parties) a name made
     the same way from its plural."""
     kinds = {}
-    for app in APPS:
+    for app in RECORD_APPS:
         for model in apps.get_app_config(app).get_models():
             if getattr(model._meta, "simple_history_manager_attribute", None) is None:
                 continue

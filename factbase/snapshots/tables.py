@@ -23,10 +23,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import CheckConstraint, UniqueConstraint
 
+from factbase.models import RECORD_APPS, history_model_of
+
 from . import formats
 from .rules import compile_condition
 
-APPS = ("factbase", "companies", "events")
+APPS = RECORD_APPS
 USERS = "users"
 CITATIONS = "factbase_citation"
 
@@ -184,11 +186,6 @@ def _excluded(model) -> bool:
             return True
         model = getattr(model, "instance_type", None) or model._meta.auto_created
     return False
-
-
-def history_model_of(model):
-    manager = getattr(model._meta, "simple_history_manager_attribute", None)
-    return getattr(model, manager).model if manager else None
 
 
 def _is_history(model) -> bool:
