@@ -72,7 +72,7 @@ def cell(value) -> str:
     return text
 
 
-class _Echo:
+class Echo:
     def write(self, value):
         return value
 
@@ -97,7 +97,7 @@ def stream_rows(queryset: QuerySet, cols: list[Column], chunk_size: int = 2000) 
 def _stream_python(queryset, cols, chunk_size) -> Iterator[str]:
     # "\r\n" makes the writer quote cells holding either character; each line then ends
     # in "\n" alone, as COPY writes it.
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    writer = csv.writer(Echo(), lineterminator="\r\n")
     yield writer.writerow([c.header for c in cols])[:-2] + "\n"
     rows = queryset.values_list(*[c.path for c in cols]).iterator(chunk_size=chunk_size)
     batch: list[str] = []

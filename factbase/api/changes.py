@@ -22,11 +22,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from factbase.asof import parse_moment
-from factbase.csv_export import cell
+from factbase.csv_export import Echo, cell
 from factbase.models import RECORD_APPS
 
 from .fields import API_PREFIXES, API_ROOT, BRIEF_SERIALIZERS
@@ -113,14 +113,6 @@ class ChangesPagination(Pagination):
             return None
         url = replace_query_param(self.request.build_absolute_uri(), "limit", self.limit)
         return replace_query_param(url, "offset", self.offset + self.limit)
-
-    def get_previous_link(self):
-        if self.offset <= 0:
-            return None
-        url = replace_query_param(self.request.build_absolute_uri(), "limit", self.limit)
-        if self.offset - self.limit <= 0:
-            return remove_query_param(url, "offset")
-        return replace_query_param(url, "offset", self.offset - self.limit)
 
     def get_schema_operation_parameters(self, view):
         return [
@@ -355,8 +347,3 @@ class ChangeLogView(APIView):
                     entry["history_id"],
                 ]
             )
-
-
-class Echo:
-    def write(self, value):
-        return value

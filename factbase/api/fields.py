@@ -76,6 +76,11 @@ class RecordRefField(serializers.RelatedField):
         return brief(value, self.context)
 
 
+def etag(instance) -> str:
+    """A record's ETag: its version, which goes up with every save."""
+    return f'"{instance.version}"'
+
+
 def brief(obj, context) -> dict:
     """The brief form of a record, as plain attribute reads: a page shows hundreds."""
     meta = BRIEF_SERIALIZERS[type(obj)].Meta

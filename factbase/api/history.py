@@ -29,14 +29,16 @@ from rest_framework.response import Response
 
 from factbase import services
 from factbase.csv_export import decimal_text
+from factbase.filters import IdField
 
-from .fields import BRIEF_SERIALIZERS
+from .fields import BRIEF_SERIALIZERS, etag
 from .pagination import Pagination
+from .serializers import reject_unknown
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 HISTORY_TYPES = {name: symbol for symbol, name in ACTIONS.items()}
 REASON_LENGTH = 100  # django-simple-history's history_change_reason
-MAX_ID = 2**63 - 1  # larger ids cannot name a row; PostgreSQL would refuse to compare them
+MAX_ID = IdField.MAX  # larger ids cannot name a row; PostgreSQL would refuse to compare them
 
 
 class Conflict(APIException):
@@ -247,10 +249,7 @@ class RestoreSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        reject_unknown(self, data)
         return super().to_internal_value(data)
 
 
@@ -316,5 +315,5 @@ class HistoryMixin:
             raise Http404(str(error)) from error
         instance = self.get_queryset().get(pk=int(lookup))
         response = Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
-        response["ETag"] = f'"{instance.version}"'
+        response["ETag"] = etag(instance)
         return response

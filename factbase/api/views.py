@@ -16,6 +16,7 @@ from factbase.services import VersionConflict, record_delete
 
 from .asof import AS_OF_PARAM, AsOfMixin
 from .exceptions import PreconditionFailed
+from .fields import etag
 from .history import HistoryMixin
 from .pagination import Pagination
 
@@ -67,10 +68,6 @@ class StableOrderingFilter(filters.OrderingFilter):
         if "id" not in ordering and "-id" not in ordering:
             ordering.append("id")
         return ordering
-
-
-def etag(instance) -> str:
-    return f'"{instance.version}"'
 
 
 def change_reason(request) -> str:
