@@ -118,7 +118,10 @@ class MetricTypeFilterSet(RecordFilterSet):
         fields = []
 
 
-class MetricFilterSet(FactFilterSet, AmountFilters):
+class MetricSubjectFilters(df.FilterSet):
+    """What a metric is about: its company (with its products), product and type. Shared
+    by the metrics and the conflicts between them."""
+
     company = CharInFilter(
         method="filter_company",
         label="company slugs or ids; also finds the metrics of the company's products",
@@ -126,6 +129,18 @@ class MetricFilterSet(FactFilterSet, AmountFilters):
     company_id = NumberInFilter(method="filter_company", label="company ids (and their products)")
     product_id, product = slug_or_id_filters("product", "product")
     metric_type_id, metric_type = slug_or_id_filters("metric_type", "metric type")
+
+    filter_slug_or_id = RecordFilterSet.filter_slug_or_id
+
+    def filter_company(self, queryset, name, values):
+        values = [str(v) for v in values]
+        return queryset.filter(
+            refs_condition(values, "company", Company, param=name)
+            | refs_condition(values, "product__company", Company, param=name)
+        )
+
+
+class MetricFilterSet(FactFilterSet, AmountFilters, MetricSubjectFilters):
     region = ChoiceInFilter(choices=REGION_CHOICES)
     platform = CharInFilter(method="filter_platform", label="platform slugs or ids")
     is_target = BooleanFilter(method="filter_is_target")
@@ -141,13 +156,6 @@ class MetricFilterSet(FactFilterSet, AmountFilters):
     class Meta:
         model = Metric
         fields = []
-
-    def filter_company(self, queryset, name, values):
-        values = [str(v) for v in values]
-        return queryset.filter(
-            refs_condition(values, "company", Company, param=name)
-            | refs_condition(values, "product__company", Company, param=name)
-        )
 
     def filter_platform(self, queryset, name, values):
         return queryset.filter(refs_condition(values, "platform", Platform, param=name))

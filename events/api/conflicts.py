@@ -2,7 +2,6 @@
 
 What makes two metrics a conflict is described in events.conflicts."""
 
-import django_filters as df
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -10,46 +9,28 @@ from rest_framework import permissions, renderers, serializers, viewsets
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from companies.models import Company, Platform
+from companies.models import Platform
 from factbase.api.asof import AS_OF_PARAM, AsOfMixin
 from factbase.api.fields import brief
 from factbase.api.schema import brief_serializer_class
 from factbase.api.serializers import django_errors
 from factbase.filters import (
-    CharInFilter,
     IdField,
-    RecordFilterSet,
-    refs_condition,
-    slug_or_id_filters,
 )
 
 from ..conflicts import Conflict, metric_conflict_resolve, metric_conflicts
+from ..filters import MetricSubjectFilters
 from ..models import Metric, MetricType
 from ..selectors import metric_list
 from .serializers import MetricSerializer
 
 
-class ConflictFilterSet(df.FilterSet):
+class ConflictFilterSet(MetricSubjectFilters):
     """Which metrics to look for conflicts among."""
-
-    company = CharInFilter(
-        method="filter_company",
-        label="company slugs or ids; also the metrics of the company's products",
-    )
-    product_id, product = slug_or_id_filters("product", "product")
-    metric_type_id, metric_type = slug_or_id_filters("metric_type", "metric type")
 
     class Meta:
         model = Metric
         fields = []
-
-    filter_slug_or_id = RecordFilterSet.filter_slug_or_id
-
-    def filter_company(self, queryset, name, values):
-        return queryset.filter(
-            refs_condition(values, "company", Company, param=name)
-            | refs_condition(values, "product__company", Company, param=name)
-        )
 
 
 class ConflictSubjectSerializer(serializers.Serializer):
@@ -90,27 +71,15 @@ class ConflictSerializer(serializers.Serializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    keep = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The id of the claim to keep: verified."
+    keep = serializers.PrimaryKeyRelatedField(
+        queryset=Metric.objects.all(), help_text="The id of the claim to keep: verified."
     )
-    dispute = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The id of the claim to dispute: disputed."
+    dispute = serializers.PrimaryKeyRelatedField(
+        queryset=Metric.objects.all(), help_text="The id of the claim to dispute: disputed."
     )
     reason = serializers.CharField(
         max_length=100, help_text="Why; kept in both metrics' history (100 characters)."
     )
-
-    def metric(self, pk: int) -> Metric:
-        metric = Metric.objects.filter(pk=pk).first()
-        if metric is None:
-            raise serializers.ValidationError(f"No metric {pk}.")
-        return metric
-
-    def validate_keep(self, pk):
-        return self.metric(pk)
-
-    def validate_dispute(self, pk):
-        return self.metric(pk)
 
 
 class ConflictPagination(LimitOffsetPagination):
