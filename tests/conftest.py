@@ -51,9 +51,6 @@ def viewer_api(viewer):
 @pytest.fixture
 def token_api(editor):
     """An editor authenticated the way scripts do: `Authorization: Token <key>`."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
+    from tests.api.base import token_client
 
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}")
-    return client
+    return token_client(editor)

@@ -75,6 +75,19 @@ def csv_rows(response) -> tuple[list[str], list[dict[str, str]]]:
     return list(reader.fieldnames or []), rows
 
 
+NEW_COMPANY = {"name": "Mistral AI", "slug": "mistral-ai", "kind": "ai_lab"}
+
+
+def token_client(user):
+    """An API client authenticated the way scripts are: `Authorization: Token <key>`."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
 def latest_history(model, pk):
     return model.history.filter(id=pk).order_by("-history_date", "-history_id").first()
 

@@ -11,11 +11,9 @@ from companies.models import Company
 from events.models import Metric
 
 from ..factories import CompanyFactory, EventFactory, MetricFactory, SourceFactory
-from .base import REASON, assert_history, error_paths, latest_history, row_counts
+from .base import NEW_COMPANY, REASON, assert_history, error_paths, latest_history, row_counts
 
 pytestmark = pytest.mark.django_db
-
-NEW_COMPANY = {"name": "Mistral AI", "slug": "mistral-ai", "kind": "ai_lab"}
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch"])

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
@@ -17,25 +16,12 @@ import factbase.settings
 from companies.models import Company
 
 from ..factories import CompanyFactory
-from .base import REASON, assert_history, row_counts
+from .base import NEW_COMPANY, REASON, assert_history, row_counts, token_client
+from .resources import RESOURCES
 
 pytestmark = pytest.mark.django_db
 
-PATHS = [
-    "companies",
-    "products",
-    "people",
-    "platforms",
-    "partnerships",
-    "funding-rounds",
-    "investments",
-    "metric-types",
-    "metrics",
-    "events",
-    "sources",
-    "citations",
-]
-NEW_COMPANY = {"name": "Mistral AI", "slug": "mistral-ai", "kind": "ai_lab"}
+PATHS = [resource.path for resource in RESOURCES]
 
 
 @contextlib.contextmanager
@@ -49,12 +35,6 @@ def read_requires_login(monkeypatch):
     with override_settings(REST_FRAMEWORK=rest_framework), monkeypatch.context() as patch:
         patch.setattr(APIView, "permission_classes", api_settings.DEFAULT_PERMISSION_CLASSES)
         yield
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def test_the_setting_turns_anonymous_reads_off_and_back_on(anon_api, viewer_api, monkeypatch):
