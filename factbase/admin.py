@@ -102,7 +102,33 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
     show_full_result_count = False  # a COUNT(*) over millions of rows on every page is waste
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), *AUDIT_FIELDS)
+        readonly = (*super().get_readonly_fields(request, obj), *AUDIT_FIELDS)
+        if self.is_history_page(request) and not self.has_change_permission(request, obj):
+            # A past version shown to someone who may not revert it: values, not inputs.
+            # simple-history builds the prepopulated (slug) inputs whatever the
+            # permission, so those stay inputs; the view refuses the POST anyway.
+            opts = self.model._meta
+            prepopulated = {*self.prepopulated_fields}
+            prepopulated.update(*self.prepopulated_fields.values())
+            fields = [
+                f.name
+                for f in (*opts.concrete_fields, *opts.many_to_many)
+                if f.editable and f.name not in prepopulated
+            ]
+            return (*readonly, *fields)
+        return readonly
+
+    @staticmethod
+    def is_history_page(request) -> bool:
+        match = request.resolver_match
+        return match is not None and match.url_name.endswith("_simple_history")
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history lets anyone who may view the history POST its form back, which
+        # reverts the record: a revert is a change, and needs the change permission.
+        if request.method not in ("GET", "HEAD") and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -126,8 +152,7 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
         """The editor's reason; a revert from the history page says which version it
         brings back."""
         reason = form.cleaned_data.get("change_reason", "") if form is not None else ""
-        match = request.resolver_match
-        if match is not None and match.url_name.endswith("_simple_history"):
+        if self.is_history_page(request):
             revert = f"Reverted to version {form.instance.version}"
             reason = f"{revert}: {reason}" if reason else revert
         return reason[:100]
@@ -342,17 +367,17 @@ class CitationInline(GenericTabularInline):
     autocomplete_fields = ("source", "attributed_to")
 
 
-@admin.action(description="Mark selected as verified")
+@admin.action(description="Mark selected as verified", permissions=["change"])
 def mark_verified(modeladmin, request, queryset):
     _set_status(modeladmin, request, queryset, Status.VERIFIED)
 
 
-@admin.action(description="Mark selected as disputed")
+@admin.action(description="Mark selected as disputed", permissions=["change"])
 def mark_disputed(modeladmin, request, queryset):
     _set_status(modeladmin, request, queryset, Status.DISPUTED)
 
 
-@admin.action(description="Mark selected as unverified")
+@admin.action(description="Mark selected as unverified", permissions=["change"])
 def mark_unverified(modeladmin, request, queryset):
     _set_status(modeladmin, request, queryset, Status.UNVERIFIED)
 
