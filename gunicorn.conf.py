@@ -2,12 +2,19 @@
 
 The same command runs the app locally (`make serve`), in benchmarks and in docker-compose;
 only the environment differs.
+
+Threaded workers (gthread): a worker answers /healthz and short reads while other threads
+stream long CSV exports. Their `timeout` is a heartbeat of the worker's main loop, not a
+limit on a request, so a CSV that streams for minutes is never cut mid-file by it (a sync
+worker is killed after `timeout` seconds, whatever it is sending). Slow anonymous queries
+are bounded by ANON_STATEMENT_TIMEOUT_MS instead, and exports by the `export` throttle.
 """
 
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # long CSV exports stream
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")

@@ -26,6 +26,7 @@ from .choices import Status
 from .dates import format_partial_date
 from .models import Citation, Snapshot, Source
 from .snapshots.package import SnapshotFileError
+from .snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
 from .snapshots.store import snapshot_delete, snapshot_take
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "version")
@@ -531,8 +532,9 @@ class SnapshotAdmin(admin.ModelAdmin):
         if not self.can_take(request):
             raise PermissionDenied
         try:
+            snapshot_quota_check(request.user)
             snapshot = snapshot_take(user=request.user)
-        except (SnapshotFileError, OSError) as error:
+        except (SnapshotFileError, SnapshotQuotaExceeded, OSError) as error:
             self.message_user(request, f"The snapshot was not taken: {error}", messages.ERROR)
         else:
             self.message_user(

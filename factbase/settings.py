@@ -7,6 +7,7 @@ to the strict values that ``manage.py check --deploy`` expects.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,7 +57,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "factbase",
     "companies",
     "events",
@@ -71,6 +74,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "factbase.middleware.AnonymousStatementTimeout",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks every password login (the admin's) before Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "factbase.urls"
@@ -137,6 +150,53 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# One cache for what every worker must share: throttle counts. Redis when REDIS_URL is
+# set (production: all workers and machines count together), else each process's memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Admin login lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# username, or from one address, logins are refused for AXES_COOLOFF_HOURS.
+# `manage.py axes_reset` (or axes_reset_username NAME) lifts a lockout.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(hours=float(os.environ.get("AXES_COOLOFF_HOURS", "1")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+
+# Content-Security-Policy on every page (admin, browsable API, Swagger UI): scripts,
+# fonts and images from this site only. Styles allow inline attributes, which the admin's
+# and Swagger UI's markup use; they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Snapshots one user (not a superuser) may take per hour, from the admin or the API; 0: no limit.
+SNAPSHOT_QUOTA_PER_HOUR = int(os.environ.get("SNAPSHOT_QUOTA_PER_HOUR", "4"))
+
+# Anonymous API reads on PostgreSQL stop after this long (a 503 that says so); logged-in
+# users and CSV exports (which stream for as long as they take) are not bounded by it.
+ANON_STATEMENT_TIMEOUT_MS = int(os.environ.get("ANON_STATEMENT_TIMEOUT_MS", "5000"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -146,6 +206,13 @@ LOGGING = {
 
 # Reads are public unless API_READ_REQUIRES_LOGIN; writes need the model's permission.
 API_READ_REQUIRES_LOGIN = env_bool("API_READ_REQUIRES_LOGIN", False)
+
+
+def throttle_rate(name: str, default: str) -> str | None:
+    """A DRF rate ("60/min"); "off" lifts the limit (benchmarks, the fuzzing run)."""
+    value = os.environ.get(name, default)
+    return None if value.lower() in {"off", "none", ""} else value
+
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "factbase.api.schema.FactbaseAutoSchema",
@@ -159,13 +226,26 @@ REST_FRAMEWORK = {
         else "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
     ],
     # One request body shape: JSON.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["factbase.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "factbase.api.renderers.CSVRenderer",
     ],
     "EXCEPTION_HANDLER": "factbase.api.exceptions.exception_handler",
+    # Counted in CACHES["default"]: per address for anonymous clients, per user otherwise.
+    # CSV exports and snapshot POSTs also count against the stricter `export` scope.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "factbase.api.throttling.ExportRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": throttle_rate("THROTTLE_ANON", "300/min"),
+        "user": throttle_rate("THROTTLE_USER", "1200/min"),
+        "export": throttle_rate("THROTTLE_EXPORT", "30/hour"),
+    },
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")) or None,
     "DEFAULT_PAGINATION_CLASS": "factbase.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "ORDERING_PARAM": "ordering",
@@ -184,6 +264,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "GET_LIB_DOC_EXCLUDES": "factbase.api.schema.lib_doc_excludes",
     "ENUM_NAME_OVERRIDES": {

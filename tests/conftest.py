@@ -54,3 +54,13 @@ def token_api(editor):
     from tests.api.base import token_client
 
     return token_client(editor)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counts live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from factbase.models import Snapshot
+from factbase.snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
 from factbase.snapshots.store import SnapshotFileMissing, snapshot_open, snapshot_take
 
 
@@ -98,6 +100,7 @@ class SnapshotViewSet(
     pagination_class = SnapshotPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     lookup_value_regex = "[^/]+"  # any id: a bad one is a JSON 404, not an HTML one
+    export_on_post = True  # a POST counts against the `export` throttle scope
 
     @extend_schema(
         request=None,
@@ -112,6 +115,10 @@ class SnapshotViewSet(
             )
         # Not in a transaction: the export reads every table at one moment by itself.
         user = request.user if request.user.is_authenticated else None
+        try:
+            snapshot_quota_check(user)
+        except SnapshotQuotaExceeded as error:
+            raise Throttled(wait=error.retry_after, detail=str(error)) from error
         snapshot = snapshot_take(user=user)
         data = self.get_serializer(snapshot).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest  # django-axes checks logins against the request
 from django.test import override_settings
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
@@ -61,7 +62,7 @@ def test_with_the_setting_editors_still_write(editor_api, anon_api, monkeypatch)
 
 def test_session_login_of_an_editor_can_write(editor):
     client = APIClient()
-    assert client.login(username="editor", password="pw")
+    assert client.login(request=HttpRequest(), username="editor", password="pw")
     response = client.post("/api/v1/companies/", NEW_COMPANY, HTTP_X_CHANGE_REASON=REASON)
     assert response.status_code == 201, response.json()
     company = Company.objects.get(slug="mistral-ai")
@@ -70,7 +71,7 @@ def test_session_login_of_an_editor_can_write(editor):
 
 def test_session_writes_need_the_csrf_token(editor):
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username="editor", password="pw")
+    client.login(request=HttpRequest(), username="editor", password="pw")
     before = row_counts()
     assert client.post("/api/v1/companies/", NEW_COMPANY).status_code == 403
     assert row_counts() == before
