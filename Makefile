@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format serve bench api-checks install clean
+.PHONY: run test lint format serve bench api-checks install lock audit clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,18 @@ bench: $(STAMP)
 # fuzzing (see .ci/api-checks).
 api-checks: $(STAMP)
 	bash .ci/api-checks
+
+# Recompile requirements*.txt (every package, pinned, with hashes) from requirements*.in.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+
+# Known vulnerabilities in the pinned packages, from PyPI's advisory data. Needs the
+# network to reach PyPI's JSON API and the OSV database: a release step (docs/security.md).
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --disable-pip -r requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
