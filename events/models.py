@@ -374,6 +374,11 @@ class Metric(FactModel, Quantity):
                     "A window needs its days and anchor; an 'event' anchor needs the event."
                 ),
             ),
+            CheckConstraint(
+                condition=Q(window_days__isnull=True) | Q(window_days__gte=1),
+                name="metric_window_days_positive",
+                violation_error_message="A window spans at least one day.",
+            ),
         ]
 
     def __str__(self):
@@ -433,6 +438,8 @@ class Metric(FactModel, Quantity):
             errors["window_anchor"] = "Say what the window is relative to."
         if self.window_anchor and self.window_days is None:
             errors["window_days"] = "Say how many days the window spans."
+        if self.window_days is not None and self.window_days < 1:
+            errors["window_days"] = "A window spans at least one day ('within 1 day of launch')."
         if self.window_anchor == WindowAnchor.EVENT and not self.anchor_event_id:
             errors["anchor_event"] = "Choose the event the window is relative to."
         if self.window_anchor != WindowAnchor.EVENT and self.anchor_event_id:

@@ -165,6 +165,10 @@ class Quantity(models.Model):
             )
         if self.value_usd is not None and not self.currency:
             errors["currency"] = "A US dollar conversion needs the original currency."
+        if self.usd_rate is not None and self.usd_rate <= 0:
+            errors["usd_rate"] = (
+                "An exchange rate is above zero: US dollars per one unit of the currency."
+            )
         if errors:
             raise ValidationError(errors)
 

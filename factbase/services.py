@@ -70,21 +70,29 @@ def record_save(
     citations: Sequence[Citation] = (),
     check_citations: bool = True,
     expected_version: int | None = None,
+    fields: Iterable[str] | None = None,
 ) -> TrackedModel:
     """Validate and save `instance` (create or update), with its history record.
 
     `citations` are unsaved citations to attach to the fact in the same transaction.
     `expected_version`, when given, is the version the caller read: if the stored row
-    has moved on, VersionConflict is raised and nothing is written. `check_citations`
-    is turned off only by callers that validate and save the citations themselves right
-    after, in the same transaction (the admin's inline formset).
+    has moved on, VersionConflict is raised and nothing is written. `fields`, when given,
+    names the only fields the caller changed: every other field is taken from the row
+    read under the lock, so a writer that read the record earlier does not put back
+    values that another writer changed since. `check_citations` is turned off only by
+    callers that validate and save the citations themselves right after, in the same
+    transaction (the admin's inline formset).
     """
     if not instance._state.adding:
-        current = type(instance).objects.select_for_update().values_list("version", flat=True)
-        current_version = current.get(pk=instance.pk)
-        if expected_version is not None and current_version != expected_version:
-            raise VersionConflict(instance, current_version)
-        instance.version = current_version
+        current = type(instance).objects.select_for_update().get(pk=instance.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise VersionConflict(instance, current.version)
+        if fields is not None:
+            changed = set(fields)
+            for field in instance._meta.concrete_fields:
+                if field.name not in changed and field.attname not in changed:
+                    setattr(instance, field.attname, getattr(current, field.attname))
+        instance.version = current.version
     instance.full_clean()
     _stamp(instance, user=user, reason=reason)
     instance.save()

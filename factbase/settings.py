@@ -192,6 +192,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Snapshots one user (not a superuser) may take per hour, from the admin or the API; 0: no limit.
 SNAPSHOT_QUOTA_PER_HOUR = int(os.environ.get("SNAPSHOT_QUOTA_PER_HOUR", "4"))
+# Snapshots taken in the app write usernames as user-<id> (export_snapshot --pseudonymise).
+SNAPSHOT_PSEUDONYMISE = env_bool("SNAPSHOT_PSEUDONYMISE", False)
 
 # Anonymous API reads on PostgreSQL stop after this long (a 503 that says so); logged-in
 # users and CSV exports (which stream for as long as they take) are not bounded by it.
@@ -206,6 +208,9 @@ LOGGING = {
 
 # Reads are public unless API_READ_REQUIRES_LOGIN; writes need the model's permission.
 API_READ_REQUIRES_LOGIN = env_bool("API_READ_REQUIRES_LOGIN", False)
+# PUT, PATCH and DELETE without If-Match are refused (428) rather than written over the
+# latest version. Off by default: a PATCH writes only the fields it sends either way.
+API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)
 
 
 def throttle_rate(name: str, default: str) -> str | None:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from companies.models import Platform
 from factbase.api.asof import AS_OF_PARAM, AsOfMixin
-from factbase.api.fields import brief
+from factbase.api.fields import StrictPrimaryKeyRelatedField, brief
 from factbase.api.schema import brief_serializer_class
 from factbase.api.serializers import django_errors
 from factbase.filters import (
@@ -71,10 +71,10 @@ class ConflictSerializer(serializers.Serializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    keep = serializers.PrimaryKeyRelatedField(
+    keep = StrictPrimaryKeyRelatedField(
         queryset=Metric.objects.all(), help_text="The id of the claim to keep: verified."
     )
-    dispute = serializers.PrimaryKeyRelatedField(
+    dispute = StrictPrimaryKeyRelatedField(
         queryset=Metric.objects.all(), help_text="The id of the claim to dispute: disputed."
     )
     reason = serializers.CharField(

@@ -19,6 +19,50 @@ API_PREFIXES: dict[type, str] = {}
 API_ROOT = "/api/v1/"
 
 
+class AsciiDigitsMixin:
+    """A number given as a string holds ASCII digits only. Python's int(), Decimal() and
+    float() also read "١٢" (Arabic-Indic), "１２" (fullwidth) and "1_000" as numbers;
+    a client that sends them means something else, or nothing."""
+
+    default_error_messages = {
+        "ascii_digits": "Write numbers with the ASCII digits 0-9, without separators.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and (not data.isascii() or "_" in data):
+            self.fail("ascii_digits")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(AsciiDigitsMixin, serializers.IntegerField):
+    pass
+
+
+class StrictBigIntegerField(AsciiDigitsMixin, serializers.BigIntegerField):
+    pass
+
+
+class StrictDecimalField(AsciiDigitsMixin, serializers.DecimalField):
+    pass
+
+
+class StrictFloatField(AsciiDigitsMixin, serializers.FloatField):
+    pass
+
+
+class StrictPrimaryKeyRelatedField(AsciiDigitsMixin, serializers.PrimaryKeyRelatedField):
+    pass
+
+
+# DRF's number fields -> ours, for serializers' field mappings.
+STRICT_NUMBER_FIELDS = {
+    serializers.IntegerField: StrictIntegerField,
+    serializers.BigIntegerField: StrictBigIntegerField,
+    serializers.DecimalField: StrictDecimalField,
+    serializers.FloatField: StrictFloatField,
+}
+
+
 def record_url(obj, context) -> str:
     """The absolute URL of a record's API page. Built from a prefix rather than with
     reverse(): a page of results holds hundreds of these."""

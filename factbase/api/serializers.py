@@ -20,7 +20,14 @@ from factbase.corroboration import CORROBORATED, fact_source_count
 from factbase.models import Citation, Source
 from factbase.services import fact_require_citation, record_delete, record_save
 
-from .fields import BRIEF_SERIALIZERS, RecordRefField, brief, record_url
+from .fields import (
+    BRIEF_SERIALIZERS,
+    STRICT_NUMBER_FIELDS,
+    RecordRefField,
+    StrictIntegerField,
+    brief,
+    record_url,
+)
 
 AUDIT_FIELDS = ("version", "created_at", "updated_at", "created_by", "updated_by")
 FACT_FIELDS = ("status", "confidence", "claim_type", "note")
@@ -35,6 +42,13 @@ def django_errors(error: DjangoValidationError) -> dict | list:
             for key, value in error.message_dict.items()
         }
     return {"non_field_errors": error.messages}
+
+
+# Model fields -> serializer fields, with number fields that read ASCII digits only.
+FIELD_MAPPING = {
+    model_field: STRICT_NUMBER_FIELDS.get(field, field)
+    for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
+}
 
 
 class RecordSerializer(serializers.ModelSerializer):
@@ -53,6 +67,7 @@ class RecordSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True, help_text=WHO
     )
     serializer_related_field = RecordRefField
+    serializer_field_mapping = FIELD_MAPPING
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -62,7 +77,7 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
-        if field_class is serializers.DecimalField:
+        if issubclass(field_class, serializers.DecimalField):
             kwargs["normalize_output"] = True  # "1000000", not "1000000.0000"
         return field_class, kwargs
 
@@ -124,6 +139,8 @@ class RecordSerializer(serializers.ModelSerializer):
                 reason=reason,
                 check_citations=False,
                 expected_version=self.context.get("expected_version"),
+                # Only what the request sent: the rest is read again under the lock.
+                fields=plain.keys(),
             )
         except DjangoValidationError as error:
             # The record cannot be saved, so its rows cannot either; they are still
@@ -228,8 +245,9 @@ class ChildSerializer(serializers.ModelSerializer):
     """A row written with its parent (a citation, an alias, a partnership's party): an
     `id` updates that row, no `id` creates one."""
 
-    id = serializers.IntegerField(required=False)
+    id = StrictIntegerField(required=False)
     serializer_related_field = RecordRefField
+    serializer_field_mapping = FIELD_MAPPING
 
     def to_internal_value(self, data):
         reject_unknown(self, data)
@@ -365,7 +383,7 @@ class CitationSerializer(RecordSerializer):
         help_text="The kind of fact: company, product, person, role, partnership, "
         "fundinground, investment, metric or event.",
     )
-    fact_id = serializers.IntegerField(source="object_id", min_value=1)
+    fact_id = StrictIntegerField(source="object_id", min_value=1)
     fact = serializers.SerializerMethodField(
         help_text="The fact in brief. A role has no page of its own: its url is its person's."
     )

@@ -2,6 +2,9 @@
 or slug, `fields=` and `brief=`, stable ordering, streaming CSV, and ETag/If-Match so an
 update never silently overwrites someone else's."""
 
+import re
+
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -15,7 +18,7 @@ from factbase.csv_export import Column, check_query, select_columns, stream_rows
 from factbase.services import VersionConflict, record_delete
 
 from .asof import AS_OF_PARAM, AsOfMixin
-from .exceptions import PreconditionFailed
+from .exceptions import PreconditionFailed, PreconditionRequired
 from .fields import etag
 from .history import HistoryMixin
 from .pagination import Pagination
@@ -76,14 +79,40 @@ def change_reason(request) -> str:
     return request.headers.get("X-Change-Reason", "")[:100]
 
 
+# An entity-tag (RFC 9110, 8.8.3), strong or weak; a bare version (3) is read too.
+_ETAG = r'(?:W/)?(?:"[\x21\x23-\x7e\x80-\xff]*"|[\x21\x23-\x2b\x2d-\x7e\x80-\xff]+)'
+IF_MATCH_SYNTAX = re.compile(rf"[ \t]*{_ETAG}(?:[ \t]*,[ \t]*{_ETAG})*[ \t]*")
+# More digits than any version can have (a version is a positive 32-bit integer): such a
+# header is an error, not a version to compare (and int() refuses over 4,300 digits).
+VERSION_DIGITS = 10
+
+
 def parse_if_match(request) -> int | None:
-    """The version named by If-Match, None without one. `*` matches any version."""
+    """The version named by If-Match, None without one. `*` matches any version. A header
+    that is not an entity-tag is a 400 naming it; an entity-tag this API never gives
+    (`"abc"`, a list) matches no version: 412."""
     header = request.headers.get("If-Match")
+    if header is None and settings.API_REQUIRE_IF_MATCH:
+        raise PreconditionRequired()
     if header is None or header.strip() == "*":
         return None
+    if not IF_MATCH_SYNTAX.fullmatch(header):
+        raise serializers.ValidationError(
+            {"If-Match": ['Not an ETag: give the ETag you read, such as "3" (or *).']}
+        )
     value = header.strip().removeprefix("W/").strip('"')
     if not (value.isascii() and value.isdigit()):  # not "²", which int() refuses
         raise PreconditionFailed('If-Match must be an ETag of this API, such as "3".')
+    value = value.lstrip("0") or "0"
+    if len(value) > VERSION_DIGITS:
+        raise serializers.ValidationError(
+            {
+                "If-Match": [
+                    f"A version has at most {VERSION_DIGITS} digits: give the ETag you "
+                    'read, such as "3".'
+                ]
+            }
+        )
     return int(value)
 
 

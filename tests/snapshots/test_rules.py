@@ -42,7 +42,7 @@ def agree(instance, changes, expected: set[str]) -> None:
 
 def test_every_table_has_its_rules():
     tables = tables_by_name()
-    assert len(tables["events_metric"].checks) == 15
+    assert len(tables["events_metric"].checks) == 16
     assert [u.name for u in tables["events_investment"].uniques] == ["investment_once_per_round"]
     assert all(not t.checks for t in snapshot_tables() if t.is_history)
 
@@ -61,6 +61,7 @@ METRIC_CHANGES = [
     ({"region": "001"}, set()),
     ({"window_days": 7}, {"metric_window_has_anchor"}),
     ({"window_days": 7, "window_anchor": "launch"}, set()),
+    ({"window_days": 0, "window_anchor": "launch"}, {"metric_window_days_positive"}),
     ({"period_precision": ""}, {"metric_period_start_has_precision"}),
     (
         {"period_end": datetime.date(2000, 1, 1)},
