@@ -4,9 +4,14 @@ On PostgreSQL each table is streamed by `COPY (SELECT ... ORDER BY pk) TO STDOUT
 canonical text forms computed in the SELECT, so the rows never pass through Python
 objects. Elsewhere (SQLite) rows are read through the ORM, in chunks, and formatted in
 Python; both give the same bytes (the tests compare them).
+
+users.csv holds only the users the other tables name (see tables.user_references), read in
+the same transaction; with `pseudonymise`, their usernames are replaced by user-<id>.
 """
 
 import datetime
+import functools
+import operator
 import queue
 import threading
 import time
@@ -17,6 +22,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 import factbase
@@ -35,7 +41,7 @@ from .package import (
     resource_descriptor,
     resource_hash,
 )
-from .tables import Table, snapshot_tables
+from .tables import PSEUDONYM_PREFIX, USERS, Table, pseudonym, snapshot_tables, user_references
 
 CHUNK = 2000  # rows fetched and written at a time on the Python path
 WRITE_SIZE = 1 << 18
@@ -66,6 +72,7 @@ def export_snapshot(
     progress: Progress | None = None,
     method: str | None = None,
     as_of: datetime.datetime | None = None,
+    pseudonymise: bool = False,
 ) -> dict:
     """Write a snapshot of the whole database to `out`: a path (a ZIP file, or a folder
     with format="dir") or a binary file object (ZIP only); by default
@@ -85,6 +92,11 @@ def export_snapshot(
 
     With `as_of`, the snapshot shows the database as recorded at that instant (see
     factbase.asof): the records and the history up to then, and the users who had joined.
+
+    users.csv holds the users the exported rows name (created_by_id, updated_by_id,
+    history_user_id, ...), no other. With `pseudonymise`, each username is written as
+    user-<id>: the same data still gives the same bytes, and no real username is in the
+    snapshot.
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}")
@@ -132,15 +144,15 @@ def export_snapshot(
                 ct.id: f"{ct.app_label}.{ct.model}"
                 for ct in ContentType.objects.db_manager(using).order_by("id")
             }
-            target.write(README, readme(tables))
+            target.write(README, readme(tables, pseudonymised=pseudonymise))
             for table in tables:
                 table_started = time.monotonic()
                 with target.open(table.path) as member:
                     writer = HashingWriter(member)
                     if method == "copy":
-                        rows = _copy_table(cursor, table, writer, content_types)
+                        rows = _copy_table(cursor, table, writer, content_types, pseudonymise)
                     else:
-                        rows = _write_table(table, writer, content_types, using)
+                        rows = _write_table(table, writer, content_types, using, pseudonymise)
                 resources.append(
                     resource_descriptor(
                         table, rows=rows, size=writer.bytes, sha256=resource_hash(writer.sha256)
@@ -156,6 +168,7 @@ def export_snapshot(
             created=formats.format_datetime(created),
             migrations=migrations,
             version=factbase.__version__,
+            pseudonymised=pseudonymise,
         )
         target.write(DESCRIPTOR, dump_descriptor(descriptor))
         size, sha256 = target.close()
@@ -198,17 +211,44 @@ def _content_type_sql(column: str, content_types: dict[int, str]) -> str:
     return f"CASE {column} {cases} ELSE {fallback} END"
 
 
-def select_sql(table: Table, content_types: dict[int, str], qn) -> str:
-    """The SELECT giving the table's CSV cells in canonical text, ordered by key."""
+def referenced_users_sql(qn, user_id: str) -> str:
+    """A condition true when a row of a snapshot table names the user whose id is the SQL
+    expression `user_id`."""
+    tests = [
+        f"EXISTS (SELECT 1 FROM {qn(table.db_table)} r WHERE r.{qn(column.db_column)} = {user_id})"
+        for table, column in user_references()
+    ]
+    return " OR ".join(tests) if tests else "1 = 0"
+
+
+def referenced_users_q(using: str) -> Q:
+    """The same condition for the ORM, on the user model."""
+    tests = [
+        Q(Exists(table.model._base_manager.using(using).filter(**{column.attname: OuterRef("pk")})))
+        for table, column in user_references()
+    ]
+    return functools.reduce(operator.or_, tests) if tests else Q(pk__in=[])
+
+
+def select_sql(table: Table, content_types: dict[int, str], qn, pseudonymise: bool = False) -> str:
+    """The SELECT giving the table's CSV cells in canonical text, ordered by key. For
+    users, only those the other tables name, pseudonymised if asked."""
     expressions = []
+    users = table.name == USERS
     for column in table.columns:
         name = f"t.{qn(column.db_column)}"
         if column.role == "content_type":
             expression = _content_type_sql(name, content_types)
+        elif users and pseudonymise and column.name == "username":
+            expression = f"{_sql_literal(PSEUDONYM_PREFIX)} || t.{qn(table.pk)}::text"
         else:
             expression = formats.sql_expression(column.kind, name)
         expressions.append(f"{expression} AS {qn(column.name)}")
-    return f"SELECT {', '.join(expressions)} FROM {qn(table.db_table)} t ORDER BY t.{qn(table.pk)}"
+    where = f" WHERE {referenced_users_sql(qn, f't.{qn(table.pk)}')}" if users else ""
+    return (
+        f"SELECT {', '.join(expressions)} FROM {qn(table.db_table)} t{where} "
+        f"ORDER BY t.{qn(table.pk)}"
+    )
 
 
 class BackgroundWriter:
@@ -242,10 +282,10 @@ class BackgroundWriter:
             raise self.error
 
 
-def _copy_table(cursor, table: Table, out, content_types) -> int:
+def _copy_table(cursor, table: Table, out, content_types, pseudonymise: bool = False) -> int:
     qn = cursor.db.ops.quote_name
     sql = (
-        f"COPY ({select_sql(table, content_types, qn)}) TO STDOUT "
+        f"COPY ({select_sql(table, content_types, qn, pseudonymise)}) TO STDOUT "
         "WITH (FORMAT csv, HEADER true, NULL '\\N', ENCODING 'UTF8')"
     )
     writer = BackgroundWriter(out)
@@ -265,7 +305,7 @@ def _copy_table(cursor, table: Table, out, content_types) -> int:
     return cursor.cursor.rowcount
 
 
-def _write_table(table: Table, out, content_types, using) -> int:
+def _write_table(table: Table, out, content_types, using, pseudonymise: bool = False) -> int:
     def content_type(ct_id):
         return formats.quote(content_types.get(ct_id) or f"#{ct_id}")
 
@@ -275,14 +315,18 @@ def _write_table(table: Table, out, content_types, using) -> int:
     ]
     null = formats.NULL
     out.write((",".join(table.names) + "\n").encode())
-    queryset = (
-        table.model._base_manager.using(using)
-        .order_by(table.model._meta.pk.attname)
-        .values_list(*[c.attname for c in table.columns])
+    queryset = table.model._base_manager.using(using)
+    if table.name == USERS:
+        queryset = queryset.filter(referenced_users_q(using))
+    queryset = queryset.order_by(table.model._meta.pk.attname).values_list(
+        *[c.attname for c in table.columns]
     )
+    values = queryset.iterator(chunk_size=CHUNK)
+    if table.name == USERS and pseudonymise:
+        values = ((pk, pseudonym(pk)) for pk, _username in values)
     rows = 0
     lines = []
-    for row in queryset.iterator(chunk_size=CHUNK):
+    for row in values:
         lines.append(
             ",".join([null if v is None else cell(v) for cell, v in zip(cells, row, strict=True)])
         )

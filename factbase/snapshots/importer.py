@@ -38,7 +38,14 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from . import formats
 from .export import applied_migrations
-from .package import DESCRIPTOR, FORMAT, SnapshotFileError, Source, resource_hash
+from .package import (
+    DESCRIPTOR,
+    FORMAT,
+    SnapshotFileError,
+    SnapshotLimitError,
+    Source,
+    resource_hash,
+)
 from .reader import CsvFile
 from .tables import APPS, USERS, Table, snapshot_tables
 
@@ -247,7 +254,7 @@ def _check_descriptor(source, tables, connection, problems) -> Plan | None:
     try:
         descriptor = source.descriptor()
     except SnapshotFileError as error:
-        problems.add(DESCRIPTOR, None, None, str(error))
+        file_problem(problems, DESCRIPTOR, error)
         return None
     meta = descriptor.get("factbase")
     if not isinstance(meta, dict):
@@ -331,6 +338,15 @@ def _check_descriptor(source, tables, connection, problems) -> Plan | None:
     return Plan(descriptor=descriptor, resources=resources)
 
 
+def file_problem(problems: Problems, file: str, error: SnapshotFileError) -> None:
+    """A file that cannot be read; one past a limit (SnapshotLimitError) where it went
+    past it."""
+    if isinstance(error, SnapshotLimitError):
+        problems.add(error.file, error.line, None, error.reason)
+    else:
+        problems.add(file, None, None, str(error))
+
+
 def occupied_tables(connection, tables) -> list[str]:
     """The tables that hold something besides the seeded vocabulary."""
     qn = connection.ops.quote_name
@@ -398,7 +414,7 @@ class Checker:
         try:
             binary = self.source.open(path)
         except SnapshotFileError as error:
-            problems.add(path, None, None, str(error))
+            file_problem(problems, path, error)
             return
         with binary:
             csv_file = CsvFile(
@@ -415,6 +431,9 @@ class Checker:
                 problems.add(path, csv_file.line, None, f"not valid UTF-8: {error.reason}.")
             except csv.Error as error:
                 problems.add(path, csv_file.line, None, f"not valid CSV: {error}.")
+            except SnapshotLimitError as error:
+                file_problem(problems, path, error)
+                return
             except (SnapshotFileError, OSError, EOFError) as error:
                 problems.add(path, None, None, f"cannot be read: {error}")
                 return

@@ -11,6 +11,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
+
 from .tables import Table
 
 FORMAT = "factbase-snapshot/1"
@@ -31,8 +33,126 @@ ZIP_COMPRESSION = zipfile.ZIP_DEFLATED
 ZIP_LEVEL = 1
 
 
+# What reading a snapshot takes in, bounded against damaged or hostile files (a ZIP bomb,
+# a descriptor of a gigabyte of blanks, a file without a line feed). Each can be set in
+# the Django settings as SNAPSHOT_<NAME> (SNAPSHOT_MAX_LINE_BYTES, ...): see limit().
+#
+# datapackage.json is read whole. It takes about 225 KB for the 43 tables, whatever the
+# number of rows: 16 MiB is 70 times that.
+MAX_DESCRIPTOR_BYTES = 16 << 20
+# A line of a CSV file, and a record whose quoted cells run on over lines, are held whole
+# while they are read. Rows of the demo and synthetic data take at most 800 bytes on a
+# line, a source's text a few KB over its lines (and Python's csv module refuses a cell
+# of more than 131,072 characters anyway): 16 MiB leaves room for any real row and keeps
+# what one line can take in memory small.
+MAX_LINE_BYTES = 16 << 20
+# A file, decompressed. The largest file of a snapshot of 1,000,000 metrics takes about
+# 300 MB: 64 GiB is a database 200 times that. It bounds the time and the disk a file can
+# take, not memory: files are read as streams.
+MAX_MEMBER_BYTES = 64 << 30
+# A ZIP member's decompressed size over its compressed size. The CSV files of the demo
+# and synthetic data come out at 5:1 to 6:1 as exported (deflate level 1), under 10:1 at
+# level 9; the descriptor at 13:1 (22:1 at level 9), but it is under RATIO_MIN_BYTES.
+# Deflate cannot exceed about 1032:1, which a bomb comes close to (a gigabyte of blanks
+# takes a megabyte): 100:1 is ten times what real files reach.
+MAX_RATIO = 100
+# Under this many bytes decompressed a member may have any ratio: small, regular files
+# (the descriptor, a few ids) compress well, and cannot be a bomb at that size.
+RATIO_MIN_BYTES = 1 << 20
+
+
+def limit(name: str) -> int:
+    """The limit `name` ("MAX_LINE_BYTES", ...): the setting SNAPSHOT_<name> when the
+    settings have it, else the value above. Read each time, so that a changed setting
+    (or a test's) applies to the next snapshot read."""
+    return getattr(settings, f"SNAPSHOT_{name}", globals()[name])
+
+
 class SnapshotFileError(Exception):
     """The snapshot cannot be opened or read as files."""
+
+
+class SnapshotLimitError(SnapshotFileError):
+    """A file of the snapshot goes past one of the limits above: it is refused, as
+    damaged or hostile, as soon as that is known. `file` is its name in the snapshot,
+    `line` the line concerned, if any, `reason` what is wrong."""
+
+    def __init__(self, file: str, reason: str, line: int | None = None):
+        self.file = file
+        self.reason = reason
+        self.line = line
+        where = file if line is None else f"{file}, line {line}"
+        super().__init__(f"{where}: {reason}")
+
+
+class BoundedReader(io.RawIOBase):
+    """A file of the snapshot, refused (SnapshotLimitError) as soon as what it gives goes
+    past MAX_MEMBER_BYTES, past the size its ZIP header declares (`declared`), or, once
+    past RATIO_MIN_BYTES, past MAX_RATIO times its compressed size (`compressed`). The
+    bytes actually read are counted: a header can lie."""
+
+    def __init__(self, raw, name: str, *, declared: int | None = None, compressed=None):
+        self.raw = raw
+        self.name = name
+        self.declared = declared
+        self.compressed = compressed
+        self.bytes = 0
+        self.max_bytes = limit("MAX_MEMBER_BYTES")
+        self.max_ratio = limit("MAX_RATIO")
+        self.ratio_bytes = None
+        if compressed is not None:
+            self.ratio_bytes = max(limit("RATIO_MIN_BYTES"), self.max_ratio * compressed)
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            return self.readall()
+        data = self.raw.read(size)
+        self.bytes += len(data)
+        if self.bytes > self.max_bytes:
+            raise SnapshotLimitError(self.name, too_large(self.max_bytes))
+        if self.ratio_bytes is not None and self.bytes > self.ratio_bytes:
+            raise SnapshotLimitError(
+                self.name,
+                too_compressed(
+                    f"decompresses to more than {self.ratio_bytes:,} bytes",
+                    self.compressed,
+                    self.max_ratio,
+                ),
+            )
+        if self.declared is not None and self.bytes > self.declared:
+            raise SnapshotLimitError(
+                self.name, f"holds more than the {self.declared:,} bytes its ZIP header declares."
+            )
+        return data
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+    def close(self):
+        if not self.closed:
+            self.raw.close()
+        super().close()
+
+
+def too_large(max_bytes: int, size: int | None = None) -> str:
+    size_text = f"{size:,} bytes, " if size is not None else ""
+    return (
+        f"{size_text}more than the {max_bytes:,} bytes a file of a snapshot may hold "
+        "(SNAPSHOT_MAX_MEMBER_BYTES)."
+    )
+
+
+def too_compressed(size: str, compressed: int, max_ratio: int) -> str:
+    return (
+        f"{size} from {compressed:,} compressed, more than {max_ratio}:1 "
+        "(SNAPSHOT_MAX_RATIO): refused as a ZIP bomb."
+    )
 
 
 class HashingWriter(io.RawIOBase):
@@ -170,8 +290,14 @@ class DirTarget:
                 child.unlink()
 
 
+# The compressions zipfile decompresses in bounded steps. It decompresses bzip2 and LZMA
+# a whole input chunk at once, and a few KB of either can stand for gigabytes.
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+
+
 class Source:
-    """A snapshot to read: a ZIP file or a folder."""
+    """A snapshot to read: a ZIP file or a folder. Its files are read within the limits
+    above (BoundedReader)."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -182,39 +308,96 @@ class Source:
             raise SnapshotFileError(f"{self.path}: no such file or folder.")
         try:
             self.zip = zipfile.ZipFile(self.path)
+            self.size = self.path.stat().st_size
         except (zipfile.BadZipFile, OSError) as error:
             raise SnapshotFileError(
                 f"{self.path} is not a readable ZIP file ({error}); is it complete?"
             ) from error
         self.members = set(self.zip.namelist())
+        # zipfile reads a member's compressed bytes as far as its header says: members
+        # claiming more than the file holds overlap (one compressed stream read as many
+        # members, a known ZIP bomb) or lie about their size.
+        claimed = sum(info.compress_size for info in self.zip.infolist())
+        if claimed > self.size:
+            self.zip.close()
+            raise SnapshotFileError(
+                f"{self.path} is not a sound ZIP file: its members' compressed sizes add up "
+                f"to {claimed:,} bytes, more than the {self.size:,} it holds."
+            )
 
     def exists(self, name: str) -> bool:
         if self.zip is not None:
             return name in self.members
         return (self.path / name).is_file()
 
-    def open(self, name: str):
-        """The member as a binary stream."""
+    def size_of(self, name: str) -> int:
+        """The size the file has, decompressed, as its ZIP header declares it."""
         if self.zip is not None:
             try:
-                return self.zip.open(name)
+                return self.zip.getinfo(name).file_size
             except KeyError as error:
                 raise SnapshotFileError(f"{name} is missing from {self.path}.") from error
         try:
-            return open(self.path / name, "rb")
+            return (self.path / name).stat().st_size
         except FileNotFoundError as error:
             raise SnapshotFileError(f"{name} is missing from {self.path}.") from error
 
-    def read(self, name: str) -> bytes:
+    def open(self, name: str) -> BoundedReader:
+        """The member as a binary stream, refused as soon as it goes past a limit; one
+        whose header already declares too much is refused before it is read."""
+        max_bytes = limit("MAX_MEMBER_BYTES")
+        size = self.size_of(name)
+        if size > max_bytes:
+            raise SnapshotLimitError(name, too_large(max_bytes, size))
+        if self.zip is None:
+            try:
+                return BoundedReader(open(self.path / name, "rb"), name)
+            except FileNotFoundError as error:
+                raise SnapshotFileError(f"{name} is missing from {self.path}.") from error
+        info = self.zip.getinfo(name)
+        if info.compress_type not in ZIP_METHODS:
+            raise SnapshotLimitError(
+                name,
+                f"compressed with method {info.compress_type} (bzip2 is 12, LZMA 14): a "
+                "snapshot's files are stored or compressed with deflate.",
+            )
+        compressed = info.compress_size  # no more than the file holds: see __init__
+        max_ratio = limit("MAX_RATIO")
+        if size > max(limit("RATIO_MIN_BYTES"), max_ratio * compressed):
+            raise SnapshotLimitError(
+                name,
+                too_compressed(f"its ZIP header declares {size:,} bytes", compressed, max_ratio),
+            )
+        try:
+            raw = self.zip.open(info)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as error:
+            # RuntimeError: encrypted; NotImplementedError: an unknown compression.
+            raise SnapshotFileError(f"{name} cannot be read: {error}") from error
+        return BoundedReader(raw, name, declared=size, compressed=compressed)
+
+    def read(self, name: str, max_bytes: int | None = None) -> bytes:
+        """The whole file; with `max_bytes`, refused (before it is read when its size
+        says so) if it holds more."""
+        if max_bytes is not None and (size := self.size_of(name)) > max_bytes:
+            raise SnapshotLimitError(name, too_long(max_bytes, size))
         with self.open(name) as file:
             try:
-                return file.read()
+                if max_bytes is None:
+                    return file.read()
+                chunks, size = [], 0
+                while size <= max_bytes and (chunk := file.read(1 << 20)):
+                    chunks.append(chunk)
+                    size += len(chunk)
             except (zipfile.BadZipFile, OSError, EOFError) as error:
                 raise SnapshotFileError(f"{name} cannot be read: {error}") from error
+        if size > max_bytes:
+            raise SnapshotLimitError(name, too_long(max_bytes))
+        return b"".join(chunks)
 
     def descriptor(self) -> dict:
+        """The descriptor, read whole: refused past MAX_DESCRIPTOR_BYTES."""
         try:
-            descriptor = json.loads(self.read(DESCRIPTOR))
+            descriptor = json.loads(self.read(DESCRIPTOR, limit("MAX_DESCRIPTOR_BYTES")))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise SnapshotFileError(f"{DESCRIPTOR} is not valid JSON: {error}") from error
         if not isinstance(descriptor, dict):
@@ -230,6 +413,14 @@ class Source:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def too_long(max_bytes: int, size: int | None = None) -> str:
+    size_text = f"{size:,} bytes, " if size is not None else ""
+    return (
+        f"{size_text}more than the {max_bytes:,} bytes a descriptor may hold "
+        "(SNAPSHOT_MAX_DESCRIPTOR_BYTES)."
+    )
 
 
 def resource_descriptor(table: Table, *, rows: int, size: int, sha256: str) -> dict:
@@ -269,7 +460,12 @@ def resource_descriptor(table: Table, *, rows: int, size: int, sha256: str) -> d
 
 
 def package_descriptor(
-    resources: list[dict], *, created: str, migrations: dict, version: str
+    resources: list[dict],
+    *,
+    created: str,
+    migrations: dict,
+    version: str,
+    pseudonymised: bool = False,
 ) -> dict:
     return {
         "profile": "tabular-data-package",
@@ -282,6 +478,8 @@ def package_descriptor(
             "app_version": version,
             "migrations": migrations,
             "null": "\\N",
+            # Absent from snapshots taken before users could be pseudonymised: "real".
+            "usernames": "pseudonymised" if pseudonymised else "real",
         },
         "resources": resources,
     }
@@ -291,8 +489,17 @@ def dump_descriptor(descriptor: dict) -> bytes:
     return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def readme(tables) -> bytes:
+def readme(tables, *, pseudonymised: bool = False) -> bytes:
     lines = [line.rstrip() for line in README_TEXT.strip("\n").splitlines()]
+    lines.append("")
+    lines.extend(
+        line.rstrip()
+        for line in (PSEUDONYMISED_TEXT if pseudonymised else REAL_NAMES_TEXT)
+        .strip("\n")
+        .splitlines()
+    )
+    lines.append("")
+    lines.extend(line.rstrip() for line in SAFETY_TEXT.strip("\n").splitlines())
     lines.append("")
     lines.append("Tables, in the order an import loads them:")
     lines.append("")
@@ -327,10 +534,11 @@ data/<table>.csv  One file per database table, named after it: the records
                   (companies_historicalcompany, ...; one row per change, with
                   history_date, history_type + ~ -, history_user_id and
                   history_change_reason).
-data/users.csv    id and username of every user, for the created_by_id, updated_by_id
-                  and history_user_id columns. No password hash, no e-mail address.
-                  An import creates the users it does not find by username (they cannot
-                  log in until given a password) and maps the ids.
+data/users.csv    id and username of the users the other files name: the authors of
+                  records and of their changes, for the created_by_id, updated_by_id
+                  and history_user_id columns. No other user, no password hash, no
+                  e-mail address. An import creates the users it does not find by
+                  username (they cannot log in until given a password) and maps the ids.
 
 Columns are the database columns. Foreign keys hold the id of the row they point to (a
 *_id column); citations name the kind of record they support by its content type,
@@ -379,4 +587,39 @@ PostgreSQL:
 
     COPY events_metric FROM '/path/data/events_metric.csv'
         WITH (FORMAT csv, HEADER true, NULL '\\N');
+"""
+
+REAL_NAMES_TEXT = """
+Usernames
+---------
+
+The usernames in data/users.csv are the users' own (datapackage.json:
+factbase.usernames is "real").
+"""
+
+PSEUDONYMISED_TEXT = """
+Usernames
+---------
+
+The usernames in data/users.csv are pseudonyms: user-<id>, from the user's id in this
+snapshot (datapackage.json: factbase.usernames is "pseudonymised"). Rows by the same
+author still name the same user; who that is, the snapshot does not say.
+"""
+
+SAFETY_TEXT = """
+Opening the files safely
+------------------------
+
+Every cell is raw text exactly as the database stores it: nothing is escaped or
+neutralised, so that an import gives back the same data. A cell may therefore begin with
+=, +, - or @, and a spreadsheet program opening a CSV file directly may run such a cell
+as a formula (which can fetch URLs or run commands). Do not double-click the files open;
+import them as text:
+
+- LibreOffice Calc: open the file as "Text CSV", and in the import dialog select every
+  column and set its type to Text.
+- Excel: Data > From Text/CSV, then Transform Data and set every column's data type to
+  Text (or, in the legacy Text Import Wizard, set every column to Text).
+- Code: a CSV library (Python's csv module) or pandas with dtype=str, as shown above;
+  neither evaluates anything.
 """

@@ -2,6 +2,9 @@
 
 The file goes through the model's FileField, so through the default storage: the media
 folder (MEDIA_ROOT) unless STORAGES names another backend, such as object storage.
+
+The SNAPSHOT_PSEUDONYMISE setting (default False) makes the snapshots taken here (from the
+admin, the API and `export_snapshot --save`) write usernames as user-<id>.
 """
 
 import datetime
@@ -9,6 +12,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
@@ -28,7 +32,13 @@ def snapshot_filename(created: datetime.datetime) -> str:
     return f"factbase-{created.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}.zip"
 
 
-def snapshot_take(*, user=None, progress: Progress | None = None) -> Snapshot:
+def pseudonymise_by_default() -> bool:
+    return bool(getattr(settings, "SNAPSHOT_PSEUDONYMISE", False))
+
+
+def snapshot_take(
+    *, user=None, progress: Progress | None = None, pseudonymise: bool | None = None
+) -> Snapshot:
     """Write a snapshot of the whole database, store its ZIP and record it.
 
     Call it outside any transaction: the export then reads every table at one moment
@@ -36,10 +46,15 @@ def snapshot_take(*, user=None, progress: Progress | None = None) -> Snapshot:
     the length of the export. The ZIP is written to a temporary folder first (TMPDIR), then
     copied into the storage as snapshots/factbase-<UTC time>.zip; the storage picks
     another name if that one is taken. If the record cannot be saved, the stored file is deleted.
+
+    Usernames are pseudonymised (user-<id>) when `pseudonymise` is true, or when it is None
+    and the SNAPSHOT_PSEUDONYMISE setting is true.
     """
+    if pseudonymise is None:
+        pseudonymise = pseudonymise_by_default()
     with tempfile.TemporaryDirectory(prefix="factbase-snapshot-") as folder:
         path = Path(folder) / "snapshot.zip"
-        summary = export_snapshot(path, format="zip", progress=progress)
+        summary = export_snapshot(path, format="zip", progress=progress, pseudonymise=pseudonymise)
         snapshot = Snapshot(
             created_at=summary["created"],
             created_by=user,

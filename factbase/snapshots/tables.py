@@ -4,8 +4,9 @@ Every model of the factbase, companies and events apps is a table: the records, 
 many-to-many tables Django creates, the django-simple-history tables and their
 many-to-many tables. A model can opt out with a `snapshot_exclude = True` class attribute
 (for records about snapshots themselves); its history and many-to-many tables go with it.
-One more table, `users`, holds the id and username of every user, because the audit and
-history columns refer to users; nothing else of a user is exported.
+One more table, `users`, holds the id and username of the users those tables name (the
+audit and history columns: every foreign key to the user model, found by
+`user_references`); nothing else of a user is exported, and no other user.
 
 The tables come in dependency order: a table comes after the tables its enforced foreign
 keys point to (and citations after every fact table, so the facts they cite are known).
@@ -30,6 +31,7 @@ from .rules import compile_condition
 
 APPS = RECORD_APPS
 USERS = "users"
+PSEUDONYM_PREFIX = "user-"
 CITATIONS = "factbase_citation"
 
 # The ranges PostgreSQL's column types allow: a snapshot must load into PostgreSQL.
@@ -308,13 +310,36 @@ def _users_table(user_model) -> Table:
                 False,
                 username.attname,
                 max_length=username.max_length,
-                description="Imports map users by username.",
+                description=(
+                    "Imports map users by username. A pseudonymised snapshot holds "
+                    f"{PSEUDONYM_PREFIX}<id> instead."
+                ),
             ),
         ],
         pk="id",
         title="user",
         uniques=[Unique("username", [username.column], [1])],
     )
+
+
+def pseudonym(user_id: int) -> str:
+    """The username a pseudonymised snapshot gives a user: fixed by the id alone, so that
+    the same data always gives the same bytes."""
+    return f"{PSEUDONYM_PREFIX}{user_id}"
+
+
+def user_references(tables=None) -> list[tuple[Table, Column]]:
+    """Every column of the snapshot's tables holding a user's id: the foreign keys to the
+    user model (audit columns, history_user_id, any other), enforced or not. A snapshot
+    holds exactly the users these name."""
+    tables = snapshot_tables() if tables is None else tables
+    return [
+        (table, column)
+        for table in tables
+        if table.name != USERS
+        for column in table.columns
+        if column.role == "user"
+    ]
 
 
 @functools.cache

@@ -20,8 +20,8 @@ def as_of_time(text: str):
 class Command(BaseCommand):
     help = (
         "Write a snapshot of the whole database: one CSV file per table (records, "
-        "many-to-many links, history, and the users' ids and names), read in one "
-        "transaction, described by a Frictionless datapackage.json. A ZIP by default, "
+        "many-to-many links, history, and the ids and names of the users they name), "
+        "read in one transaction, described by a Frictionless datapackage.json. A ZIP by default, "
         "or a folder with --format dir. The same data always gives the same CSV bytes. "
         "With --save, the ZIP goes into the app's storage instead and is listed in the "
         "admin and the API. See docs/snapshots.md."
@@ -44,6 +44,15 @@ class Command(BaseCommand):
             type=as_of_time,
             help="Write the snapshot of that instant (ISO 8601, UTC unless it has an offset): "
             "what a snapshot taken then would have held, read from the history.",
+        )
+        parser.add_argument(
+            "--pseudonymise",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Write every username as user-<id> (the same id always gives the same "
+            "name, so the same data still gives the same bytes). By default the snapshot "
+            "holds the real usernames; with --save, the SNAPSHOT_PSEUDONYMISE setting "
+            "decides (default false).",
         )
         parser.add_argument(
             "--save",
@@ -72,6 +81,7 @@ class Command(BaseCommand):
                 using=options["database"],
                 progress=progress if per_table else None,
                 as_of=options["as_of"],
+                pseudonymise=bool(options["pseudonymise"]),
             )
         except (SnapshotFileError, OSError) as error:
             raise CommandError(f"The snapshot was not written: {error}") from error
@@ -92,7 +102,7 @@ class Command(BaseCommand):
         if options["database"] != DEFAULT_DB_ALIAS:
             raise CommandError("--save records the snapshot in the default database only.")
         try:
-            snapshot = snapshot_take(progress=progress)
+            snapshot = snapshot_take(progress=progress, pseudonymise=options["pseudonymise"])
         except (SnapshotFileError, OSError) as error:
             raise CommandError(f"The snapshot was not saved: {error}") from error
         if options["verbosity"] >= 1:
