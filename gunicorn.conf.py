@@ -14,7 +14,12 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))  # two per core on the 2-core reference machine
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# A worker takes a connection only when one of its threads is free, and closes it after
+# the response: connections then go to the worker that can answer now, instead of queueing
+# behind long requests (two CSV exports) in a worker that accepted more than it can serve.
+worker_connections = threads
+keepalive = 0
