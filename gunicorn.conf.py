@@ -14,7 +14,8 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "4"))  # two per core on the 2-core reference machine
+# Two processes a core on the 2-core reference machine (docs/benchmarks.md#hardening).
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
