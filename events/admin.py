@@ -6,6 +6,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from factbase import reasons
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, partial_date
 
 from .conflicts import metric_conflict_resolve, metric_conflicts
@@ -30,8 +31,7 @@ QUANTITY_FIELDS = (
 class ConflictResolveForm(forms.Form):
     keep = forms.ModelChoiceField(queryset=Metric.objects.all(), widget=forms.HiddenInput)
     dispute = forms.ModelChoiceField(queryset=Metric.objects.all(), widget=forms.HiddenInput)
-    # A history record holds a reason of 100 characters.
-    reason = forms.CharField(max_length=100)
+    reason = forms.CharField(max_length=reasons.MAX_LENGTH)
 
 
 class PartnershipPartyInline(admin.TabularInline):

@@ -37,6 +37,7 @@ from django.db.models import QuerySet
 
 from factbase.choices import Qualifier, Status
 from factbase.models import format_number
+from factbase.reasons import reason_text
 from factbase.services import facts_set_status
 
 from .models import Metric
@@ -242,6 +243,10 @@ def metric_conflict_resolve(*, keep: Metric, dispute: Metric, user=None, reason:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why this claim is kept and the other disputed."})
+    try:
+        reason_text(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from error
     pair = Metric.objects.filter(pk__in=[keep.pk, dispute.pk])
     # Locked first: two editors resolving the same conflict at once resolve it once.
     list(pair.select_for_update().order_by("pk").values_list("pk"))

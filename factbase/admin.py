@@ -21,10 +21,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import reasons, services
 from .choices import Status
 from .dates import format_partial_date
 from .models import Citation, Snapshot, Source
+from .reasons import reason_text
 from .snapshots.package import SnapshotFileError
 from .snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
 from .snapshots.store import snapshot_delete, snapshot_take
@@ -42,18 +43,34 @@ def partial_date(date_field: str, precision_field: str, description: str):
     return column
 
 
-class TrackedAdminForm(forms.ModelForm):
+class ReasonFieldMixin:
+    """The editor's reason, checked as every reason is (factbase.reasons): a form whose
+    write adds words before it ("Reverted to version 3") sets `reason_prefix`."""
+
+    reason_prefix = ""
+
+    def clean_change_reason(self):
+        reason = self.cleaned_data.get("change_reason", "")
+        reason_text(reason, prefix=self.reason_prefix)  # a form error when it does not fit
+        return reason
+
+
+def reason_field() -> forms.CharField:
+    return forms.CharField(
+        label="Reason for this change",
+        max_length=reasons.MAX_LENGTH,
+        required=False,
+        help_text="Optional; kept in the record's history.",
+    )
+
+
+class TrackedAdminForm(ReasonFieldMixin, forms.ModelForm):
     """Carries the version the editor opened, so a save over someone else's newer
     change is refused instead of silently undoing it; and the editor's reason, kept in
     the record's history."""
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    change_reason = forms.CharField(
-        label="Reason for this change",
-        max_length=100,  # what django-simple-history's history_change_reason holds
-        required=False,
-        help_text="Optional; kept in the record's history.",
-    )
+    change_reason = reason_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,10 +170,15 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
         """The editor's reason; a revert from the history page says which version it
         brings back."""
         reason = form.cleaned_data.get("change_reason", "") if form is not None else ""
-        if self.is_history_page(request):
-            revert = f"Reverted to version {form.instance.version}"
-            reason = f"{revert}: {reason}" if reason else revert
-        return reason[:100]
+        return reason_text(reason, prefix=getattr(form, "reason_prefix", ""))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if self.is_history_page(request) and obj is not None:
+            # The revert's own words go first in its history reason.
+            prefix = f"Reverted to version {obj.version}"
+            form = type(form.__name__, (form,), {"reason_prefix": prefix})
+        return form
 
     def save_model(self, request, obj, form, change):
         # Citations arrive in the inline formset, validated there and saved right after.
@@ -259,7 +281,9 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
         if last is None:
             raise Http404
         info = f"admin:{self.opts.app_label}_{self.opts.model_name}"
-        form = ReasonForm(request.POST if request.method == "POST" else None)
+        form = ReasonForm(
+            request.POST if request.method == "POST" else None, reason_prefix=services.RESTORED
+        )
         if form.is_valid():
             reason = form.cleaned_data["change_reason"]
             try:
@@ -287,11 +311,15 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/restore_confirmation.html", context)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ReasonFieldMixin, forms.Form):
     """The reason asked for by the delete and restore pages, checked like the edit
     forms' (length, no NUL character)."""
 
-    change_reason = TrackedAdminForm.base_fields["change_reason"]
+    change_reason = reason_field()
+
+    def __init__(self, *args, reason_prefix: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason_prefix = reason_prefix
 
 
 def deleted_labels(rows: list) -> list[str]:

@@ -16,6 +16,9 @@ from simple_history.utils import bulk_update_with_history
 
 from .choices import Status
 from .models import Citation, FactModel, TrackedModel
+from .reasons import reason_text
+
+RESTORED = "Restored"  # what a restore's history reason says first
 
 
 class VersionConflict(Exception):
@@ -42,7 +45,7 @@ def _stamp(instance: TrackedModel, *, user, reason: str) -> None:
     instance.updated_at = now
     instance.updated_by = user
     instance._history_user = user
-    instance._change_reason = reason or None
+    instance._change_reason = reason_text(reason) or None
 
 
 def fact_require_citation(fact: models.Model) -> None:
@@ -145,7 +148,7 @@ def record_delete(
     for rows in collector.data.values():
         for row in rows:
             row._history_user = user
-            row._change_reason = reason or None
+            row._change_reason = reason_text(reason) or None
             row._history_date = moment
     collector.delete()
     if check_citations and fact is not None:
@@ -195,7 +198,7 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
         model,
         ["status", "updated_at", "updated_by", "version"],
         default_user=user,
-        default_change_reason=reason or None,
+        default_change_reason=reason_text(reason) or None,
     )
     return len(facts)
 
@@ -322,11 +325,11 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
     refers to a record that is deleted, or no longer passes validation."""
     if model._default_manager.filter(pk=pk).exists():
         raise RecordExists(f"{model._meta.verbose_name} {pk} exists: there is nothing to restore.")
-    note = f"Restored: {reason}" if reason else "Restored"
+    note = reason_text(reason, prefix=RESTORED)
     restored: list = []
     try:
         with transaction.atomic():
-            _restore_tree(model, pk, user=user, reason=note[:100], restored=restored)
+            _restore_tree(model, pk, user=user, reason=note, restored=restored)
     except IntegrityError as error:  # restored by someone else meanwhile
         if model._default_manager.filter(pk=pk).exists():
             raise RecordExists(
@@ -336,9 +339,3 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
     for instance in restored:
         fact_require_citation(instance)
     return restored
-
-
-def command_reason(command: str, reason: str = "") -> str:
-    """The history reason of a management command's writes: a command has no user, so
-    the reason names it ("load_demo", or "load_demo: <the operator's reason>")."""
-    return (f"{command}: {reason}" if reason else command)[:100]

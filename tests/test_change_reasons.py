@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from companies.models import Company, CompanyAlias, CompanyIdentifier, Platform
@@ -211,12 +212,70 @@ def test_rows_a_delete_cascades_to_carry_its_author_and_reason(token_api, editor
     assert not Citation.objects.filter(pk=citation.pk).exists()
 
 
-def test_api_reason_is_cut_to_what_history_holds(editor_api):
+# --- one limit, one rule: a reason that does not fit is refused, never cut ----------------
+
+
+def test_api_reason_header_that_does_not_fit_is_400_naming_it(editor_api):
     response = editor_api.post(
-        f"{API}platforms/", {"slug": "tv", "name": "TV"}, HTTP_X_CHANGE_REASON="x" * 300
+        f"{API}platforms/", {"slug": "tv", "name": "TV"}, HTTP_X_CHANGE_REASON="x" * 101
     )
-    assert response.status_code == 201
-    assert len(latest_history(Platform, response.json()["id"]).history_change_reason) == 100
+    assert response.status_code == 400
+    assert "100 characters" in response.json()["X-Change-Reason"][0]
+    assert not Platform.objects.filter(slug="tv").exists()
+    fits = editor_api.post(
+        f"{API}platforms/", {"slug": "tv", "name": "TV"}, HTTP_X_CHANGE_REASON="x" * 100
+    )
+    assert fits.status_code == 201
+    assert latest_history(Platform, fits.json()["id"]).history_change_reason == "x" * 100
+
+
+def test_api_restore_reason_leaves_room_for_restored(editor_api):
+    company = record_save(CompanyFactory.build())
+    editor_api.delete(f"{API}companies/{company.pk}/")
+    restore = f"{API}companies/{company.pk}/restore/"
+    refused = editor_api.post(restore, {"reason": "x" * 91}, format="json")
+    assert refused.status_code == 400
+    assert "at most 90 characters" in refused.json()["reason"][0]
+    refused = editor_api.post(restore, {}, format="json", HTTP_X_CHANGE_REASON="x" * 91)
+    assert refused.status_code == 400
+    assert "X-Change-Reason" in refused.json()
+    assert not Company.objects.filter(pk=company.pk).exists()
+    assert editor_api.post(restore, {"reason": "x" * 90}, format="json").status_code == 201
+    assert latest_history(Company, company.pk).history_change_reason == "Restored: " + "x" * 90
+
+
+def test_admin_revert_reason_leaves_room_for_its_own_words(editor_client):
+    company = record_save(CompanyFactory.build(name="First"), reason="made")
+    company.name = "Second"
+    record_save(company, reason="renamed")
+    first = company.history.order_by("history_date").first()
+    page = url(Company, "simple_history", company.pk, first.history_id)
+    data = {**form_data(editor_client.get(page)), **no_citations()}
+    # "Reverted to version 1: " takes 23 of the 100 characters.
+    response = editor_client.post(page, {**data, "change_reason": "x" * 78})
+    assert response.status_code == 200
+    assert "at most 77 characters" in response.content.decode()
+    company.refresh_from_db()
+    assert company.name == "Second"
+    assert editor_client.post(page, {**data, "change_reason": "x" * 77}).status_code == 302
+    row = latest_history(Company, company.pk)
+    assert row.history_change_reason == "Reverted to version 1: " + "x" * 77
+
+
+def test_conflict_resolution_reason_that_does_not_fit_is_refused(editor_api):
+    response = editor_api.post(
+        f"{API}conflicts/resolve/", {"keep": 1, "dispute": 2, "reason": "x" * 101}, format="json"
+    )
+    assert response.status_code == 400
+    assert "reason" in response.json()
+
+
+def test_a_command_reason_that_does_not_fit_is_refused_naming_the_option():
+    with pytest.raises(CommandError, match="--reason: A reason has at most 89 characters"):
+        call_command("load_demo", reason="x" * 91, stdout=io.StringIO())
+    assert not Company.objects.exists()
+    with pytest.raises(CommandError, match="--reason"):
+        call_command("synth", companies=3, metrics=5, verbosity=0, reason="x" * 95)
 
 
 # --- the commands ---------------------------------------------------------------------

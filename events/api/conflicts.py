@@ -10,6 +10,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from companies.models import Platform
+from factbase import reasons
 from factbase.api.asof import AS_OF_PARAM, AsOfMixin
 from factbase.api.fields import StrictPrimaryKeyRelatedField, brief
 from factbase.api.schema import brief_serializer_class
@@ -78,7 +79,8 @@ class ResolveSerializer(serializers.Serializer):
         queryset=Metric.objects.all(), help_text="The id of the claim to dispute: disputed."
     )
     reason = serializers.CharField(
-        max_length=100, help_text="Why; kept in both metrics' history (100 characters)."
+        max_length=reasons.MAX_LENGTH,
+        help_text=f"Why; kept in both metrics' history ({reasons.MAX_LENGTH} characters).",
     )
 
 

@@ -13,6 +13,7 @@ import datetime
 from decimal import Decimal
 from functools import cache
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +28,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from factbase import services
+from factbase import reasons, services
 from factbase.csv_export import decimal_text
 from factbase.filters import IdField
 
@@ -37,7 +38,7 @@ from .serializers import reject_unknown
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 HISTORY_TYPES = {name: symbol for symbol, name in ACTIONS.items()}
-REASON_LENGTH = 100  # django-simple-history's history_change_reason
+RESTORED = services.RESTORED
 MAX_ID = IdField.MAX  # larger ids cannot name a row; PostgreSQL would refuse to compare them
 
 
@@ -243,14 +244,20 @@ class RestoreSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=REASON_LENGTH,
         help_text="Why you restore it (or the X-Change-Reason header); the history says "
-        "'Restored: <reason>'.",
+        f"'Restored: <reason>', so it has at most {reasons.room(RESTORED)} characters.",
     )
 
     def to_internal_value(self, data):
         reject_unknown(self, data)
         return super().to_internal_value(data)
+
+    def validate_reason(self, value):
+        try:
+            reasons.reason_text(value, prefix=RESTORED)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return value
 
 
 class HistoryMixin:
@@ -305,7 +312,7 @@ class HistoryMixin:
             raise Http404(f"No {model._meta.verbose_name} {lookup!r}: name a deleted one by id.")
         body = RestoreSerializer(data=request.data if request.data else {})
         body.is_valid(raise_exception=True)
-        reason = body.validated_data.get("reason") or change_reason(request)
+        reason = body.validated_data.get("reason") or change_reason(request, prefix=RESTORED)
         user = request.user if request.user.is_authenticated else None
         try:
             services.record_restore(model, int(lookup), user=user, reason=reason)

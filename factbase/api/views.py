@@ -5,6 +5,7 @@ update never silently overwrites someone else's."""
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 
 from factbase.corroboration import source_count_expression
 from factbase.csv_export import Column, check_query, select_columns, stream_rows
+from factbase.reasons import reason_text
 from factbase.services import VersionConflict, record_delete
 
 from .asof import AS_OF_PARAM, AsOfMixin
@@ -73,10 +75,15 @@ class StableOrderingFilter(filters.OrderingFilter):
         return ordering
 
 
-def change_reason(request) -> str:
-    """The X-Change-Reason header, cut to what a history record holds (django-simple-
-    history's `history_change_reason` is 100 characters; PostgreSQL refuses more)."""
-    return request.headers.get("X-Change-Reason", "")[:100]
+def change_reason(request, *, prefix: str = "") -> str:
+    """The X-Change-Reason header; a 400 naming the header when it would not fit in
+    history after `prefix`, the words the write adds before it (factbase.reasons)."""
+    reason = request.headers.get("X-Change-Reason", "")
+    try:
+        reason_text(reason, prefix=prefix)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError({"X-Change-Reason": error.messages}) from error
+    return reason
 
 
 # An entity-tag (RFC 9110, 8.8.3), strong or weak; a bare version (3) is read too.

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from factbase.demo.loader import DemoDataError, load_demo
-from factbase.services import command_reason
+from factbase.reasons import command_reason
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from factbase.services import command_reason
+from factbase.reasons import command_reason
 from factbase.synth import Sizes, SynthError, generate
 
 
