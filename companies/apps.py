@@ -13,4 +13,9 @@ class CompaniesConfig(AppConfig):
     verbose_name = "Companies, products and people"
 
     def ready(self):
+        from factbase.kinds import register
+
+        from .kinds import KINDS
+
+        register(*KINDS)
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="companies_vocabulary")

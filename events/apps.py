@@ -13,4 +13,9 @@ class EventsConfig(AppConfig):
     verbose_name = "Partnerships, funding, metrics and events"
 
     def ready(self):
+        from factbase.kinds import register
+
+        from .kinds import KINDS
+
+        register(*KINDS)
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="events_vocabulary")

@@ -13,7 +13,11 @@ class FactbaseConfig(AppConfig):
     verbose_name = "Provenance"
 
     def ready(self):
+        from . import kinds
         from .api import schema  # noqa: F401  (registers the OpenAPI extensions)
+        from .models import Citation, Source
+
+        kinds.register(kinds.Kind(Source, "sources"), kinds.Kind(Citation, "citations"))
 
         # post_migrate runs app by app; permissions of an app exist once its own signal
         # has run, so the groups are set up on the last of our apps.

@@ -25,7 +25,8 @@ from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import dateparse, timezone
 
-from factbase.models import RECORD_APPS, history_model_of
+from factbase.kinds import record_apps
+from factbase.models import history_model_of
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def parse_moment(text: str) -> datetime.datetime:
 @functools.cache
 def tracked_tables() -> tuple[Tracked, ...]:
     found = []
-    for label in RECORD_APPS:
+    for label in record_apps():
         for model in apps.get_app_config(label).get_models():
             history = history_model_of(model)
             if history is None or model._meta.proxy:

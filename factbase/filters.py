@@ -114,16 +114,10 @@ class CountFilter(df.NumberFilter):
 
 def fact_type_choices() -> list[tuple[str, str]]:
     """The kinds of fact a citation can support, by the name `fact_type` gives them. A
-    callable: the models are all loaded only once Django has started."""
-    from django.apps import apps
+    callable: the kinds are all registered only once Django has started."""
+    from .kinds import fact_kinds
 
-    from .models import FactModel
-
-    return sorted(
-        (model._meta.model_name, model._meta.verbose_name)
-        for model in apps.get_models()
-        if issubclass(model, FactModel)
-    )
+    return sorted((name, kind.model._meta.verbose_name) for name, kind in fact_kinds().items())
 
 
 def refs_condition(values, path: str, model, *, param: str) -> Q:

@@ -5,7 +5,7 @@ Created (and brought up to date) after every `migrate`, and by `manage.py setup_
 
 from django.contrib.auth.models import Group, Permission
 
-from .models import RECORD_APPS
+from .kinds import record_apps
 
 EDITOR = "editor"
 VIEWER = "viewer"
@@ -16,7 +16,7 @@ def ensure_groups() -> dict[str, int]:
 
     Returns the number of permissions each group holds.
     """
-    permissions = Permission.objects.filter(content_type__app_label__in=RECORD_APPS)
+    permissions = Permission.objects.filter(content_type__app_label__in=record_apps())
     # Historical models share the app label; their admin needs no permissions of its own.
     permissions = permissions.exclude(codename__contains="historical")
     editor, _ = Group.objects.get_or_create(name=EDITOR)

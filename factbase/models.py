@@ -17,10 +17,6 @@ from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind
 from .codes import CURRENCY_CHOICES
 from .dates import format_partial_date, truncate_date
 
-# The apps whose models are Factbase's records: what has history, what a snapshot holds,
-# what the staff groups may change.
-RECORD_APPS = ("factbase", "companies", "events")
-
 
 def history_model_of(model):
     """The django-simple-history model of `model`, or None if it has no history."""

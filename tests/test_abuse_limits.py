@@ -48,12 +48,13 @@ def test_each_user_has_a_rate_of_their_own(rates, editor_api, viewer_api):
     assert viewer_api.get("/api/v1/companies/").status_code == 200
 
 
-def test_csv_exports_count_against_the_stricter_export_scope(rates, anon_api):
+@pytest.mark.parametrize("path", ["/api/v1/metrics/", "/api/v1/changes/"])
+def test_csv_exports_count_against_the_stricter_export_scope(rates, anon_api, path):
     rates(anon="100/min", export="2/hour")
-    csv = [anon_api.get("/api/v1/metrics/?format=csv").status_code for _ in range(3)]
+    csv = [anon_api.get(path, {"format": "csv"}).status_code for _ in range(3)]
     assert csv == [200, 200, 429]
     # Page reads are not exports: they go on.
-    assert anon_api.get("/api/v1/metrics/").status_code == 200
+    assert anon_api.get(path).status_code == 200
 
 
 def test_snapshots_per_user_per_hour_are_bounded(settings, editor_api, editor, tmp_path):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from companies.models import Company
 from events.models import Metric, MetricType
+from factbase.kinds import record_apps
 from factbase.models import Citation
 from factbase.services import record_save
 
@@ -28,12 +29,11 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"factbase", "companies", "events"}
 # Snapshots have no add form and are taken, not typed: tests/snapshots/test_app.py.
 MODEL_ADMINS = [
     model
     for model in admin.site._registry
-    if model._meta.app_label in OUR_APPS and model._meta.label != "factbase.Snapshot"
+    if model._meta.app_label in record_apps() and model._meta.label != "factbase.Snapshot"
 ]
 
 

@@ -13,7 +13,8 @@ from django.core.management import call_command
 
 from companies.models import Company, CompanyAlias, Person, Product, Role
 from events.models import Event, Investment, Metric, Partnership
-from factbase.models import Citation, FactModel, Source
+from factbase.kinds import kinds
+from factbase.models import Citation, Source
 
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "factbase" / "demo" / "sources"
 IT_FILE = "2025-02-11-mistral-ai-action-summit.it.txt"
@@ -46,7 +47,7 @@ def metric(metric_type: str, **filters) -> Metric:
 
 
 def fact_models():
-    return [m for m in apps.get_models() if issubclass(m, FactModel)]
+    return [kind.model for kind in kinds() if kind.is_fact]
 
 
 def history_models():

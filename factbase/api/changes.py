@@ -11,12 +11,10 @@ table on each page would cost more than the page.
 import csv
 from collections.abc import Iterator
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import CharField, Value
 from django.http import StreamingHttpResponse
-from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -27,9 +25,9 @@ from rest_framework.views import APIView
 
 from factbase.asof import parse_moment
 from factbase.csv_export import Echo, cell
-from factbase.models import RECORD_APPS
+from factbase.kinds import by_name, kind_of
 
-from .fields import API_PREFIXES, API_ROOT, BRIEF_SERIALIZERS
+from .fields import API_ROOT
 from .history import (
     HISTORY_TYPES,
     MAX_ID,
@@ -46,38 +44,19 @@ CSV_HEADER = ("kind", "id", "url", "action", "at", "user", "reason", "fields", "
 
 
 def tracked_kinds() -> dict[str, type]:
-    """Every model with a history, by the name the change log gives its kind: its API
-    prefix, or for rows written with their parent (roles, aliases, parties) a name made
-    the same way from its plural."""
-    kinds = {}
-    for app in RECORD_APPS:
-        for model in apps.get_app_config(app).get_models():
-            if getattr(model._meta, "simple_history_manager_attribute", None) is None:
-                continue
-            name = API_PREFIXES.get(model) or slugify(str(model._meta.verbose_name_plural))
-            kinds[name] = model
-    return dict(sorted(kinds.items()))
-
-
-def parents() -> dict[type, tuple[type, str]]:
-    """Child model -> (its parent's model, the child's link to it), for rows the API
-    shows inside their parent's page (a role in its person's `roles`)."""
-    found = {}
-    for serializer in BRIEF_SERIALIZERS.values():
-        for name, link in getattr(serializer.Meta, "children", {}).items():
-            child = serializer._declared_fields[name].child.Meta.model
-            found[child] = (serializer.Meta.model, child._meta.get_field(link).attname)
-    return found
+    """Every kind of record, by the name the change log gives it (factbase.kinds)."""
+    return {name: kind.model for name, kind in by_name().items()}
 
 
 def record_url(base: str, model, row) -> str | None:
     """The API page of the record a history row is about (deleted records: their history
-    page still answers). Child rows have none of their own: their parent's."""
-    if model in API_PREFIXES:
-        return f"{base}{API_PREFIXES[model]}/{row.id}/"
-    parent = parents().get(model)
-    if parent is not None and parent[0] in API_PREFIXES:
-        return f"{base}{API_PREFIXES[parent[0]]}/{getattr(row, parent[1])}/"
+    page still answers). Rows without an endpoint of their own: their parent's."""
+    kind = kind_of(model)
+    if kind.endpoint:
+        return f"{base}{kind.name}/{row.id}/"
+    parent = kind_of(kind.parent_field.related_model)
+    if parent is not None and parent.endpoint:
+        return f"{base}{parent.name}/{getattr(row, kind.parent_field.attname)}/"
     return None
 
 

@@ -11,11 +11,11 @@ from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
 from factbase.csv_export import decimal_text
+from factbase.kinds import kind_of
 
 # model class -> its brief serializer class, filled in by RecordSerializer subclasses
 BRIEF_SERIALIZERS: dict[type, type] = {}
 # model class -> its URL prefix under /api/v1/, filled in by factbase.api.routers.register
-API_PREFIXES: dict[type, str] = {}
 API_ROOT = "/api/v1/"
 
 
@@ -71,7 +71,7 @@ def record_url(obj, context) -> str:
         request = context.get("request")
         base = request.build_absolute_uri(API_ROOT) if request is not None else API_ROOT
         context["_api_root"] = base
-    return f"{base}{API_PREFIXES[type(obj)]}/{obj.pk}/"
+    return f"{base}{kind_of(type(obj)).name}/{obj.pk}/"
 
 
 class RecordRefField(serializers.RelatedField):

@@ -1,15 +1,22 @@
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.routers import DefaultRouter
 
-from .fields import API_PREFIXES
+from factbase.kinds import kind_of
 
 
 class Router(DefaultRouter):
-    """Each app's router. Records each model's URL prefix for `record_url`; the API root
-    listing every app's endpoints is factbase.api.urls.api_root."""
+    """Each app's router. A record kind's endpoint is registered under the name its kind
+    declares (factbase.kinds), which links and the change log use too; the API root
+    listing every endpoint is factbase.api.urls.api_root."""
 
     include_root_view = False
     include_format_suffixes = False
 
     def register(self, prefix, viewset, basename=None):
-        API_PREFIXES[viewset.queryset.model] = prefix
+        kind = kind_of(viewset.queryset.model)
+        if kind is not None and (kind.name, kind.endpoint) != (prefix, True):
+            raise ImproperlyConfigured(
+                f"{viewset.__name__} is registered as {prefix!r}; its kind says "
+                f"{kind.name!r}{'' if kind.endpoint else ', without an endpoint'}."
+            )
         super().register(prefix, viewset, basename)

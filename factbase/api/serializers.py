@@ -17,6 +17,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from factbase.corroboration import CORROBORATED, fact_source_count
+from factbase.kinds import fact_kinds, kind_of
 from factbase.models import Citation, Source
 from factbase.services import fact_require_citation, record_delete, record_save
 
@@ -343,23 +344,14 @@ class SourceSerializer(RecordSerializer):
 
 
 def fact_models() -> dict[str, type]:
-    """The models a citation can support, by API name (`metric`, `funding-round`...)."""
-    from .fields import API_PREFIXES
-
-    return {
-        model._meta.model_name: model
-        for model in API_PREFIXES
-        if any(f.name == "citations" for f in model._meta.private_fields)
-    }
+    """The models a citation can support, by `fact_type` (`metric`, `role`...)."""
+    return {name: kind.model for name, kind in fact_kinds().items()}
 
 
 def parent_record(record):
     """The record whose page lists `record` among its child rows (a role: its person)."""
-    for serializer in BRIEF_SERIALIZERS.values():
-        for name, link in getattr(serializer.Meta, "children", {}).items():
-            if serializer._declared_fields[name].child.Meta.model is type(record):
-                return getattr(record, link)
-    return None
+    kind = kind_of(type(record))
+    return getattr(record, kind.parent) if kind is not None and kind.parent else None
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -413,7 +405,7 @@ class CitationSerializer(RecordSerializer):
         fact = obj.fact
         if fact is None:
             return None
-        if type(fact) in BRIEF_SERIALIZERS:
+        if kind_of(type(fact)).endpoint:
             return brief(fact, self.context)
         # A role has no page of its own: it is listed in its person's `roles`.
         parent = parent_record(fact)

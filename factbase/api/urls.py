@@ -5,8 +5,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from factbase.kinds import kinds
+
 from .changes import ChangeLogView
-from .fields import API_PREFIXES
 from .routers import Router
 from .snapshots import SnapshotViewSet
 from .sources import CitationViewSet, SourceViewSet
@@ -24,8 +25,8 @@ def api_root(request, format=None):
     """Factbase API: every kind of record, with its list endpoint."""
     return Response(
         {
-            prefix: request.build_absolute_uri(f"/api/v1/{prefix}/")
-            for prefix in sorted(API_PREFIXES.values())
+            name: request.build_absolute_uri(f"/api/v1/{name}/")
+            for name in sorted([kind.name for kind in kinds() if kind.endpoint] + ["snapshots"])
         }
         | {"changes": reverse("factbase-api:changes", request=request)}
         | {"schema": reverse("schema", request=request), "docs": reverse("docs", request=request)}

@@ -36,6 +36,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
+from factbase.kinds import record_apps
+
 from . import formats
 from .export import applied_migrations
 from .package import (
@@ -47,7 +49,7 @@ from .package import (
     resource_hash,
 )
 from .reader import CsvFile
-from .tables import APPS, USERS, Table, snapshot_tables
+from .tables import USERS, Table, snapshot_tables
 
 LIMIT = 100  # problems listed; the rest are counted
 SQLITE_BATCH = 5000
@@ -273,7 +275,7 @@ def _check_descriptor(source, tables, connection, problems) -> Plan | None:
         theirs = {}
     ours = {}
     applied = applied_migrations(connection)
-    for app in APPS:
+    for app in record_apps():
         ours[app] = applied.get(app, [])
         if sorted(theirs.get(app, [])) != ours[app]:
             missing = sorted(set(theirs.get(app, [])) - set(ours[app]))

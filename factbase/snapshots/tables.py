@@ -24,12 +24,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import CheckConstraint, UniqueConstraint
 
-from factbase.models import RECORD_APPS, history_model_of
+from factbase.kinds import record_apps
+from factbase.models import history_model_of
 
 from . import formats
 from .rules import compile_condition
 
-APPS = RECORD_APPS
 USERS = "users"
 PSEUDONYM_PREFIX = "user-"
 CITATIONS = "factbase_citation"
@@ -171,7 +171,7 @@ class Table:
 
 def snapshot_models() -> list[type[models.Model]]:
     found = []
-    for label in APPS:
+    for label in record_apps():
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             meta = model._meta
             if meta.proxy or not meta.managed or _excluded(model):

@@ -17,13 +17,13 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
+from factbase.kinds import record_apps
 from factbase.models import FactModel
 
 from ..factories import CitationFactory, PersonFactory, SourceFactory
 
 API = "/api/v1/"
 REASON = "Checked against the press release"
-OUR_APPS = ("factbase", "companies", "events")
 READ_ONLY = ("id", "url", "version", "created_at", "created_by", "updated_at", "updated_by")
 
 
@@ -56,7 +56,7 @@ def row_counts() -> dict[str, int]:
     "nothing was written" means this did not change. One query: tests call it often."""
     tables = sorted(
         model._meta.db_table
-        for app in OUR_APPS
+        for app in record_apps()
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
     )
     quote = connection.ops.quote_name
