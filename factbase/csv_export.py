@@ -10,7 +10,6 @@ recommends; numbers are plain digits ("1000000", "12.5"); times are UTC with mic
 both an empty cell; lines end with a line feed.
 """
 
-import csv
 import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import QuerySet
+
+from factbase import text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,34 +48,24 @@ def columns(*specs) -> list[Column]:
     return result
 
 
-def decimal_text(value: Decimal) -> str:
-    """A decimal as the API, CSV and snapshots write it: plain digits, no trailing zeros
-    ("1000000", "12.5"), and 0 for -0, as PostgreSQL's numeric writes it."""
-    return format(value.normalize(), "f") if value else "0"
-
-
 def cell(value) -> str:
+    """A value as the spreadsheet CSV writes it (factbase.text's forms; see above)."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return text.boolean_text(value)
     if isinstance(value, Decimal):
-        return decimal_text(value)
+        return text.decimal_text(value)
     if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return text.datetime_text(value)
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return text.date_text(value)
     if isinstance(value, int | float):
         return str(value)
-    text = str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
-class Echo:
-    def write(self, value):
-        return value
+    words = str(value)
+    if words.startswith(FORMULA_START):
+        return "'" + words
+    return words
 
 
 def with_computed_columns(queryset: QuerySet, cols: list[Column]) -> QuerySet:
@@ -95,14 +86,11 @@ def stream_rows(queryset: QuerySet, cols: list[Column], chunk_size: int = 2000) 
 
 
 def _stream_python(queryset, cols, chunk_size) -> Iterator[str]:
-    # "\r\n" makes the writer quote cells holding either character; each line then ends
-    # in "\n" alone, as COPY writes it.
-    writer = csv.writer(Echo(), lineterminator="\r\n")
-    yield writer.writerow([c.header for c in cols])[:-2] + "\n"
+    yield text.csv_line([c.header for c in cols])
     rows = queryset.values_list(*[c.path for c in cols]).iterator(chunk_size=chunk_size)
     batch: list[str] = []
     for row in rows:
-        batch.append(writer.writerow([cell(v) for v in row])[:-2] + "\n")
+        batch.append(text.csv_line([cell(v) for v in row]))
         if len(batch) >= 500:
             yield "".join(batch)
             batch = []
@@ -120,17 +108,9 @@ def _field(model, path: str):
 
 def _sql_text(expression: str, field) -> str:
     """SQL giving the column's text form, the same as cell() gives in Python."""
-    kind = field.get_internal_type()
-    if kind == "DecimalField":
-        return f"trim_scale({expression})::text"
-    if kind == "DateTimeField":
-        return f"""to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-    if kind == "DateField":
-        return f"to_char({expression}, 'YYYY-MM-DD')"
-    if kind == "BooleanField":
-        return f"CASE WHEN {expression} THEN 'true' WHEN NOT {expression} THEN 'false' END"
-    if kind.endswith(("IntegerField", "AutoField")) or field.is_relation:
-        return f"{expression}::text"
+    kind = text.field_kind(field)
+    if kind != "string":
+        return text.sql_text(kind, expression)
     # Text: formulas neutralised; '' as NULL so that both are an unquoted empty cell.
     return (
         f"NULLIF(CASE WHEN {expression} ~ '^[-=+@\\t\\r]' THEN '''' || {expression} "

@@ -8,7 +8,6 @@ the page, never with its rows. A page has no `count`: counting every version of 
 table on each page would cost more than the page.
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
@@ -24,8 +23,9 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from factbase.asof import parse_moment
-from factbase.csv_export import Echo, cell
+from factbase.csv_export import cell
 from factbase.kinds import by_name, kind_of
+from factbase.text import csv_line
 
 from .fields import API_ROOT
 from .history import (
@@ -298,22 +298,20 @@ class ChangeLogView(APIView):
         return paginator.get_paginated_response(entries(request, filters, page))
 
     def csv_rows(self, request, filters, merged) -> Iterator[str]:
-        echo = Echo()
-        writer = csv.writer(echo, lineterminator="\r\n")
-        yield writer.writerow(CSV_HEADER)
+        yield csv_line(CSV_HEADER)
         chunk = []
         for row in merged.iterator(chunk_size=2000):
             chunk.append(row)
             if len(chunk) == self.csv_chunk:
-                yield from self.csv_chunk_rows(writer, request, filters, chunk)
+                yield from self.csv_chunk_rows(request, filters, chunk)
                 chunk = []
         if chunk:
-            yield from self.csv_chunk_rows(writer, request, filters, chunk)
+            yield from self.csv_chunk_rows(request, filters, chunk)
 
     @staticmethod
-    def csv_chunk_rows(writer, request, filters, chunk) -> Iterator[str]:
+    def csv_chunk_rows(request, filters, chunk) -> Iterator[str]:
         for entry in entries(request, filters, chunk):
-            yield writer.writerow(
+            yield csv_line(
                 [
                     entry["kind"],
                     entry["id"],

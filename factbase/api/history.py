@@ -9,8 +9,6 @@ as for 500. `factbase.api.changes` builds the change log across all kinds on the
 functions.
 """
 
-import datetime
-from decimal import Decimal
 from functools import cache
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -29,8 +27,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from factbase import reasons, services
-from factbase.csv_export import decimal_text
 from factbase.filters import IdField
+from factbase.text import json_value
 
 from .fields import BRIEF_SERIALIZERS, etag
 from .pagination import Pagination
@@ -148,15 +146,7 @@ def api_names(model) -> dict[str, str]:
     return names
 
 
-def plain(value):
-    """A value as JSON shows it, as the API's serializers write it."""
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
+plain = json_value  # a value as JSON shows it, as the API's serializers write it
 
 
 def is_empty(value) -> bool:

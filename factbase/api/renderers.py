@@ -1,10 +1,9 @@
-import csv
-import io
 import json
 
 from rest_framework.renderers import BaseRenderer
 
 from factbase.csv_export import cell
+from factbase.text import csv_line
 
 
 class CSVRenderer(BaseRenderer):
@@ -19,13 +18,10 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["field", "value"])
         rows = data.items() if isinstance(data, dict) else [("detail", data)]
-        for key, value in rows:
-            writer.writerow([key, flat(value)])
-        return out.getvalue().encode()
+        lines = [csv_line(["field", "value"])]
+        lines.extend(csv_line([key, flat(value)]) for key, value in rows)
+        return "".join(lines).encode()
 
 
 def flat(value) -> str:

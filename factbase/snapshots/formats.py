@@ -20,7 +20,7 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from factbase.csv_export import decimal_text
+from factbase import text
 
 NULL = "\\N"
 # What the reader puts in place of a quoted "\N" cell, so that a string that is literally
@@ -49,21 +49,13 @@ def quote(text: str) -> str:
 def format_decimal(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"{value} cannot be stored")
-    return decimal_text(value)
+    return text.decimal_text(value)
 
 
-def format_datetime(value: datetime.datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(timespec="microseconds") + "Z"
-
-
-def format_date(value: datetime.date) -> str:
-    return value.isoformat()
-
-
-def format_boolean(value: bool) -> str:
-    return "true" if value else "false"
+# One form per type, in factbase.text.
+format_datetime = text.datetime_text
+format_date = text.date_text
+format_boolean = text.boolean_text
 
 
 def formatter(kind: str):
@@ -80,18 +72,9 @@ def formatter(kind: str):
 
 def sql_expression(kind: str, column: str) -> str:
     """PostgreSQL expression giving `column` (already quoted) in its canonical text form;
-    NULL stays NULL, and COPY writes it as \\N."""
-    if kind == "number":
-        return f"trim_scale({column})::text"
-    if kind == "boolean":
-        return f"CASE WHEN {column} THEN 'true' WHEN NOT {column} THEN 'false' END"
-    if kind == "date":
-        # The ISO DateStyle, which psycopg requires of every connection, writes dates
-        # as YYYY-MM-DD; a cast costs a fraction of to_char.
-        return f"{column}::text"
-    if kind == "datetime":
-        return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-    return column
+    NULL stays NULL, and COPY writes it as \\N. Integers go as they are: COPY writes them
+    in the same digits."""
+    return column if kind == "integer" else text.sql_text(kind, column)
 
 
 # Parsers: cell text (never the null marker) -> Python value, or ValueError with a message

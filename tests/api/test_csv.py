@@ -174,7 +174,7 @@ def test_csv_error_is_readable(anon_api):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode()
-    assert text.startswith("field,value\r\nfields,")
+    assert text.startswith("field,value\nfields,")  # one line ending for every CSV
     assert "Unknown: nonsense" in text
     assert "ErrorDetail" not in text
 
@@ -186,3 +186,18 @@ def test_a_single_record_as_csv(anon_api):
     lines = response.content.decode().splitlines()
     assert lines[0] == "field,value"
     assert "name,Mistral AI" in lines
+
+
+def test_every_csv_ends_its_lines_with_a_line_feed(anon_api, editor_api):
+    """One dialect (factbase.text): the list CSV streamed by the database, the change log
+    CSV, and a single record or an error as CSV all end lines with "\\n" alone."""
+    MetricFactory()
+    editor_api.post("/api/v1/platforms/", {"slug": "tv", "name": "TV"}, format="json")
+    bodies = [
+        b"".join(anon_api.get("/api/v1/metrics/?format=csv").streaming_content),
+        b"".join(anon_api.get("/api/v1/changes/?format=csv").streaming_content),
+        anon_api.get("/api/v1/companies/?format=csv&fields=nonsense").content,
+    ]
+    for body in bodies:
+        assert body.count(b"\n") >= 2, body
+        assert b"\r\n" not in body, body

@@ -1,0 +1,104 @@
+"""The text form of every value, in Python and in SQL: one home for how Factbase writes a
+decimal, a date, a time or a boolean as text, and for its CSV lines.
+
+- decimal: plain digits, no exponent, no trailing zeros ("1000000", "12.5"); 0 for -0, as
+  PostgreSQL's numeric writes it.
+- datetime: UTC with six fraction digits, "2025-02-11T09:30:00.000000Z" (CSV and
+  snapshots); JSON writes what DRF writes, "2025-02-11T09:30:00.123456Z" without padding.
+- date: "YYYY-MM-DD". boolean: "true" / "false".
+- CSV: comma separated, a cell quoted when it holds a comma, a quote, a carriage return or
+  a line feed, every line ending in a line feed: byte for byte what PostgreSQL's
+  `COPY ... WITH (FORMAT csv)` writes, so a CSV streamed by the database and one written in
+  Python are the same file.
+
+Two CSV dialects are built on these forms, on purpose: the API's spreadsheet CSV
+(factbase.csv_export: null and "" both an empty cell, text that a spreadsheet would run as
+a formula neutralised) and the lossless snapshot CSV (factbase.snapshots.formats: null as
+\\N, every cell as stored).
+"""
+
+import csv
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+KINDS = ("integer", "number", "string", "boolean", "date", "datetime")
+LINE_END = "\n"
+
+
+def decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+def datetime_text(value: datetime.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds") + "Z"
+
+
+def date_text(value: datetime.date) -> str:
+    return value.isoformat()
+
+
+def boolean_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def field_kind(field) -> str:
+    """The kind of a model field's values: one of KINDS."""
+    internal = field.get_internal_type()
+    if internal == "DecimalField":
+        return "number"
+    if internal == "DateTimeField":
+        return "datetime"
+    if internal == "DateField":
+        return "date"
+    if internal == "BooleanField":
+        return "boolean"
+    if internal.endswith(("IntegerField", "AutoField")) or field.is_relation:
+        return "integer"
+    return "string"
+
+
+def sql_text(kind: str, expression: str) -> str:
+    """PostgreSQL giving `expression` in its text form (NULL stays NULL); strings as they
+    are."""
+    if kind == "number":
+        return f"trim_scale({expression})::text"
+    if kind == "boolean":
+        return f"CASE WHEN {expression} THEN 'true' WHEN NOT {expression} THEN 'false' END"
+    if kind == "date":
+        # The ISO DateStyle, which psycopg requires of every connection, writes dates as
+        # YYYY-MM-DD; a cast costs a fraction of to_char.
+        return f"{expression}::text"
+    if kind == "datetime":
+        return f"""to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    if kind == "integer":
+        return f"{expression}::text"
+    return expression
+
+
+def json_value(value):
+    """A value as the API's JSON shows it (history diffs, brief forms)."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+# "\r\n" as the writer's terminator makes it quote cells holding either character, as COPY
+# does; each line is then given COPY's "\n" instead.
+_WRITER = csv.writer(_Echo(), lineterminator="\r\n")
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV line of already formatted cells, ending in LINE_END."""
+    return _WRITER.writerow(cells)[:-2] + LINE_END
