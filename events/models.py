@@ -195,6 +195,8 @@ class Investment(FactModel, Quantity):
     )
 
     history = HistoricalRecords()
+    # Written as a row of its round (services.record_write), it is in the round's company.
+    inherits_from_parent = ("company",)
 
     class Meta:
         ordering = ["company_id", "id"]

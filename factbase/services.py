@@ -3,12 +3,11 @@ so each one is validated, stamped with who and when, and recorded in history, in
 transaction. The API, the admin and the management commands all call them.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import ProtectedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -17,8 +16,6 @@ from simple_history.utils import bulk_update_with_history
 from .choices import Status
 from .models import Citation, FactModel, TrackedModel
 from .reasons import reason_text
-
-RESTORED = "Restored"  # what a restore's history reason says first
 
 
 class VersionConflict(Exception):
@@ -70,14 +67,13 @@ def record_save(
     *,
     user=None,
     reason: str = "",
-    citations: Sequence[Citation] = (),
     check_citations: bool = True,
     expected_version: int | None = None,
     fields: Iterable[str] | None = None,
 ) -> TrackedModel:
-    """Validate and save `instance` (create or update), with its history record.
+    """Validate and save `instance` (create or update), with its history record. A record
+    with its rows (citations, child lists) is written by `record_write`, on this.
 
-    `citations` are unsaved citations to attach to the fact in the same transaction.
     `expected_version`, when given, is the version the caller read: if the stored row
     has moved on, VersionConflict is raised and nothing is written. `fields`, when given,
     names the only fields the caller changed: every other field is taken from the row
@@ -99,12 +95,136 @@ def record_save(
     instance.full_clean()
     _stamp(instance, user=user, reason=reason)
     instance.save()
-    for citation in citations:
-        citation.fact = instance
-        record_save(citation, user=user, reason=reason)
     if check_citations:
         fact_require_citation(instance)
     return instance
+
+
+class RecordInvalid(ValidationError):
+    """A write refused. `errors` names every invalid field, by the model's field names, and
+    for a list of child rows each row's errors (`{}` for a valid row), so one answer can
+    name them all."""
+
+    def __init__(self, errors: dict):
+        self.errors = errors
+        super().__init__([f"{name}: {detail}" for name, detail in errors.items()] or ["Invalid."])
+
+
+def error_dict(error: ValidationError) -> dict:
+    """A ValidationError by field name; errors of the whole record as non_field_errors."""
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if key == "__all__" else key): value
+            for key, value in error.message_dict.items()
+        }
+    return {"non_field_errors": error.messages}
+
+
+@transaction.atomic
+def record_write(
+    instance: TrackedModel,
+    *,
+    fields: dict,
+    m2m: dict | None = None,
+    children: dict | None = None,
+    user=None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> TrackedModel:
+    """Create or update `instance` with its rows, in one transaction, with history: the
+    write of a record as the API and the demo loader make it.
+
+    `fields` are the values to set (on an update, only those: the others are read again
+    under the row lock); `m2m` the many-to-many lists to set; `children` the lists of rows
+    written with the record (`citations`, or a reverse relation such as a partnership's
+    `parties`), each row a dict of values, with `id` for a row to keep: a list given
+    replaces the stored one (rows without an id are created, stored rows not listed are
+    deleted). A verified fact must keep a citation once everything is written.
+
+    Raises RecordInvalid naming every invalid field and row; nothing is written then. An
+    invalid record's rows are still checked, so that one answer names them all."""
+    m2m, children = m2m or {}, children or {}
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    try:
+        record_save(
+            instance,
+            user=user,
+            reason=reason,
+            check_citations=False,
+            expected_version=expected_version,
+            fields=fields.keys(),
+        )
+    except ValidationError as error:
+        errors = error_dict(error)
+        errors.update(_rows_errors(instance, children, user=user, reason=reason))
+        raise RecordInvalid(errors) from error
+    for name, value in m2m.items():
+        getattr(instance, name).set(value)
+    errors = _rows_errors(instance, children, user=user, reason=reason)
+    if errors:
+        raise RecordInvalid(errors)
+    try:
+        fact_require_citation(instance)
+    except ValidationError as error:
+        raise RecordInvalid(error_dict(error)) from error
+    return instance
+
+
+def _rows_errors(parent, children: dict, *, user, reason) -> dict:
+    errors = {}
+    for name, rows in children.items():
+        row_errors = _write_rows(parent, name, rows, user=user, reason=reason)
+        if any(row_errors):
+            errors[name] = row_errors
+    return errors
+
+
+def _write_rows(parent, name: str, rows, *, user, reason) -> list[dict]:
+    """Replace the parent's rows of list `name` with `rows`; each row's errors, `{}` for a
+    valid one. When the parent is unsaved (it is invalid), the rows are only validated,
+    without the fields that would tie them to it."""
+    if name == "citations":
+        child_model, link = Citation, {"fact": parent}
+        link_fields = ("content_type", "object_id")
+    else:
+        relation = parent._meta.get_field(name)
+        child_model, link = relation.related_model, {relation.field.name: parent}
+        # What a row takes from its parent (an investment: its round's company).
+        inherited = getattr(child_model, "inherits_from_parent", ())
+        link |= {key: getattr(parent, key) for key in inherited}
+        link_fields = tuple(link)
+    saving = not parent._state.adding
+    existing = {}
+    if saving:
+        existing = {child.pk: child for child in getattr(parent, name).all()}
+    errors, kept = [], set()
+    for row in rows:
+        row = dict(row)
+        pk = row.pop("id", None)
+        if pk is not None and pk not in existing:
+            errors.append({"id": [f"No {child_model._meta.verbose_name} {pk} here."]})
+            continue
+        child = existing.get(pk) or child_model()
+        for key, value in row.items():
+            setattr(child, key, value)
+        try:
+            if saving:
+                for key, value in link.items():
+                    setattr(child, key, value)
+                # A child fact (a role, an investment) obeys the citation rule too.
+                record_save(child, user=user, reason=reason)
+            else:
+                child.full_clean(exclude=link_fields)
+            errors.append({})
+        except ValidationError as error:
+            errors.append(error_dict(error))
+        kept.add(child.pk)
+    if saving and not any(errors):
+        for pk, child in existing.items():
+            if pk not in kept:
+                record_delete(child, user=user, reason=reason, check_citations=False)
+    return errors
 
 
 def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]:
@@ -201,141 +321,3 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
         default_change_reason=reason_text(reason) or None,
     )
     return len(facts)
-
-
-class RecordExists(Exception):
-    """A restore was asked for a record that is not deleted."""
-
-
-def _history_rows(model, pk) -> list:
-    """The record's last two history rows, newest first."""
-    return list(model.history.filter(id=pk).order_by("-history_date", "-history_id")[:2])
-
-
-def _check_references(instance: models.Model) -> None:
-    """A restored row may only point at records that exist: name each field that does not."""
-    errors = {}
-    for field in instance._meta.concrete_fields:
-        value = getattr(instance, field.attname)
-        if not field.many_to_one or value is None:
-            continue
-        if field.related_model is get_user_model():
-            continue  # audit fields: a deleted user is forgotten below, as SET_NULL does
-        if not field.related_model._default_manager.filter(pk=value).exists():
-            errors[field.name] = (
-                f"The {field.related_model._meta.verbose_name} {value} it refers to is deleted: "
-                "restore that first."
-            )
-    if isinstance(instance, Citation) and instance.content_type_id and not errors:
-        fact_model = instance.content_type.model_class()
-        if not fact_model._default_manager.filter(pk=instance.object_id).exists():
-            errors["fact"] = (
-                f"The {fact_model._meta.verbose_name} {instance.object_id} it cites is deleted: "
-                "restore that first."
-            )
-    if errors:
-        raise ValidationError(errors)
-
-
-def _restore_row(row, *, previous, user, reason: str) -> TrackedModel:
-    """Insert the record `row` (its last history row) describes, with the many-to-many
-    lists of `previous` (a delete row has none: they go before the record does)."""
-    instance = row.instance
-    instance._state.adding = True
-    _check_references(instance)
-    # Created when it was first created (by a user who may since be gone, as SET_NULL
-    # would have it); changed now, by whoever restores it.
-    creator = instance.created_by_id
-    if creator is not None and not get_user_model().objects.filter(pk=creator).exists():
-        instance.created_by = None
-    instance.version = (row.version or 0) + 1
-    instance.updated_at = timezone.now()
-    instance.updated_by = user
-    instance.full_clean()
-    instance._history_user = user
-    instance._change_reason = reason or None
-    instance.save(force_insert=True)
-    for field in row._history_m2m_fields:
-        if previous is None:
-            break
-        target = field.m2m_reverse_field_name()
-        ids = list(getattr(previous, field.name).values_list(f"{target}_id", flat=True))
-        present = set(
-            field.related_model._default_manager.filter(pk__in=ids).values_list("pk", flat=True)
-        )
-        gone = sorted(set(ids) - present)
-        if gone:
-            name = field.related_model._meta.verbose_name
-            raise ValidationError(
-                {field.name: f"The {name} {gone[0]} is deleted: restore it first."}
-            )
-        if ids:
-            getattr(instance, field.name).set(ids)
-    return instance
-
-
-def _deleted_with(model, pk, *, moment) -> list:
-    """The delete rows of records that went with record `pk`: its citations and its
-    cascaded child rows, which record_delete records at the record's own instant."""
-    window = {"history_type": "-", "history_date": moment}
-    found = []
-    if issubclass(model, FactModel):
-        content_type = ContentType.objects.get_for_model(model)
-        found += Citation.history.filter(content_type=content_type, object_id=pk, **window)
-    for relation in model._meta.related_objects:
-        child = relation.related_model
-        if (
-            not isinstance(relation, models.ManyToOneRel)
-            or relation.on_delete is not models.CASCADE
-            or not hasattr(child, "history")
-        ):
-            continue
-        found += child.history.filter(**{relation.field.attname: pk}, **window)
-    return found
-
-
-def _restore_tree(model, pk, *, user, reason: str, restored: list) -> TrackedModel:
-    rows = _history_rows(model, pk)
-    if not rows:
-        raise model.DoesNotExist(f"No {model._meta.verbose_name} {pk} was ever recorded.")
-    last, previous = rows[0], (rows[1] if len(rows) > 1 else None)
-    instance = _restore_row(last, previous=previous, user=user, reason=reason)
-    restored.append(instance)
-    for row in _deleted_with(model, pk, moment=last.history_date):
-        child = row.instance_type
-        if child._default_manager.filter(pk=row.id).exists():
-            continue
-        if _history_rows(child, row.id)[0].history_id != row.history_id:
-            continue  # restored since, and deleted again later on its own
-        _restore_tree(child, row.id, user=user, reason=reason, restored=restored)
-    return instance
-
-
-@transaction.atomic
-def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str = "") -> list:
-    """Bring back the deleted record `pk` of `model` as its last history row shows it,
-    with what was deleted with it: its citations and the child rows its delete cascaded
-    to (a company's aliases, a round's investments), each with their own citations.
-
-    Each restored row keeps its id and creation stamp, goes up one version, and gets a
-    "+" history row by `user` with the reason "Restored" (and `reason`, if given);
-    many-to-many lists come back as they were before the delete (a "~" row each).
-    Returns the restored records, `model`'s first. Raises RecordExists if the record
-    exists, `model.DoesNotExist` if it never did, and ValidationError (by field) if it
-    refers to a record that is deleted, or no longer passes validation."""
-    if model._default_manager.filter(pk=pk).exists():
-        raise RecordExists(f"{model._meta.verbose_name} {pk} exists: there is nothing to restore.")
-    note = reason_text(reason, prefix=RESTORED)
-    restored: list = []
-    try:
-        with transaction.atomic():
-            _restore_tree(model, pk, user=user, reason=note, restored=restored)
-    except IntegrityError as error:  # restored by someone else meanwhile
-        if model._default_manager.filter(pk=pk).exists():
-            raise RecordExists(
-                f"{model._meta.verbose_name} {pk} exists: there is nothing to restore."
-            ) from error
-        raise
-    for instance in restored:
-        fact_require_citation(instance)
-    return restored

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from factbase.services import record_delete, record_save
+from factbase.services import record_delete, record_save, record_write
 
 from .factories import CitationFactory, CompanyFactory, MetricFactory, SourceFactory
 
@@ -92,8 +92,8 @@ def test_the_last_citation_of_a_verified_fact_cannot_be_deleted():
 def test_a_fact_and_its_citations_are_created_in_one_step():
     source = SourceFactory()
     metric = MetricFactory.build(company=CompanyFactory(), status="verified")
-    citation = CitationFactory.build(source=source, fact=None, quote="two million users")
-    record_save(metric, citations=[citation], reason="import")
+    row = {"source": source, "quote": "two million users"}
+    record_write(metric, fields={}, children={"citations": [row]}, reason="import")
     assert metric.citations.get().quote == "two million users"
     assert metric.history.get().history_change_reason == "import"
 

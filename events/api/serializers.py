@@ -97,11 +97,6 @@ class FundingRoundSerializer(FactSerializer):
         brief_fields = ("id", "url", "round_type")
         children = {"investments": "funding_round"}
 
-    def child_link(self, name, parent) -> dict:
-        if name == "investments":
-            return {"funding_round": parent, "company": parent.company}
-        return super().child_link(name, parent)
-
 
 class InvestmentSerializer(FactSerializer):
     class Meta:

@@ -16,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .. import services
 from ..dates import format_partial_date
 from ..reasons import reason_text
+from ..restore import RESTORED, RecordExists, record_restore
 from .forms import ReasonForm, TrackedAdminForm, error_text
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "version")
@@ -204,7 +205,7 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
 
     def restore_view(self, request, object_id):
         """Confirm, then restore a deleted record with its citations and the rows
-        deleted with it (services.record_restore)."""
+        deleted with it (factbase.restore)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         if not (object_id.isascii() and object_id.isdigit() and len(object_id) < 19):
@@ -215,13 +216,13 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
             raise Http404
         info = f"admin:{self.opts.app_label}_{self.opts.model_name}"
         form = ReasonForm(
-            request.POST if request.method == "POST" else None, reason_prefix=services.RESTORED
+            request.POST if request.method == "POST" else None, reason_prefix=RESTORED
         )
         if form.is_valid():
             reason = form.cleaned_data["change_reason"]
             try:
-                restored = services.record_restore(self.model, pk, user=request.user, reason=reason)
-            except services.RecordExists as error:
+                restored = record_restore(self.model, pk, user=request.user, reason=reason)
+            except RecordExists as error:
                 self.message_user(request, str(error), messages.WARNING)
                 return HttpResponseRedirect(reverse(f"{info}_change", args=[pk]))
             except ValidationError as error:

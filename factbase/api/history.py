@@ -26,8 +26,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from factbase import reasons, services
+from factbase import reasons
 from factbase.filters import IdField
+from factbase.restore import RESTORED, RecordExists, record_restore
 from factbase.text import json_value
 
 from .fields import BRIEF_SERIALIZERS, etag
@@ -36,7 +37,6 @@ from .serializers import reject_unknown
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 HISTORY_TYPES = {name: symbol for symbol, name in ACTIONS.items()}
-RESTORED = services.RESTORED
 MAX_ID = IdField.MAX  # larger ids cannot name a row; PostgreSQL would refuse to compare them
 
 
@@ -305,8 +305,8 @@ class HistoryMixin:
         reason = body.validated_data.get("reason") or change_reason(request, prefix=RESTORED)
         user = request.user if request.user.is_authenticated else None
         try:
-            services.record_restore(model, int(lookup), user=user, reason=reason)
-        except services.RecordExists as error:
+            record_restore(model, int(lookup), user=user, reason=reason)
+        except RecordExists as error:
             raise Conflict(str(error)) from error
         except model.DoesNotExist as error:
             raise Http404(str(error)) from error

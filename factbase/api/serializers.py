@@ -4,13 +4,12 @@
   also how other records show it.
 - `fields=` keeps only the named fields (`?fields=id,value,region`).
 - Unknown fields in a request body are an error, not silently dropped.
-- Writes go through `factbase.services.record_save`: validation, audit fields, version and
-  history happen there, in one transaction with the citations and child rows.
+- Writes go through `factbase.services.record_write`: validation, audit fields, version and
+  history happen there, in one transaction with the citations and child rows; the
+  serializer validates the request and renders the record.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,7 +18,7 @@ from rest_framework.fields import empty
 from factbase.corroboration import CORROBORATED, fact_source_count
 from factbase.kinds import fact_kinds, kind_of
 from factbase.models import Citation, Source
-from factbase.services import fact_require_citation, record_delete, record_save
+from factbase.services import RecordInvalid, error_dict, record_write
 
 from .fields import (
     BRIEF_SERIALIZERS,
@@ -35,14 +34,7 @@ FACT_FIELDS = ("status", "confidence", "claim_type", "note")
 WHO = "A username; null when no one logged in wrote it (a command) or the user is deleted."
 
 
-def django_errors(error: DjangoValidationError) -> dict | list:
-    """Django's ValidationError as DRF error detail: by field, `__all__` as non_field_errors."""
-    if hasattr(error, "error_dict"):
-        return {
-            ("non_field_errors" if key == "__all__" else key): value
-            for key, value in error.message_dict.items()
-        }
-    return {"non_field_errors": error.messages}
+django_errors = error_dict  # Django's ValidationError as DRF error detail, by field
 
 
 # Model fields -> serializer fields, with number fields that read ASCII digits only.
@@ -124,50 +116,26 @@ class RecordSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         return self._write(instance, validated_data)
 
-    @transaction.atomic
     def _write(self, instance, validated_data):
+        """Validated data to the write service (services.record_write), its refusals to
+        DRF's errors under the API's names."""
         plain, m2m, nested = self._split(validated_data)
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        user = user if user is not None and user.is_authenticated else None
-        reason = self.context.get("reason", "")
-        for name, value in plain.items():
-            setattr(instance, name, value)
         try:
-            record_save(
+            return record_write(
                 instance,
-                user=user,
-                reason=reason,
-                check_citations=False,
+                fields=plain,
+                m2m=m2m,
+                children=nested,
+                user=user if user is not None and user.is_authenticated else None,
+                reason=self.context.get("reason", ""),
                 expected_version=self.context.get("expected_version"),
-                # Only what the request sent: the rest is read again under the lock.
-                fields=plain.keys(),
             )
-        except DjangoValidationError as error:
-            # The record cannot be saved, so its rows cannot either; they are still
-            # checked, so that one answer names every invalid field.
-            errors = self.api_errors(error)
-            for name, rows in nested.items():
-                row_errors = self._write_children(instance, name, rows, user=user, reason=reason)
-                if any(row_errors):
-                    errors[name] = row_errors
-            raise serializers.ValidationError(errors) from error
-        for name, value in m2m.items():
-            getattr(instance, name).set(value)
-        errors = {}
-        for name, rows in nested.items():
-            row_errors = self._write_children(instance, name, rows, user=user, reason=reason)
-            if any(row_errors):
-                errors[name] = row_errors
-        if errors:
-            raise serializers.ValidationError(errors)
-        try:
-            fact_require_citation(instance)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(self.api_errors(error)) from error
-        return instance
+        except RecordInvalid as error:
+            raise serializers.ValidationError(self.api_errors(error.errors)) from error
 
-    def api_errors(self, error: DjangoValidationError) -> dict:
+    def api_errors(self, errors: dict) -> dict:
         """The model's errors under the names the API gives its fields: a duplicate source
         URL is an error of `source_url`, not of `url` (the record's own link)."""
         names = {
@@ -175,56 +143,7 @@ class RecordSerializer(serializers.ModelSerializer):
             for name, field in self.fields.items()
             if field.source not in (name, "*")
         }
-        return {names.get(key, key): value for key, value in django_errors(error).items()}
-
-    def child_link(self, name, parent) -> dict:
-        """The fields that tie a child row of list `name` to its parent."""
-        if name == "citations":
-            return {"fact": parent}
-        return {self.Meta.children[name]: parent}
-
-    def _write_children(self, parent, name, rows, *, user, reason) -> list[dict]:
-        """Replace the parent's child rows with `rows`: rows with an id are updated, the
-        others created, and existing rows not listed are deleted. Returns each row's
-        errors, `{}` for a valid row. When the parent is unsaved (it is invalid), the
-        rows are only validated, without the fields that would tie them to it."""
-        if name == "citations":
-            child_model, link_fields = Citation, ("content_type", "object_id")
-        else:
-            child_model = self.Meta.model._meta.get_field(name).related_model
-            link_fields = tuple(self.child_link(name, parent))
-        saving = not parent._state.adding
-        existing = {}
-        if saving:
-            manager = parent.citations if name == "citations" else getattr(parent, name)
-            existing = {child.pk: child for child in manager.all()}
-        errors, kept = [], set()
-        for row in rows:
-            row = dict(row)
-            pk = row.pop("id", None)
-            if pk is not None and pk not in existing:
-                errors.append({"id": [f"No {child_model._meta.verbose_name} {pk} here."]})
-                continue
-            child = existing.get(pk) or child_model()
-            for key, value in row.items():
-                setattr(child, key, value)
-            try:
-                if saving:
-                    for key, value in self.child_link(name, parent).items():
-                        setattr(child, key, value)
-                    # A child fact (a role, an investment) obeys the citation rule too.
-                    record_save(child, user=user, reason=reason)
-                else:
-                    child.full_clean(exclude=link_fields)
-                errors.append({})
-            except DjangoValidationError as error:
-                errors.append(django_errors(error))
-            kept.add(child.pk)
-        if saving and not any(errors):
-            for pk, child in existing.items():
-                if pk not in kept:
-                    record_delete(child, user=user, reason=reason, check_citations=False)
-        return errors
+        return {names.get(key, key): value for key, value in errors.items()}
 
 
 def reject_unknown(serializer, data) -> None:

@@ -13,12 +13,14 @@ from django.db import models, transaction
 from companies.models import Company, CompanyAlias, Person, Product, Role
 from events.models import Event, Investment, Metric, Partnership, PartnershipParty
 from factbase.models import Citation, Source
-from factbase.services import record_save
+from factbase.services import record_write
 
 from . import data
 
 SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 REASON = "load_demo"
+# What a demo citation sets; the service ties it to its fact.
+CITATION_FIELDS = ("source", "quote", "translation", "field_name", "attributed_to")
 
 # What identifies a record, so that a second run finds what the first one wrote.
 NATURAL_KEYS: dict[type[models.Model], tuple[str, ...]] = {
@@ -166,7 +168,14 @@ class _Loader:
             return existing, False
         if instance is None:
             instance = model(**values)
-        record_save(instance, user=self.user, reason=self.reason, citations=citations)
+        rows = [{name: getattr(c, name) for name in CITATION_FIELDS} for c in citations]
+        record_write(
+            instance,
+            fields={},
+            children={"citations": rows} if rows else {},
+            user=self.user,
+            reason=self.reason,
+        )
         self.report.add(label, created=True)
         return instance, True
 
@@ -203,6 +212,6 @@ class _Loader:
 @transaction.atomic
 def load_demo(*, user=None, reason: str = REASON) -> LoadReport:
     """Create what is missing of the demo dataset, in one transaction, each record through
-    `record_save` with the reason "load_demo". Returns what was created and what was
+    `record_write` with the reason "load_demo". Returns what was created and what was
     already there."""
     return _Loader(user, reason).load()

@@ -1,0 +1,153 @@
+"""Restoring a deleted record: it comes back as it was when deleted, with its citations
+and the rows its delete removed with it, each recorded in history. A write like those of
+factbase.services, kept apart for its size."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from .models import Citation, FactModel, TrackedModel
+from .reasons import reason_text
+from .services import fact_require_citation
+
+RESTORED = "Restored"  # what a restore's history reason says first
+
+
+class RecordExists(Exception):
+    """A restore was asked for a record that is not deleted."""
+
+
+def _history_rows(model, pk) -> list:
+    """The record's last two history rows, newest first."""
+    return list(model.history.filter(id=pk).order_by("-history_date", "-history_id")[:2])
+
+
+def _check_references(instance: models.Model) -> None:
+    """A restored row may only point at records that exist: name each field that does not."""
+    errors = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if not field.many_to_one or value is None:
+            continue
+        if field.related_model is get_user_model():
+            continue  # audit fields: a deleted user is forgotten below, as SET_NULL does
+        if not field.related_model._default_manager.filter(pk=value).exists():
+            errors[field.name] = (
+                f"The {field.related_model._meta.verbose_name} {value} it refers to is deleted: "
+                "restore that first."
+            )
+    if isinstance(instance, Citation) and instance.content_type_id and not errors:
+        fact_model = instance.content_type.model_class()
+        if not fact_model._default_manager.filter(pk=instance.object_id).exists():
+            errors["fact"] = (
+                f"The {fact_model._meta.verbose_name} {instance.object_id} it cites is deleted: "
+                "restore that first."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _restore_row(row, *, previous, user, reason: str) -> TrackedModel:
+    """Insert the record `row` (its last history row) describes, with the many-to-many
+    lists of `previous` (a delete row has none: they go before the record does)."""
+    instance = row.instance
+    instance._state.adding = True
+    _check_references(instance)
+    # Created when it was first created (by a user who may since be gone, as SET_NULL
+    # would have it); changed now, by whoever restores it.
+    creator = instance.created_by_id
+    if creator is not None and not get_user_model().objects.filter(pk=creator).exists():
+        instance.created_by = None
+    instance.version = (row.version or 0) + 1
+    instance.updated_at = timezone.now()
+    instance.updated_by = user
+    instance.full_clean()
+    instance._history_user = user
+    instance._change_reason = reason or None
+    instance.save(force_insert=True)
+    for field in row._history_m2m_fields:
+        if previous is None:
+            break
+        target = field.m2m_reverse_field_name()
+        ids = list(getattr(previous, field.name).values_list(f"{target}_id", flat=True))
+        present = set(
+            field.related_model._default_manager.filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        gone = sorted(set(ids) - present)
+        if gone:
+            name = field.related_model._meta.verbose_name
+            raise ValidationError(
+                {field.name: f"The {name} {gone[0]} is deleted: restore it first."}
+            )
+        if ids:
+            getattr(instance, field.name).set(ids)
+    return instance
+
+
+def _deleted_with(model, pk, *, moment) -> list:
+    """The delete rows of records that went with record `pk`: its citations and its
+    cascaded child rows, which record_delete records at the record's own instant."""
+    window = {"history_type": "-", "history_date": moment}
+    found = []
+    if issubclass(model, FactModel):
+        content_type = ContentType.objects.get_for_model(model)
+        found += Citation.history.filter(content_type=content_type, object_id=pk, **window)
+    for relation in model._meta.related_objects:
+        child = relation.related_model
+        if (
+            not isinstance(relation, models.ManyToOneRel)
+            or relation.on_delete is not models.CASCADE
+            or not hasattr(child, "history")
+        ):
+            continue
+        found += child.history.filter(**{relation.field.attname: pk}, **window)
+    return found
+
+
+def _restore_tree(model, pk, *, user, reason: str, restored: list) -> TrackedModel:
+    rows = _history_rows(model, pk)
+    if not rows:
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} {pk} was ever recorded.")
+    last, previous = rows[0], (rows[1] if len(rows) > 1 else None)
+    instance = _restore_row(last, previous=previous, user=user, reason=reason)
+    restored.append(instance)
+    for row in _deleted_with(model, pk, moment=last.history_date):
+        child = row.instance_type
+        if child._default_manager.filter(pk=row.id).exists():
+            continue
+        if _history_rows(child, row.id)[0].history_id != row.history_id:
+            continue  # restored since, and deleted again later on its own
+        _restore_tree(child, row.id, user=user, reason=reason, restored=restored)
+    return instance
+
+
+@transaction.atomic
+def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str = "") -> list:
+    """Bring back the deleted record `pk` of `model` as its last history row shows it,
+    with what was deleted with it: its citations and the child rows its delete cascaded
+    to (a company's aliases, a round's investments), each with their own citations.
+
+    Each restored row keeps its id and creation stamp, goes up one version, and gets a
+    "+" history row by `user` with the reason "Restored" (and `reason`, if given);
+    many-to-many lists come back as they were before the delete (a "~" row each).
+    Returns the restored records, `model`'s first. Raises RecordExists if the record
+    exists, `model.DoesNotExist` if it never did, and ValidationError (by field) if it
+    refers to a record that is deleted, or no longer passes validation."""
+    if model._default_manager.filter(pk=pk).exists():
+        raise RecordExists(f"{model._meta.verbose_name} {pk} exists: there is nothing to restore.")
+    note = reason_text(reason, prefix=RESTORED)
+    restored: list = []
+    try:
+        with transaction.atomic():
+            _restore_tree(model, pk, user=user, reason=note, restored=restored)
+    except IntegrityError as error:  # restored by someone else meanwhile
+        if model._default_manager.filter(pk=pk).exists():
+            raise RecordExists(
+                f"{model._meta.verbose_name} {pk} exists: there is nothing to restore."
+            ) from error
+        raise
+    for instance in restored:
+        fact_require_citation(instance)
+    return restored
