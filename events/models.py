@@ -424,6 +424,15 @@ class Metric(FactModel, Quantity):
         errors = {}
         if (self.company_id is None) == (self.product_id is None):
             errors["company"] = "A metric is about exactly one company or one product."
+        errors |= self._value_errors()
+        errors |= self._period_errors()
+        errors |= self._window_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def _value_errors(self) -> dict[str, str]:
+        """What is wrong with the value and its currency, for the unit."""
+        errors = {}
         if self.unit in {"count", "rank", "money"} and self.value is not None and self.value < 0:
             errors["value"] = "Counts, ranks and amounts cannot be negative."
         if self.unit == "rank" and self.value is not None and self.value < 1:
@@ -432,10 +441,20 @@ class Metric(FactModel, Quantity):
             errors["currency"] = "Money needs a currency."
         if self.unit and self.unit != "money" and self.currency:
             errors["currency"] = f"A {self.get_unit_display().lower()} has no currency."
+        return errors
+
+    def _period_errors(self) -> dict[str, str]:
+        """What is wrong with the period: an end without its start, or before it."""
+        errors = {}
         if self.period_end and not self.period_start:
             errors["period_start"] = "A period with an end needs its start."
         if self.period_start and self.period_end and self.period_end < self.period_start:
             errors["period_end"] = "A period cannot end before it starts."
+        return errors
+
+    def _window_errors(self) -> dict[str, str]:
+        """What is wrong with the window: its days, its anchor and the anchor's event."""
+        errors = {}
         if self.window_days is not None and not self.window_anchor:
             errors["window_anchor"] = "Say what the window is relative to."
         if self.window_anchor and self.window_days is None:
@@ -448,8 +467,7 @@ class Metric(FactModel, Quantity):
             errors["anchor_event"] = "Only an 'event' anchor names an event."
         if self.window_anchor == WindowAnchor.LAUNCH and self.company_id:
             errors["window_anchor"] = "Only a product has a launch."
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
 
 class EventKind(models.TextChoices):

@@ -480,6 +480,8 @@ PRODUCT_METRIC_WEIGHTS = {
 }
 DEFAULT_METRIC_WEIGHT = 5
 TARGET_TYPES = {"revenue-target", "planned-investment"}
+# Product metrics sometimes counted within days of the launch or of an event.
+WINDOW_TYPES = {"downloads", "users"}
 # log-normal (mu, sigma) of the value, in US dollars for money.
 VALUE_SPREAD = {
     "downloads": (11.5, 2.3),
@@ -1402,7 +1404,6 @@ class Synth:
         m2ms = [Event._meta.get_field(name) for name in ("companies", "products", "people")]
         throughs = [Table(self.writer, m.remote_field.through) for m in m2ms]
         companies_through, products_through, people_through = throughs
-        n_companies, n_people = self.sizes.companies, len(pools.person_names)
         for i in range(self.sizes.events):
             eid = table.next_id()
             kind = pick_event_kind(rng)
@@ -1410,33 +1411,8 @@ class Synth:
             country = pick_country(rng)
             place = rng.choice(CITIES[country]) if country in CITIES else ""
             year = occurred_on.year if occurred_on else LAST_YEAR
-            companies, products, people = [], [], []
-            if n_companies:
-                companies.append(self.company_position(rng))
-            if n_people and kind in (EventKind.INTERVIEW, EventKind.ENDORSEMENT):
-                people.append(rng.randrange(n_people))
-            if kind == EventKind.SUMMIT:
-                title = f"{place or 'Global'} AI Summit {year}"
-                for _ in range(rng.randint(1, 5) if n_companies else 0):
-                    companies.append(self.company_position(rng))
-                for _ in range(rng.randint(0, 3) if n_people else 0):
-                    people.append(rng.randrange(n_people))
-            elif not companies:
-                title = f"{EventKind(kind).label} {year}"
-            else:
-                company_name = pools.company_names[companies[0]]
-                own_products = pools.company_products.get(companies[0], [])
-                if kind == EventKind.LAUNCH and own_products:
-                    products.append(rng.choice(own_products))
-                    title = f"{company_name} launches {pools.product_names[products[0]]}"
-                elif kind == EventKind.PLAN:
-                    title = f"{company_name} announces {rng.choice(PLAN_TOPICS)}"
-                elif kind == EventKind.INTERVIEW and people:
-                    title = f"Interview with {pools.person_names[people[0]]}"
-                elif kind == EventKind.ENDORSEMENT and people:
-                    title = f"{pools.person_names[people[0]]} endorses {company_name}"
-                else:
-                    title = f"{company_name}: {EventKind(kind).label.lower()} {year}"
+            companies, people = self.event_parties(rng, kind)
+            title, products = self.event_title(rng, kind, place, year, companies, people)
             ends_on = None
             if kind == EventKind.SUMMIT and precision == DatePrecision.DAY:
                 ends_on = occurred_on + datetime.timedelta(days=rng.randint(0, 3))
@@ -1469,10 +1445,7 @@ class Synth:
                 (products, products_through, "product_id", self.products.start),
                 (people, people_through, "person_id", self.people.start),
             ):
-                for position in sorted(set(positions)):
-                    through.add(
-                        id=through.next_id(), event_id=eid, **{column: start + 1 + position}
-                    )
+                link_event(through, eid, column, start, positions)
             if kind == EventKind.SUMMIT:
                 pools.summits.append(i)
             if i % CHUNK == CHUNK - 1:
@@ -1481,6 +1454,43 @@ class Synth:
         self.writer.copy_history(table)
         for m2m, through in zip(m2ms, throughs, strict=True):
             self.writer.copy_m2m_history(table, through, m2m)
+
+    def event_parties(self, rng, kind: str) -> tuple[list[int], list[int]]:
+        """(companies, people) at an event, by position: a company, a person interviewed
+        or endorsing, and at a summit more of both."""
+        n_companies, n_people = self.sizes.companies, len(self.pools.person_names)
+        companies, people = [], []
+        if n_companies:
+            companies.append(self.company_position(rng))
+        if n_people and kind in (EventKind.INTERVIEW, EventKind.ENDORSEMENT):
+            people.append(rng.randrange(n_people))
+        if kind == EventKind.SUMMIT:
+            for _ in range(rng.randint(1, 5) if n_companies else 0):
+                companies.append(self.company_position(rng))
+            for _ in range(rng.randint(0, 3) if n_people else 0):
+                people.append(rng.randrange(n_people))
+        return companies, people
+
+    def event_title(self, rng, kind, place, year, companies, people) -> tuple[str, list[int]]:
+        """(title, products): what the event is called, after its first company and
+        person; a launch names one of the company's products."""
+        if kind == EventKind.SUMMIT:
+            return f"{place or 'Global'} AI Summit {year}", []
+        if not companies:
+            return f"{EventKind(kind).label} {year}", []
+        pools = self.pools
+        company_name = pools.company_names[companies[0]]
+        own_products = pools.company_products.get(companies[0], [])
+        if kind == EventKind.LAUNCH and own_products:
+            product = rng.choice(own_products)
+            return f"{company_name} launches {pools.product_names[product]}", [product]
+        if kind == EventKind.PLAN:
+            return f"{company_name} announces {rng.choice(PLAN_TOPICS)}", []
+        if kind == EventKind.INTERVIEW and people:
+            return f"Interview with {pools.person_names[people[0]]}", []
+        if kind == EventKind.ENDORSEMENT and people:
+            return f"{pools.person_names[people[0]]} endorses {company_name}", []
+        return f"{company_name}: {EventKind(kind).label.lower()} {year}", []
 
     def make_partnerships(self, rng):
         table = Table(self.writer, Partnership)
@@ -1697,9 +1707,8 @@ class Synth:
             for slug, (slugs, weights) in METRIC_PLATFORMS.items()
         }
         platform_ids = sorted(self.platforms.values())
-        n_events = self.sizes.events
         companies_start, products_start = self.companies.start, self.products.start
-        lognormvariate, random_ = rng.lognormvariate, rng.random
+        random_ = rng.random
         for i in range(self.sizes.metrics):
             mid = table.next_id()
             on_product = n_products and random_() < 0.4
@@ -1708,107 +1717,33 @@ class Synth:
                 company = pools.product_companies[product]
                 type_id, slug, type_name, unit = pick_product_type(rng)
                 subject = pools.product_names[product]
-                subject_ids = {"company_id": None, "product_id": products_start + 1 + product}
+                company_id, product_id = None, products_start + 1 + product
             else:
                 company = self.company_position(rng)
                 type_id, slug, type_name, unit = pick_company_type(rng)
                 subject = pools.company_names[company]
-                subject_ids = {"company_id": companies_start + 1 + company, "product_id": None}
+                company_id, product_id = companies_start + 1 + company, None
             claim_type = pick_target_claim(rng) if slug in TARGET_TYPES else pick_claim(rng)
-
             # The value, in the unit of the type.
-            conversion = {}
-            currency = ""
-            value_high = None
             if unit == "rank":
-                qualifier = pick_rank_qualifier(rng)
-                value = Decimal(1 + int(199 * random_() ** 2))
-                if qualifier == Qualifier.RANGE:
-                    value_high = min(value + rng.randint(1, 20), Decimal(200))
+                qualifier, value, value_high, currency, conversion = rank_value(rng)
             elif unit == "percent":
-                qualifier = pick_qualifier(rng)
-                low = round(random_() * 100, 1)
-                value = Decimal(f"{low:.1f}")
-                if qualifier == Qualifier.RANGE:
-                    value_high = Decimal(f"{min(100.0, low + random_() * 10):.1f}")
+                qualifier, value, value_high, currency, conversion = percent_value(rng)
             else:
-                qualifier = pick_qualifier(rng)
-                mu, sigma = VALUE_SPREAD.get(slug) or DEFAULT_SPREAD.get(unit, (9.0, 2.5))
-                amount = min(lognormvariate(mu, sigma), 1e13)
-                sig = 3 if qualifier == Qualifier.EXACT else 2
-                if unit == "money":
-                    country_currency = COUNTRY_CURRENCY.get(pools.company_countries[company])
-                    currency = (
-                        country_currency
-                        if country_currency and random_() < 0.7
-                        else pick_currency(rng)
-                    )
-                    value, conversion = self.money(rng, amount, currency, sig)
-                else:
-                    value = Decimal(
-                        round_sig(amount, sig + 2 if qualifier == Qualifier.EXACT else sig)
-                    )
-                if qualifier == Qualifier.RANGE:
-                    value_high = Decimal(round_sig(float(value) * (1.1 + random_()), 2)).max(value)
-                    conversion = {}
-
-            # When: a single date (ranks), a period, a span of periods, or not said.
-            period_end = None
-            if unit == "rank":
-                precision = DatePrecision.DAY if random_() < 0.8 else DatePrecision.MONTH
-            else:
-                precision = pick_period_precision(rng)
-            if precision:
-                if claim_type == ClaimType.TARGET:
-                    year = rng.randint(LAST_YEAR + 1, LAST_YEAR + 6)
-                else:
-                    year = recent_year(rng, 2015)
-                start = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
-                period_start = truncate_date(start, precision)
-                months = PRECISION_MONTHS.get(precision)
-                if months and random_() < 0.15:
-                    period_end = add_months(period_start, months * rng.randint(1, 3))
-                period_until = last_day_of(period_end or period_start, precision)
-            else:
-                period_start = period_until = None
-
-            window = {}
-            if on_product and slug in ("downloads", "users"):
-                r = random_()
-                if r < 0.05:
-                    window = {
-                        "window_days": rng.choice((1, 7, 14, 30, 90)),
-                        "window_anchor": "launch",
-                    }
-                elif r < 0.06 and n_events:
-                    window = {
-                        "window_days": rng.choice((1, 7, 30)),
-                        "window_anchor": "event",
-                        "anchor_event_id": self.events.start + 1 + rng.randrange(n_events),
-                    }
-
-            r = random_()
-            if r < 0.25:
-                region = ""
-            elif r < 0.55:
-                region = WORLDWIDE
-            elif r < 0.8:
-                region = pools.company_countries[company] or WORLDWIDE
-            else:
-                region = pick_country(rng) or WORLDWIDE
-
-            if slug in platform_pickers:
-                platform = platform_pickers[slug](rng)
-            elif platform_ids and random_() < 0.1:
-                platform = rng.choice(platform_ids)
-            else:
-                platform = None
+                qualifier, value, value_high, currency, conversion = self.amount_value(
+                    rng, slug, unit, company
+                )
+            precision, period_start, period_end, period_until = metric_period(rng, unit, claim_type)
+            window = self.metric_window(rng) if on_product and slug in WINDOW_TYPES else {}
+            region = self.metric_region(rng, company)
+            platform = pick_metric_platform(rng, slug, platform_pickers, platform_ids)
 
             n = self.citation_count(rng, required=True)
             table.add(
                 id=mid,
                 metric_type_id=type_id,
-                **subject_ids,
+                company_id=company_id,
+                product_id=product_id,
                 value=value,
                 value_high=value_high,
                 qualifier=qualifier,
@@ -1833,6 +1768,118 @@ class Synth:
         self.writer.copy_history(table)
         for version in range(2, self.sizes.metric_versions + 1):
             self.writer.edit(table, version, f"Checked again (version {version}).")
+
+    def amount_value(self, rng, slug: str, unit: str, company: int) -> tuple:
+        """(qualifier, value, value_high, currency, conversion) of a count or an amount:
+        spread log-normally by type, rounded as sources round their figures; money in the
+        company's currency or another, perhaps with its US dollar conversion (a range has
+        none)."""
+        qualifier = pick_qualifier(rng)
+        mu, sigma = VALUE_SPREAD.get(slug) or DEFAULT_SPREAD.get(unit, (9.0, 2.5))
+        amount = min(rng.lognormvariate(mu, sigma), 1e13)
+        sig = 3 if qualifier == Qualifier.EXACT else 2
+        currency, conversion = "", {}
+        if unit == "money":
+            country_currency = COUNTRY_CURRENCY.get(self.pools.company_countries[company])
+            currency = (
+                country_currency if country_currency and rng.random() < 0.7 else pick_currency(rng)
+            )
+            value, conversion = self.money(rng, amount, currency, sig)
+        else:
+            value = Decimal(round_sig(amount, sig + 2 if qualifier == Qualifier.EXACT else sig))
+        value_high = None
+        if qualifier == Qualifier.RANGE:
+            value_high = Decimal(round_sig(float(value) * (1.1 + rng.random()), 2)).max(value)
+            conversion = {}
+        return qualifier, value, value_high, currency, conversion
+
+    def metric_window(self, rng) -> dict:
+        """The window of a product's downloads or users: now and then, counted within days
+        of the launch or of an event."""
+        r = rng.random()
+        if r < 0.05:
+            return {"window_days": rng.choice((1, 7, 14, 30, 90)), "window_anchor": "launch"}
+        n_events = self.sizes.events
+        if r < 0.06 and n_events:
+            return {
+                "window_days": rng.choice((1, 7, 30)),
+                "window_anchor": "event",
+                "anchor_event_id": self.events.start + 1 + rng.randrange(n_events),
+            }
+        return {}
+
+    def metric_region(self, rng, company: int) -> str:
+        """Not said, worldwide, the company's country or another country."""
+        r = rng.random()
+        if r < 0.25:
+            return ""
+        if r < 0.55:
+            return WORLDWIDE
+        if r < 0.8:
+            return self.pools.company_countries[company] or WORLDWIDE
+        return pick_country(rng) or WORLDWIDE
+
+
+def link_event(through: Table, event_id: int, column: str, start: int, positions: list[int]):
+    """The rows of an event's many-to-many table, once for each record, in order."""
+    for position in sorted(set(positions)):
+        through.add(id=through.next_id(), event_id=event_id, **{column: start + 1 + position})
+
+
+def rank_value(rng: random.Random) -> tuple:
+    """(qualifier, value, value_high, currency, conversion) of a rank: 1 to 200, more
+    often near the top."""
+    qualifier = pick_rank_qualifier(rng)
+    value = Decimal(1 + int(199 * rng.random() ** 2))
+    value_high = None
+    if qualifier == Qualifier.RANGE:
+        value_high = min(value + rng.randint(1, 20), Decimal(200))
+    return qualifier, value, value_high, "", {}
+
+
+def percent_value(rng: random.Random) -> tuple:
+    """(qualifier, value, value_high, currency, conversion) of a percentage, to one
+    decimal place."""
+    qualifier = pick_qualifier(rng)
+    low = round(rng.random() * 100, 1)
+    value = Decimal(f"{low:.1f}")
+    value_high = None
+    if qualifier == Qualifier.RANGE:
+        value_high = Decimal(f"{min(100.0, low + rng.random() * 10):.1f}")
+    return qualifier, value, value_high, "", {}
+
+
+def metric_period(rng: random.Random, unit: str, claim_type: str) -> tuple:
+    """(precision, period_start, period_end, period_until): a single date (ranks), a
+    period, a span of periods, or not said (precision ""); a target's in the coming
+    years."""
+    if unit == "rank":
+        precision = DatePrecision.DAY if rng.random() < 0.8 else DatePrecision.MONTH
+    else:
+        precision = pick_period_precision(rng)
+    if not precision:
+        return precision, None, None, None
+    if claim_type == ClaimType.TARGET:
+        year = rng.randint(LAST_YEAR + 1, LAST_YEAR + 6)
+    else:
+        year = recent_year(rng, 2015)
+    start = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+    period_start = truncate_date(start, precision)
+    period_end = None
+    months = PRECISION_MONTHS.get(precision)
+    if months and rng.random() < 0.15:
+        period_end = add_months(period_start, months * rng.randint(1, 3))
+    return precision, period_start, period_end, last_day_of(period_end or period_start, precision)
+
+
+def pick_metric_platform(rng: random.Random, slug: str, pickers: dict, platform_ids: list):
+    """The id of the platform a metric is about, or None: by its type's own weights, or
+    for other types now and then any platform."""
+    if slug in pickers:
+        return pickers[slug](rng)
+    if platform_ids and rng.random() < 0.1:
+        return rng.choice(platform_ids)
+    return None
 
 
 def generate(

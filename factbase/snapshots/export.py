@@ -101,9 +101,7 @@ def export_snapshot(
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}")
     connection = connections[using]
-    method = method or ("copy" if connection.vendor == "postgresql" else "python")
-    if method == "copy" and connection.vendor != "postgresql":
-        raise ValueError("method 'copy' needs PostgreSQL")
+    method = _export_method(connection, method)
     started = time.monotonic()
     if as_of is not None:
         created = as_of
@@ -125,17 +123,7 @@ def export_snapshot(
             connection.close_if_health_check_failed()
             connection.ensure_connection()
         with transaction.atomic(using=using), connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and not outer:
-                # The past is read through temporary views, which a READ ONLY
-                # transaction may not create; they are rolled back with it.
-                read_only = ", READ ONLY" if as_of is None else ""
-                cursor.execute(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ{read_only}")
-            if as_of is not None:
-                shadow_history(connection, as_of)
-            if method == "copy":
-                cursor.execute("SHOW DateStyle")
-                if not cursor.fetchone()[0].startswith("ISO"):
-                    raise ValueError("exporting with COPY needs the ISO DateStyle")
+            _begin(connection, cursor, outer=outer, as_of=as_of, method=method)
             migrations = applied_migrations(connection)
             if not fixed_time:
                 # The first query fixed what the transaction sees: this is its moment.
@@ -149,10 +137,9 @@ def export_snapshot(
                 table_started = time.monotonic()
                 with target.open(table.path) as member:
                     writer = HashingWriter(member)
-                    if method == "copy":
-                        rows = _copy_table(cursor, table, writer, content_types, pseudonymise)
-                    else:
-                        rows = _write_table(table, writer, content_types, using, pseudonymise)
+                    rows = _export_table(
+                        table, writer, method, cursor, content_types, using, pseudonymise
+                    )
                 resources.append(
                     resource_descriptor(
                         table, rows=rows, size=writer.bytes, sha256=resource_hash(writer.sha256)
@@ -186,6 +173,40 @@ def export_snapshot(
         "seconds": time.monotonic() - started,
         "created": created,
     }
+
+
+def _export_method(connection, method: str | None) -> str:
+    """The method asked for, else the database's default: COPY on PostgreSQL."""
+    method = method or ("copy" if connection.vendor == "postgresql" else "python")
+    if method == "copy" and connection.vendor != "postgresql":
+        raise ValueError("method 'copy' needs PostgreSQL")
+    return method
+
+
+def _begin(
+    connection, cursor, *, outer: bool, as_of: datetime.datetime | None, method: str
+) -> None:
+    """The first statements of the export's transaction: its isolation level (unless it
+    is a caller's), the views of the past for `as_of`, and the check that COPY writes
+    dates as the snapshot does."""
+    if connection.vendor == "postgresql" and not outer:
+        # The past is read through temporary views, which a READ ONLY
+        # transaction may not create; they are rolled back with it.
+        read_only = ", READ ONLY" if as_of is None else ""
+        cursor.execute(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ{read_only}")
+    if as_of is not None:
+        shadow_history(connection, as_of)
+    if method == "copy":
+        cursor.execute("SHOW DateStyle")
+        if not cursor.fetchone()[0].startswith("ISO"):
+            raise ValueError("exporting with COPY needs the ISO DateStyle")
+
+
+def _export_table(table: Table, out, method, cursor, content_types, using, pseudonymise) -> int:
+    """Write the table's CSV file to `out`; the number of rows."""
+    if method == "copy":
+        return _copy_table(cursor, table, out, content_types, pseudonymise)
+    return _write_table(table, out, content_types, using, pseudonymise)
 
 
 def _sql_literal(text: str) -> str:

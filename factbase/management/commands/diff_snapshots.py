@@ -53,25 +53,39 @@ class Command(BaseCommand):
             )
         except (DiffError, SnapshotFileError, OSError) as error:
             raise CommandError(str(error)) from error
-        if as_csv:
-            return
+        if not as_csv:
+            self.write_summary(summaries)
+
+    def write_summary(self, summaries):
+        """The text format's closing lines: one per table that differs, then the totals."""
+        write = self.stdout.write
         differing = [s for s in summaries if s.differs]
         if not differing:
             write("No differences.")
             return
         write("")
         for s in differing:
-            parts = [f"{s.added:,} added", f"{s.removed:,} removed", f"{s.changed:,} changed"]
-            if s.only_in:
-                parts.append(f"only in the {s.only_in} snapshot")
-            if s.columns_added:
-                parts.append(f"new columns {', '.join(s.columns_added)}")
-            if s.columns_removed:
-                parts.append(f"columns gone {', '.join(s.columns_removed)}")
-            write(f"{s.table}: {', '.join(parts)}")
+            write(f"{s.table}: {', '.join(summary_parts(s))}")
         write(
             f"{len(differing)} of {len(summaries)} tables differ: "
             f"{sum(s.added for s in differing):,} added, "
             f"{sum(s.removed for s in differing):,} removed, "
             f"{sum(s.changed for s in differing):,} changed."
         )
+
+
+def summary_parts(summary) -> list[str]:
+    """What differs in one table: the counts, and whether the table or its columns are
+    only in one snapshot."""
+    parts = [
+        f"{summary.added:,} added",
+        f"{summary.removed:,} removed",
+        f"{summary.changed:,} changed",
+    ]
+    if summary.only_in:
+        parts.append(f"only in the {summary.only_in} snapshot")
+    if summary.columns_added:
+        parts.append(f"new columns {', '.join(summary.columns_added)}")
+    if summary.columns_removed:
+        parts.append(f"columns gone {', '.join(summary.columns_removed)}")
+    return parts
