@@ -5,9 +5,11 @@ Checking reads every file once, as a stream, before anything is written: the des
 and every cell (its type, and the rules the database holds: NOT NULL, lengths, integer
 ranges, decimal digits, primary keys unique and increasing, UNIQUE constraints, foreign
 keys against the ids of the snapshot's own tables, and the models' CHECK constraints,
-evaluated in Python, see rules.py). The ids of the referenced tables are kept (as runs of
-consecutive ids); the values of unique columns go to a temporary SQLite file (SeenKeys),
-so memory stays flat however large a table is; nothing else is kept.
+evaluated in Python, see rules.py). The row checks are built once per table, as small
+validators (validators.py), and then run on every record. The ids of the referenced
+tables are kept (as runs of consecutive ids); the values of unique columns go to a
+temporary SQLite file (SeenKeys), so memory stays flat however large a table is; nothing
+else is kept.
 
 Writing happens only when nothing was found wrong, in one transaction, in dependency
 order: COPY FROM STDIN on PostgreSQL (the file's bytes as they are, when no id needs
@@ -21,13 +23,10 @@ first, in the same transaction.
 """
 
 import csv
-import hashlib
+import functools
 import itertools
 import re
-import sqlite3
 import time
-from array import array
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -50,6 +49,21 @@ from .package import (
 )
 from .reader import CsvFile
 from .tables import USERS, Table, snapshot_tables
+from .validators import (
+    ContentTypes,
+    DanglingUsers,
+    ForeignKey,
+    ForeignKeys,
+    IdSet,
+    PrimaryKey,
+    RowParser,
+    RowValidator,
+    Rule,
+    Rules,
+    SelfReference,
+    UniqueKey,
+    UserNames,
+)
 
 LIMIT = 100  # problems listed; the rest are counted
 SQLITE_BATCH = 5000
@@ -66,28 +80,6 @@ def _database_errors() -> tuple[type[Exception], ...]:
 
 
 DATABASE_ERRORS = _database_errors()
-
-
-class SeenKeys:
-    """The values of one unique key met so far, each with its line, kept in a private
-    temporary SQLite database on disk (SQLite's "" file name): a set in memory would grow
-    by a few hundred bytes a row. Values are stored as 128-bit digests of their repr."""
-
-    def __init__(self):
-        self.db = sqlite3.connect("")
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("CREATE TABLE seen (key BLOB PRIMARY KEY, line INTEGER) WITHOUT ROWID")
-
-    def add(self, key: tuple, line: int) -> int | None:
-        """Remember `key` at `line`; if it was met before, the line it was met on."""
-        digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
-        if self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (digest, line)).rowcount:
-            return None
-        return self.db.execute("SELECT line FROM seen WHERE key = ?", (digest,)).fetchone()[0]
-
-    def close(self) -> None:
-        self.db.close()
 
 
 @dataclass
@@ -162,26 +154,6 @@ class ImportReport:
 
 
 Progress = Callable[[str, str, int, int, float], None]
-
-
-class IdSet:
-    """Ids added in increasing order, kept as runs of consecutive ids: a table of a
-    million rows numbered without gaps takes two numbers."""
-
-    def __init__(self):
-        self.starts = array("q")
-        self.ends = array("q")
-
-    def add(self, value: int) -> None:
-        if self.ends and value == self.ends[-1] + 1:
-            self.ends[-1] = value
-        else:
-            self.starts.append(value)
-            self.ends.append(value)
-
-    def __contains__(self, value) -> bool:
-        i = bisect_right(self.starts, value) - 1
-        return i >= 0 and value <= self.ends[i]
 
 
 @dataclass
@@ -261,44 +233,71 @@ def _check_descriptor(source, tables, connection, problems) -> Plan | None:
     meta = descriptor.get("factbase")
     if not isinstance(meta, dict):
         meta = {}
-    if meta.get("format") != FORMAT:
-        problems.add(
-            DESCRIPTOR,
-            None,
-            "factbase.format",
-            f"format {meta.get('format')!r} is not {FORMAT!r}: this is not a snapshot this "
-            "version of Factbase can read.",
-        )
+    if not _check_format(meta, problems):
         return None
+    _check_migrations(meta, connection, problems)
+    if problems:
+        return None
+    resources = _described_resources(descriptor)
+    _check_resources(source, tables, resources, problems)
+    return Plan(descriptor=descriptor, resources=resources)
+
+
+def _check_format(meta: dict, problems: Problems) -> bool:
+    """Whether the descriptor says the format this version reads."""
+    if meta.get("format") == FORMAT:
+        return True
+    problems.add(
+        DESCRIPTOR,
+        None,
+        "factbase.format",
+        f"format {meta.get('format')!r} is not {FORMAT!r}: this is not a snapshot this "
+        "version of Factbase can read.",
+    )
+    return False
+
+
+def _check_migrations(meta: dict, connection, problems: Problems) -> None:
+    """The snapshot's migrations, app by app, against those this database has applied."""
     theirs = meta.get("migrations")
     if not isinstance(theirs, dict):
         theirs = {}
-    ours = {}
     applied = applied_migrations(connection)
     for app in record_apps():
-        ours[app] = applied.get(app, [])
-        if sorted(theirs.get(app, [])) != ours[app]:
-            missing = sorted(set(theirs.get(app, [])) - set(ours[app]))
-            extra = sorted(set(ours[app]) - set(theirs.get(app, [])))
-            detail = []
-            if missing:
-                detail.append(f"the snapshot has {', '.join(missing)}, this database has not")
-            if extra:
-                detail.append(f"this database has {', '.join(extra)}, the snapshot has not")
+        ours = applied.get(app, [])
+        if sorted(theirs.get(app, [])) != ours:
             problems.add(
                 DESCRIPTOR,
                 None,
                 "factbase.migrations",
                 f"the snapshot was taken at another schema of app {app!r}: "
-                + "; ".join(detail)
+                + "; ".join(_migration_differences(theirs.get(app, []), ours))
                 + ". Load it into a database at the same migrations.",
             )
-    if problems:
-        return None
+
+
+def _migration_differences(theirs, ours) -> list[str]:
+    missing = sorted(set(theirs) - set(ours))
+    extra = sorted(set(ours) - set(theirs))
+    detail = []
+    if missing:
+        detail.append(f"the snapshot has {', '.join(missing)}, this database has not")
+    if extra:
+        detail.append(f"this database has {', '.join(extra)}, the snapshot has not")
+    return detail
+
+
+def _described_resources(descriptor: dict) -> dict[str, dict]:
+    """The descriptor's resources by name (those without a name ignored)."""
     resources = {}
     for resource in descriptor.get("resources") or []:
         if isinstance(resource, dict) and isinstance(resource.get("name"), str):
             resources[resource["name"]] = resource
+    return resources
+
+
+def _check_resources(source, tables, resources: dict[str, dict], problems: Problems) -> None:
+    """One resource per table, none other."""
     expected = {t.name for t in tables}
     for name in sorted(set(resources) - expected):
         problems.add(DESCRIPTOR, None, None, f"resource {name!r} is not a table Factbase has.")
@@ -307,37 +306,45 @@ def _check_descriptor(source, tables, connection, problems) -> Plan | None:
         if resource is None:
             problems.add(DESCRIPTOR, None, None, f"resource {table.name!r} is missing.")
             continue
-        if resource.get("path") != table.path:
-            problems.add(
-                DESCRIPTOR,
-                None,
-                None,
-                f"resource {table.name!r} should be at {table.path}, not {resource.get('path')!r}.",
-            )
-        if not source.exists(table.path):
-            problems.add(table.path, None, None, "the file is missing.")
-        for key in ("bytes", "hash", "rows"):
-            if key not in resource:
-                problems.add(DESCRIPTOR, None, None, f"resource {table.name!r} has no {key!r}.")
-        fields = ((resource.get("schema") or {}).get("fields")) or []
-        described = [(f.get("name"), f.get("type")) for f in fields if isinstance(f, dict)]
-        wanted = [(c.name, c.kind) for c in table.columns]
-        if described != wanted:
-            have, want = dict(described), dict(wanted)
-            before = problems.count
-            for name, kind in wanted:
-                if name not in have:
-                    problems.add(table.path, 1, name, "column missing from the descriptor.")
-                elif have[name] != kind:
-                    problems.add(
-                        table.path, 1, name, f"described as {have[name]}, should be {kind}."
-                    )
-            for name, _ in described:
-                if name not in want:
-                    problems.add(table.path, 1, name, "no such column in this table.")
-            if problems.count == before:
-                problems.add(table.path, 1, None, "the columns are not in the expected order.")
-    return Plan(descriptor=descriptor, resources=resources)
+        _check_resource(source, table, resource, problems)
+        _check_fields(table, resource, problems)
+
+
+def _check_resource(source, table: Table, resource: dict, problems: Problems) -> None:
+    """A table's resource: its path, its file, what it says of the file."""
+    if resource.get("path") != table.path:
+        problems.add(
+            DESCRIPTOR,
+            None,
+            None,
+            f"resource {table.name!r} should be at {table.path}, not {resource.get('path')!r}.",
+        )
+    if not source.exists(table.path):
+        problems.add(table.path, None, None, "the file is missing.")
+    for key in ("bytes", "hash", "rows"):
+        if key not in resource:
+            problems.add(DESCRIPTOR, None, None, f"resource {table.name!r} has no {key!r}.")
+
+
+def _check_fields(table: Table, resource: dict, problems: Problems) -> None:
+    """The resource's fields: the table's columns, names and types, in order."""
+    fields = ((resource.get("schema") or {}).get("fields")) or []
+    described = [(f.get("name"), f.get("type")) for f in fields if isinstance(f, dict)]
+    wanted = [(c.name, c.kind) for c in table.columns]
+    if described == wanted:
+        return
+    have, want = dict(described), dict(wanted)
+    before = problems.count
+    for name, kind in wanted:
+        if name not in have:
+            problems.add(table.path, 1, name, "column missing from the descriptor.")
+        elif have[name] != kind:
+            problems.add(table.path, 1, name, f"described as {have[name]}, should be {kind}.")
+    for name, _ in described:
+        if name not in want:
+            problems.add(table.path, 1, name, "no such column in this table.")
+    if problems.count == before:
+        problems.add(table.path, 1, None, "the columns are not in the expected order.")
 
 
 def file_problem(problems: Problems, file: str, error: SnapshotFileError) -> None:
@@ -464,178 +471,109 @@ class Checker:
             self.progress("checked", table.name, rows, csv_file.bytes, time.monotonic() - started)
 
     def _check_rows(self, table: Table, csv_file: CsvFile) -> int:
-        path = table.path
-        add = self.problems.add
         reader = csv_file.reader
         header = next(reader, None)
         csv_file.line = reader.line_num + 1
         if header is None:
-            add(path, 1, None, "the file is empty: no header line.")
+            self.problems.add(table.path, 1, None, "the file is empty: no header line.")
             return 0
-        names = table.names
-        if header != names:
-            for name in names:
-                if name not in header:
-                    add(path, 1, name, "column missing from the header.")
-            for name in header:
-                if name not in names:
-                    add(path, 1, name, "no such column in this table.")
-            if set(header) == set(names):
-                add(path, 1, None, f"columns out of order: expected {','.join(names)}.")
+        if header != table.names:
+            self._check_header(table, header)
             return sum(1 for _ in reader)
+        validator = self._row_validator(table)
+        try:
+            rows = validator.run(csv_file)
+        finally:
+            validator.close()
+        validator.finish()
+        for check in validator.checks:
+            if isinstance(check, DanglingUsers) and check.count:
+                self.plan.dangling_users[table.name] = check.count
+                self.report.warn(
+                    f"{table.path}: {check.count:,} references to users missing from "
+                    "users.csv (deleted users); they are loaded as null."
+                )
+        return rows
 
-        columns = table.columns
-        width = len(columns)
-        null, mark, literal_null = formats.NULL, formats.LITERAL_NULL_MARK, formats.NULL
-        required = [(i, c.name) for i, c in enumerate(columns) if not c.nullable]
-        strings = [i for i, c in enumerate(columns) if c.kind == "string"]
-        limited = [
-            (i, c.name, c.max_length)
-            for i, c in enumerate(columns)
-            if c.kind == "string" and c.max_length is not None and not c.role
-        ]
-        typed = [
-            (i, c.name, c.parse)
-            for i, c in enumerate(columns)
-            if c.kind != "string" or c.role == "content_type"
-        ]
-        pk_position = table.index[table.pk]
-        ids = self.ids.setdefault(table.name, IdSet()) if not table.is_history else None
+    def _check_header(self, table: Table, header: list[str]) -> None:
+        path, names, add = table.path, table.names, self.problems.add
+        for name in names:
+            if name not in header:
+                add(path, 1, name, "column missing from the header.")
+        for name in header:
+            if name not in names:
+                add(path, 1, name, "no such column in this table.")
+        if set(header) == set(names):
+            add(path, 1, None, f"columns out of order: expected {','.join(names)}.")
+
+    def _row_validator(self, table: Table) -> RowValidator:
+        """The checks of the table's rows, in the order their problems are reported."""
+        report = functools.partial(self.problems.add, table.path)
+        checks: list = [self._primary_key(table, report)]
         if table.name == USERS:
-            ids = self.plan.user_ids
-        fks = []
-        user_refs = []
-        self_refs = []
+            checks.append(UserNames(table.index[table.pk], 1, self.plan.users))
+        checks += self._references(table, report)
+        checks += [UniqueKey(unique, report) for unique in table.uniques]
+        if table.checks:
+            checks.append(Rules([Rule(check, report) for check in table.checks]))
+        content_types = self._content_types(table)
+        if content_types is not None:
+            checks.append(content_types)
+        return RowValidator(RowParser(table.columns, report), checks)
+
+    def _own_ids(self, table: Table) -> IdSet | None:
+        """The ids of the table, which its rows fill (not kept for history tables)."""
+        if table.name == USERS:
+            return self.plan.user_ids
+        return None if table.is_history else self.ids.setdefault(table.name, IdSet())
+
+    def _primary_key(self, table: Table, report) -> PrimaryKey:
+        return PrimaryKey(table.index[table.pk], table.pk, self._own_ids(table), report)
+
+    def _references(self, table: Table, report) -> list:
+        """The foreign keys to other tables, to the table itself, and the references to
+        users that may dangle, in that order."""
+        others, own, users = [], [], []
         for fk in table.foreign_keys:
             position = table.index[fk.column]
             if fk.table == USERS and not fk.enforced:
-                user_refs.append(position)
+                users.append(position)
             elif fk.enforced and fk.table == table.name:
-                self_refs.append((position, fk.column))
+                own.append(
+                    SelfReference(position, fk.column, table.name, self._own_ids(table), report)
+                )
             elif fk.enforced:
-                fks.append((position, fk.column, fk.table, self.ids.setdefault(fk.table, IdSet())))
-        content_type_position = next(
-            (i for i, c in enumerate(columns) if c.role == "content_type"), None
+                # The tables referenced come before: their ids are all known.
+                target_ids = self.ids.setdefault(fk.table, IdSet()).lookup()
+                others.append(ForeignKey(position, fk.column, fk.table, target_ids, report))
+        if users:
+            own.append(DanglingUsers(users, self.plan.user_ids.lookup()))
+        return ([ForeignKeys(others)] if others else []) + own
+
+    def _content_types(self, table: Table) -> ContentTypes | None:
+        """Collects the content types a table names; for citations, also looks up what
+        each cites (a fact missing from the snapshot is a warning)."""
+        position = next((i for i, c in enumerate(table.columns) if c.role == "content_type"), None)
+        if position is None:
+            return None
+        if table.is_history:
+            return ContentTypes(position, self.plan.content_types)
+        targets = {}
+        for label, name in self.models.items():
+            ids = self.ids.get(name)
+            if ids is None:
+                targets[label] = ()
+            else:
+                # The table's own ids grow as it is read; the others' are complete.
+                targets[label] = ids if name == table.name else ids.lookup()
+        path, warn = table.path, self.report.warn
+        return ContentTypes(
+            position,
+            self.plan.content_types,
+            table.index.get("object_id"),
+            targets,
+            lambda line, message: warn(f"{path}, line {line}: {message}"),
         )
-        generic = content_type_position is not None and not table.is_history
-        object_position = table.index.get("object_id")
-        seen_uniques = [(SeenKeys(), unique) for unique in table.uniques]
-        checks = table.checks
-        forward: list[tuple[int, int, str]] = []
-        dangling_users = 0
-        last_pk = None
-        rows = 0
-        for cells in reader:
-            # Where this record starts; csv_file.line is also what errors of the csv
-            # module are reported at.
-            line = csv_file.line
-            csv_file.line = reader.line_num + 1
-            rows += 1
-            if len(cells) != width:
-                add(path, line, None, f"{len(cells)} cells, expected {width}.")
-                continue
-            ok = True
-            if null in cells:
-                row = [None if text == null else text for text in cells]
-                for i, name in required:
-                    if row[i] is None:
-                        add(path, line, name, "null (\\N) in a column that requires a value.")
-                        ok = False
-            else:
-                row = cells
-            if mark in cells:
-                for i in strings:
-                    if row[i] == mark:
-                        row[i] = literal_null
-            for i, name, limit in limited:
-                text = row[i]
-                if text is not None and len(text) > limit:
-                    add(path, line, name, f"longer than {limit} characters ({len(text)}).")
-                    ok = False
-            for i, name, parse in typed:
-                text = row[i]
-                if text is not None:
-                    try:
-                        row[i] = parse(text)
-                    except ValueError as error:
-                        add(path, line, name, str(error) + ".")
-                        ok = False
-            if not ok:
-                continue
-            pk = row[pk_position]
-            if last_pk is not None and pk <= last_pk:
-                if pk == last_pk or (ids is not None and pk in ids):
-                    add(path, line, table.pk, f"duplicate primary key {pk}.")
-                else:
-                    add(path, line, table.pk, f"primary key {pk} after {last_pk}: not in order.")
-            else:
-                last_pk = pk
-                if ids is not None:
-                    ids.add(pk)
-            if table.name == USERS:
-                self.plan.users.append((pk, row[1]))
-            for position, name, target, target_ids in fks:
-                value = row[position]
-                if value is not None and value not in target_ids:
-                    add(path, line, name, f"{target} has no row {value}.")
-            for position, name in self_refs:
-                value = row[position]
-                if value is not None and value not in ids:
-                    forward.append((value, line, name))
-            for position in user_refs:
-                value = row[position]
-                if value is not None and value not in self.plan.user_ids:
-                    dangling_users += 1
-            for seen, unique in seen_uniques:
-                key = tuple(row[p] for p in unique.positions)
-                if None in key:
-                    continue
-                if unique.condition is not None and unique.condition(row) is not True:
-                    continue
-                earlier = seen.add(key, line)
-                if earlier is not None:
-                    add(
-                        path,
-                        line,
-                        ",".join(unique.columns),
-                        f"duplicate value {_show_key(key)} for {unique.name} "
-                        f"(also on line {earlier}).",
-                    )
-            for check in checks:
-                if check.predicate(row) is False:
-                    add(path, line, ",".join(check.columns), f"{check.name}: {check.message}")
-            if content_type_position is not None:
-                label = row[content_type_position]
-                if label is not None:
-                    self.plan.content_types.add(label)
-                    if generic:
-                        self._check_generic(table, line, label, row[object_position])
-        for seen, _unique in seen_uniques:
-            seen.close()
-        for value, line, name in forward:
-            if value not in ids:
-                add(path, line, name, f"{table.name} has no row {value}.")
-        if dangling_users:
-            self.plan.dangling_users[table.name] = dangling_users
-            self.report.warn(
-                f"{path}: {dangling_users:,} references to users missing from users.csv "
-                "(deleted users); they are loaded as null."
-            )
-        return rows
-
-    def _check_generic(self, table, line, label, object_id) -> None:
-        target = self.models.get(label)
-        if target is None:
-            self.report.warn(f"{table.path}, line {line}: {label} is not a Factbase table.")
-        elif object_id not in self.ids.get(target, ()):
-            self.report.warn(
-                f"{table.path}, line {line}: cites {label} {object_id}, which the snapshot "
-                "does not hold."
-            )
-
-
-def _show_key(key: tuple) -> str:
-    return ", ".join(repr(v) if isinstance(v, str) else str(v) for v in key)
 
 
 class Writer:
