@@ -14,10 +14,10 @@ from factbase import reasons
 from factbase.api.asof import AS_OF_PARAM, AsOfMixin
 from factbase.api.fields import StrictPrimaryKeyRelatedField, brief
 from factbase.api.schema import brief_serializer_class
-from factbase.api.serializers import django_errors
 from factbase.filters import (
     IdField,
 )
+from factbase.services import error_dict
 
 from ..conflicts import Conflict, metric_conflict_resolve, metric_conflicts
 from ..filters import MetricSubjectFilters
@@ -151,7 +151,7 @@ class ConflictViewSet(AsOfMixin, viewsets.GenericViewSet):
                 reason=serializer.validated_data["reason"],
             )
         except DjangoValidationError as error:
-            raise serializers.ValidationError(django_errors(error)) from error
+            raise serializers.ValidationError(error_dict(error)) from error
         claims = metric_list().filter(pk__in=[keep.pk, dispute.pk]).order_by("id")
         conflict = Conflict(tuple(claims))
         return Response(ConflictSerializer(conflict, context=self.get_serializer_context()).data)

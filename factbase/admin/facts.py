@@ -12,6 +12,18 @@ from ..choices import Status
 from ..models import Citation
 from .base import TrackedAdmin
 
+# What an editor sees of a citation, inline under its fact and on its own page.
+CITATION_FIELDS = (
+    "source",
+    "quote",
+    "translation",
+    "attributed_to",
+    "field_name",
+    "locator",
+    "char_start",
+    "char_end",
+)
+
 
 class CitationFormSet(BaseGenericInlineFormSet):
     def _construct_form(self, i, **kwargs):
@@ -42,16 +54,7 @@ class CitationInline(GenericTabularInline):
     ct_field = "content_type"
     ct_fk_field = "object_id"
     extra = 1
-    fields = (
-        "source",
-        "quote",
-        "translation",
-        "attributed_to",
-        "field_name",
-        "locator",
-        "char_start",
-        "char_end",
-    )
+    fields = CITATION_FIELDS
     readonly_fields = ("char_start", "char_end")
     autocomplete_fields = ("source", "attributed_to")
 

@@ -5,6 +5,7 @@ from django.db.models import Count
 
 from ..models import Citation, Source
 from .base import TrackedAdmin, partial_date
+from .facts import CITATION_FIELDS
 
 
 @admin.register(Source)
@@ -38,18 +39,7 @@ class CitationAdmin(TrackedAdmin):
     search_fields = ("quote", "translation", "source__title", "source__publisher")
     autocomplete_fields = ("source", "attributed_to")
     list_select_related = ("source", "content_type", "attributed_to")
-    fields = (
-        "content_type",
-        "object_id",
-        "source",
-        "quote",
-        "translation",
-        "attributed_to",
-        "field_name",
-        "locator",
-        "char_start",
-        "char_end",
-    )
+    fields = ("content_type", "object_id", *CITATION_FIELDS)
     readonly_fields = ("char_start", "char_end")
 
     @admin.display(description="quote")

@@ -9,9 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from factbase.services import VersionConflict
-
-from .serializers import django_errors
+from factbase.services import VersionConflict, error_dict
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -51,7 +49,7 @@ def exception_handler(exc, context):
         forget_body(context.get("request"))
         exc = PayloadTooLarge.for_limit(getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", 0) or 0)
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(django_errors(exc))
+        exc = exceptions.ValidationError(error_dict(exc))
     elif isinstance(exc, VersionConflict):
         exc = PreconditionFailed(
             f"The record is at version {exc.current_version}: fetch it again, then retry."

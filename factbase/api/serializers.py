@@ -18,7 +18,7 @@ from rest_framework.fields import empty
 from factbase.corroboration import CORROBORATED, fact_source_count
 from factbase.kinds import fact_kinds, kind_of
 from factbase.models import Citation, Source
-from factbase.services import RecordInvalid, error_dict, record_write
+from factbase.services import RecordInvalid, record_write
 
 from .fields import (
     BRIEF_SERIALIZERS,
@@ -32,9 +32,6 @@ from .fields import (
 AUDIT_FIELDS = ("version", "created_at", "updated_at", "created_by", "updated_by")
 FACT_FIELDS = ("status", "confidence", "claim_type", "note")
 WHO = "A username; null when no one logged in wrote it (a command) or the user is deleted."
-
-
-django_errors = error_dict  # Django's ValidationError as DRF error detail, by field
 
 
 # Model fields -> serializer fields, with number fields that read ASCII digits only.
