@@ -32,7 +32,7 @@ from django.db import connection  # noqa: E402
 
 from events.api.views import MetricViewSet  # noqa: E402
 from events.models import Metric, MetricType  # noqa: E402
-from factbase.csv_export import select_columns, with_computed_columns  # noqa: E402
+from factbase.api.csv_export import select_columns, with_computed_columns  # noqa: E402
 
 
 def median_ms(function, repeat: int) -> float:

@@ -1,8 +1,7 @@
 import django_filters as df
 from django.db.models import Exists, OuterRef
 
-from factbase.codes import COUNTRY_CHOICES
-from factbase.filters import (
+from factbase.api.filters import (
     BooleanFilter,
     CharInFilter,
     ChoiceInFilter,
@@ -12,6 +11,7 @@ from factbase.filters import (
     refs_condition,
     slug_or_id_filters,
 )
+from factbase.core.codes import COUNTRY_CHOICES
 
 from .models import Audience, Company, CompanyKind, Person, Platform, Product, ProductKind
 

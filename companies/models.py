@@ -5,11 +5,11 @@ from django.db import models
 from django.db.models import CheckConstraint, Q, UniqueConstraint
 from simple_history.models import HistoricalRecords
 
-from factbase import constraints
-from factbase.choices import DatePrecision
-from factbase.codes import COUNTRY_CHOICES
-from factbase.dates import format_partial_date
-from factbase.models import FactModel, TrackedModel
+from factbase.core import constraints
+from factbase.core.choices import DatePrecision
+from factbase.core.codes import COUNTRY_CHOICES
+from factbase.core.dates import format_partial_date
+from factbase.core.models import FactModel, TrackedModel
 
 
 class CompanyKind(models.TextChoices):

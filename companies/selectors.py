@@ -3,7 +3,7 @@ export start from."""
 
 from django.db.models import Prefetch
 
-from factbase.selectors import citations_prefetch
+from factbase.core.selectors import citations_prefetch
 
 from .models import Company, Person, Platform, Product, Role
 

@@ -6,8 +6,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from factbase import reasons
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, partial_date
+from factbase.core import reasons
 
 from .conflicts import metric_conflict_resolve, metric_conflicts
 from .models import (

@@ -35,10 +35,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from factbase.choices import Qualifier, Status
-from factbase.models import format_number
-from factbase.reasons import reason_text
-from factbase.services import facts_set_status
+from factbase.core.choices import Qualifier, Status
+from factbase.core.models import format_number
+from factbase.core.reasons import reason_text
+from factbase.core.services import facts_set_status
 
 from .models import Metric
 

@@ -2,9 +2,7 @@ import django_filters as df
 from django.db.models import Q
 
 from companies.models import Company, Platform, Product
-from factbase.choices import ClaimType, Qualifier
-from factbase.codes import COUNTRY_CHOICES, CURRENCY_CHOICES, REGION_CHOICES
-from factbase.filters import (
+from factbase.api.filters import (
     BooleanFilter,
     CharInFilter,
     ChoiceInFilter,
@@ -14,6 +12,8 @@ from factbase.filters import (
     refs_condition,
     slug_or_id_filters,
 )
+from factbase.core.choices import ClaimType, Qualifier
+from factbase.core.codes import COUNTRY_CHOICES, CURRENCY_CHOICES, REGION_CHOICES
 
 from .models import (
     Event,

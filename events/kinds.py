@@ -1,6 +1,6 @@
-"""The kinds of record this app holds (see factbase.kinds)."""
+"""The kinds of record this app holds (see factbase.core.kinds)."""
 
-from factbase.kinds import Kind
+from factbase.core.kinds import Kind, Seed
 
 from .models import (
     Event,
@@ -11,6 +11,7 @@ from .models import (
     Partnership,
     PartnershipParty,
 )
+from .vocabulary import METRIC_TYPES
 
 KINDS = (
     Kind(Partnership, "partnerships"),
@@ -18,7 +19,11 @@ KINDS = (
     Kind(FundingRound, "funding-rounds"),
     # Listed in its round's page, and an endpoint of its own (investments of any round).
     Kind(Investment, "investments", parent="funding_round"),
-    Kind(MetricType, "metric-types"),
+    Kind(
+        MetricType,
+        "metric-types",
+        seed=Seed(("slug", "name", "unit_kind", "description"), tuple(METRIC_TYPES)),
+    ),
     Kind(Metric, "metrics"),
     Kind(Event, "events"),
 )

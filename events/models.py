@@ -6,11 +6,11 @@ from django.db.models import CheckConstraint, Q, UniqueConstraint
 from simple_history.models import HistoricalRecords
 
 from companies.models import Company, Person, Platform, Product
-from factbase import constraints
-from factbase.choices import ClaimType, DatePrecision
-from factbase.codes import COUNTRY_CHOICES, REGION_CHOICES, region_name
-from factbase.dates import format_partial_date, period_end
-from factbase.models import FactModel, Quantity, TrackedModel
+from factbase.core import constraints
+from factbase.core.choices import ClaimType, DatePrecision
+from factbase.core.codes import COUNTRY_CHOICES, REGION_CHOICES, region_name
+from factbase.core.dates import format_partial_date, period_end
+from factbase.core.models import FactModel, Quantity, TrackedModel
 
 
 class PartnershipKind(models.TextChoices):

@@ -3,7 +3,7 @@ export start from."""
 
 from django.db.models import Prefetch
 
-from factbase.selectors import citations_prefetch, with_briefs
+from factbase.core.selectors import citations_prefetch, with_briefs
 
 from .models import (
     Event,

@@ -1,7 +1,5 @@
 """The metric types a fresh database starts with. Editors add more in the admin."""
 
-from factbase.services import record_save
-
 METRIC_TYPES = [
     (
         "downloads",
@@ -18,15 +16,3 @@ METRIC_TYPES = [
     ("valuation", "Valuation", "money", "What the company is valued at."),
     ("employees", "Employees", "count", "Head count."),
 ]
-
-
-def ensure_metric_types() -> None:
-    from .models import MetricType
-
-    existing = set(MetricType.objects.values_list("slug", flat=True))
-    for slug, name, unit_kind, description in METRIC_TYPES:
-        if slug not in existing:
-            record_save(
-                MetricType(slug=slug, name=name, unit_kind=unit_kind, description=description),
-                reason="Initial vocabulary",
-            )

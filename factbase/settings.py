@@ -60,10 +60,17 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
-    "factbase",
+    "factbase.core",  # the provenance core (app label "factbase")
     "companies",
     "events",
+    "factbase.snapshots",
+    "factbase.demo",
+    "factbase.synth",
 ]
+
+# The record a citation's quote is attributed to (Citation.attributed_to). The core names
+# no domain app; the project says which model is a person, as AUTH_USER_MODEL does for users.
+FACTBASE_PERSON_MODEL = "companies.Person"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -276,10 +283,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "GET_LIB_DOC_EXCLUDES": "factbase.api.schema.lib_doc_excludes",
     "ENUM_NAME_OVERRIDES": {
-        "DatePrecisionEnum": "factbase.choices.DatePrecision",
+        "DatePrecisionEnum": "factbase.core.choices.DatePrecision",
         "UnitKindEnum": "events.models.UnitKind",
-        "QualifierEnum": "factbase.choices.Qualifier",
-        "CountryEnum": "factbase.codes.COUNTRY_CHOICES",
-        "CurrencyEnum": "factbase.codes.CURRENCY_CHOICES",
+        "QualifierEnum": "factbase.core.choices.Qualifier",
+        "CountryEnum": "factbase.core.codes.COUNTRY_CHOICES",
+        "CurrencyEnum": "factbase.core.codes.CURRENCY_CHOICES",
     },
 }

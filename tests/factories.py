@@ -9,7 +9,7 @@ import factory
 
 from companies.models import Company, Person, Platform, Product, Role
 from events.models import Event, FundingRound, Investment, Metric, MetricType, Partnership
-from factbase.models import Citation, Source
+from factbase.core.models import Citation, Source
 
 ARTICLE = (
     "Acme Robotics said on Monday that its assistant reached two million users. "

@@ -13,8 +13,8 @@ from django.db import connection
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
+from factbase.core.models import Snapshot
 from factbase.middleware import AnonymousStatementTimeout
-from factbase.models import Snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from companies.models import Company
 from events.models import Metric, MetricType
-from factbase.kinds import record_apps
-from factbase.models import Citation
-from factbase.services import record_save
+from factbase.core.kinds import record_apps
+from factbase.core.models import Citation
+from factbase.core.services import record_save
 
 from .factories import (
     CitationFactory,

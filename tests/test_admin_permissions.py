@@ -17,7 +17,7 @@ from django.db import connection, models
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, reverse
 
-from factbase.choices import Status
+from factbase.core.choices import Status
 
 pytestmark = pytest.mark.django_db
 

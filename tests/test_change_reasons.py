@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from companies.models import Company, CompanyAlias, CompanyIdentifier, Platform
 from events.models import Event, Metric, MetricType
-from factbase.models import Citation, Source
-from factbase.services import record_save
+from factbase.core.models import Citation, Source
+from factbase.core.services import record_save
 
 from .api.base import API, latest_history
 from .factories import CitationFactory, CompanyFactory, EventFactory, SourceFactory

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from factbase.services import record_delete, record_save, record_write
+from factbase.core.services import record_delete, record_save, record_write
 
 from .factories import CitationFactory, CompanyFactory, MetricFactory, SourceFactory
 

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from factbase.management.commands import local_admin
+from factbase.core.management.commands import local_admin
 
 pytestmark = pytest.mark.django_db
 

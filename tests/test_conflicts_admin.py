@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from events.models import Metric, MetricType
-from factbase.services import record_save
+from factbase.core.services import record_save
 
 from .factories import CitationFactory, ProductFactory, SourceFactory, platform
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from events.models import MetricType
-from factbase.services import record_save
+from factbase.core.services import record_save
 
 from .factories import (
     CitationFactory,

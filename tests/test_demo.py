@@ -13,8 +13,8 @@ from django.core.management import call_command
 
 from companies.models import Company, CompanyAlias, Person, Product, Role
 from events.models import Event, Investment, Metric, Partnership
-from factbase.kinds import kinds
-from factbase.models import Citation, Source
+from factbase.core.kinds import kinds
+from factbase.core.models import Citation, Source
 
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "factbase" / "demo" / "sources"
 IT_FILE = "2025-02-11-mistral-ai-action-summit.it.txt"

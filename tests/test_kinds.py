@@ -1,4 +1,4 @@
-"""One registry of kinds (factbase.kinds), and every surface that lists kinds agrees with it:
+"""One registry of kinds (factbase.core.kinds), and every surface that lists kinds agrees with it:
 the API's endpoints and root, citations' `fact_type` (accepted, filtered, in the schema),
 the change log's `kind`, and which models have history."""
 
@@ -6,8 +6,8 @@ import pytest
 from django.apps import apps
 
 from companies.models import Role
-from factbase.kinds import fact_kinds, kind_of, kinds, record_apps
-from factbase.models import FactModel, history_model_of
+from factbase.core.kinds import fact_kinds, kind_of, kinds, record_apps
+from factbase.core.models import FactModel, history_model_of
 
 from .factories import PersonFactory, RoleFactory, SourceFactory
 

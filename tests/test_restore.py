@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from companies.models import Company, CompanyAlias, Product
 from events.models import Event, Investment
-from factbase.models import Citation, Source
-from factbase.services import record_delete, record_save
+from factbase.core.models import Citation, Source
+from factbase.core.services import record_delete, record_save
 
 from .api.base import API, error_paths, latest_history, row_counts
 from .factories import (

@@ -20,11 +20,11 @@ from events.models import (
     Partnership,
     PartnershipParty,
 )
-from factbase import synth
-from factbase.choices import Status
-from factbase.models import Citation, FactModel, Source
-from factbase.services import record_save
-from factbase.synth import CHANGE_REASON, history_model_of
+from factbase.core.choices import Status
+from factbase.core.models import Citation, FactModel, Source
+from factbase.core.services import record_save
+from factbase.synth import generate as synth
+from factbase.synth.generate import CHANGE_REASON, history_model_of
 
 pytestmark = pytest.mark.django_db
 

@@ -10,14 +10,14 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from companies.models import Platform
-from factbase import reasons
 from factbase.api.asof import AS_OF_PARAM, AsOfMixin
 from factbase.api.fields import StrictPrimaryKeyRelatedField, brief
-from factbase.api.schema import brief_serializer_class
-from factbase.filters import (
+from factbase.api.filters import (
     IdField,
 )
-from factbase.services import error_dict
+from factbase.api.schema import brief_serializer_class
+from factbase.core import reasons
+from factbase.core.services import error_dict
 
 from ..conflicts import Conflict, metric_conflict_resolve, metric_conflicts
 from ..filters import MetricSubjectFilters

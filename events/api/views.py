@@ -1,5 +1,5 @@
+from factbase.api.csv_export import columns
 from factbase.api.views import AUDIT_COLUMNS, FACT_COLUMNS, RecordViewSet
-from factbase.csv_export import columns
 
 from .. import selectors
 from ..filters import (

@@ -1,4 +1,4 @@
-"""Indexes on the history tables for reads with `as_of` (factbase/asof.py).
+"""Indexes on the history tables for reads with `as_of` (factbase/core/asof.py).
 
 Each history table gets (id, history_date, history_id), which finds the version of a row
 in force at an instant from the index alone. The historical metrics also get the indexes

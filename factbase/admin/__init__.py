@@ -1,4 +1,4 @@
-"""The admin. Every save, delete and bulk action goes through `factbase.services`, so the
+"""The admin. Every save, delete and bulk action goes through `factbase.core.services`, so the
 admin writes the same history, with the editor as author, as the API and commands.
 
 - base.py: TrackedAdmin, the admin of any tracked record (and AUDIT_FIELDS, partial_date);

@@ -1,5 +1,5 @@
 """TrackedAdmin: the admin of any tracked record. Audit fields read-only, every save and
-delete through `factbase.services` (the same history as the API and commands), the revert
+delete through `factbase.core.services` (the same history as the API and commands), the revert
 of a past version, and the deleted records with their restore."""
 
 from django.contrib import admin, messages
@@ -13,10 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import services
-from ..dates import format_partial_date
-from ..reasons import reason_text
-from ..restore import RESTORED, RecordExists, record_restore
+from factbase.core import services
+from factbase.core.dates import format_partial_date
+from factbase.core.reasons import reason_text
+from factbase.core.restore import RESTORED, RecordExists, record_restore
+
 from .forms import ReasonForm, TrackedAdminForm, error_text
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "version")
@@ -205,7 +206,7 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
 
     def restore_view(self, request, object_id):
         """Confirm, then restore a deleted record with its citations and the rows
-        deleted with it (factbase.restore)."""
+        deleted with it (factbase.core.restore)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         if not (object_id.isascii() and object_id.isdigit() and len(object_id) < 19):

@@ -7,9 +7,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from .. import services
-from ..choices import Status
-from ..models import Citation
+from factbase.core import services
+from factbase.core.choices import Status
+from factbase.core.models import Citation
+
 from .base import TrackedAdmin
 
 # What an editor sees of a citation, inline under its fact and on its own page.

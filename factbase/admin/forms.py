@@ -3,12 +3,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .. import reasons
-from ..reasons import reason_text
+from factbase.core import reasons
+from factbase.core.reasons import reason_text
 
 
 class ReasonFieldMixin:
-    """The editor's reason, checked as every reason is (factbase.reasons): a form whose
+    """The editor's reason, checked as every reason is (factbase.core.reasons): a form whose
     write adds words before it ("Reverted to version 3") sets `reason_prefix`."""
 
     reason_prefix = ""

@@ -7,10 +7,10 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from ..models import Snapshot
-from ..snapshots.package import SnapshotFileError
-from ..snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
-from ..snapshots.store import snapshot_delete, snapshot_take
+from factbase.core.models import Snapshot
+from factbase.snapshots.package import SnapshotFileError
+from factbase.snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
+from factbase.snapshots.store import snapshot_delete, snapshot_take
 
 
 @admin.register(Snapshot)

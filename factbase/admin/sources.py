@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from ..models import Citation, Source
+from factbase.core.models import Citation, Source
+
 from .base import TrackedAdmin, partial_date
 from .facts import CITATION_FIELDS
 

@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
-from factbase.asof import parse_moment, recorded_at
+from factbase.core.asof import parse_moment, recorded_at
 
 AS_OF_PARAM = OpenApiParameter(
     "as_of",

@@ -22,10 +22,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from factbase.asof import parse_moment
-from factbase.csv_export import cell
-from factbase.kinds import by_name, kind_of
-from factbase.text import csv_line
+from factbase.api.csv_export import cell
+from factbase.core.asof import parse_moment
+from factbase.core.kinds import by_name, kind_of
+from factbase.core.text import csv_line
 
 from .fields import API_ROOT
 from .history import (
@@ -44,7 +44,7 @@ CSV_HEADER = ("kind", "id", "url", "action", "at", "user", "reason", "fields", "
 
 
 def tracked_kinds() -> dict[str, type]:
-    """Every kind of record, by the name the change log gives it (factbase.kinds)."""
+    """Every kind of record, by the name the change log gives it (factbase.core.kinds)."""
     return {name: kind.model for name, kind in by_name().items()}
 
 

@@ -9,7 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from factbase.services import VersionConflict, error_dict
+from factbase.core.services import VersionConflict, error_dict
 
 
 class PreconditionFailed(exceptions.APIException):

@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
-from factbase.kinds import kind_of
-from factbase.text import decimal_text
+from factbase.core.kinds import kind_of
+from factbase.core.text import decimal_text
 
 # model class -> its brief serializer class, filled in by RecordSerializer subclasses
 BRIEF_SERIALIZERS: dict[type, type] = {}

@@ -26,10 +26,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from factbase import reasons
-from factbase.filters import IdField
-from factbase.restore import RESTORED, RecordExists, record_restore
-from factbase.text import json_value
+from factbase.api.filters import IdField
+from factbase.core import reasons
+from factbase.core.restore import RESTORED, RecordExists, record_restore
+from factbase.core.text import json_value
 
 from .fields import BRIEF_SERIALIZERS, etag
 from .pagination import Pagination

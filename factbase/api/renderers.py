@@ -2,8 +2,8 @@ import json
 
 from rest_framework.renderers import BaseRenderer
 
-from factbase.csv_export import cell
-from factbase.text import csv_line
+from factbase.api.csv_export import cell
+from factbase.core.text import csv_line
 
 
 class CSVRenderer(BaseRenderer):

@@ -1,12 +1,12 @@
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.routers import DefaultRouter
 
-from factbase.kinds import kind_of
+from factbase.core.kinds import kind_of
 
 
 class Router(DefaultRouter):
     """Each app's router. A record kind's endpoint is registered under the name its kind
-    declares (factbase.kinds), which links and the change log use too; the API root
+    declares (factbase.core.kinds), which links and the change log use too; the API root
     listing every endpoint is factbase.api.urls.api_root."""
 
     include_root_view = False

@@ -4,7 +4,7 @@
   also how other records show it.
 - `fields=` keeps only the named fields (`?fields=id,value,region`).
 - Unknown fields in a request body are an error, not silently dropped.
-- Writes go through `factbase.services.record_write`: validation, audit fields, version and
+- Writes go through `factbase.core.services.record_write`: validation, audit fields, version and
   history happen there, in one transaction with the citations and child rows; the
   serializer validates the request and renders the record.
 """
@@ -15,10 +15,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from factbase.corroboration import CORROBORATED, fact_source_count
-from factbase.kinds import fact_kinds, kind_of
-from factbase.models import Citation, Source
-from factbase.services import RecordInvalid, record_write
+from factbase.core.corroboration import CORROBORATED, fact_source_count
+from factbase.core.kinds import fact_kinds, kind_of
+from factbase.core.models import Citation, Source
+from factbase.core.services import RecordInvalid, record_write
 
 from .fields import (
     BRIEF_SERIALIZERS,
@@ -192,7 +192,7 @@ class CitationNestedSerializer(ChildSerializer):
 
 class FactSerializer(RecordSerializer):
     """Base for fact records: adds their citations, writable in the same request, and how
-    many independent sources back them (see factbase.corroboration)."""
+    many independent sources back them (see factbase.core.corroboration)."""
 
     citations = CitationNestedSerializer(many=True, required=False)
     source_count = serializers.SerializerMethodField(

@@ -22,7 +22,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from factbase.models import Snapshot
+from factbase.core.models import Snapshot
 from factbase.snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
 from factbase.snapshots.store import SnapshotFileMissing, snapshot_open, snapshot_take
 

@@ -1,9 +1,9 @@
 """API views of the provenance core: sources and citations."""
 
-from factbase import selectors
-from factbase.csv_export import columns
+from factbase.api.csv_export import columns
+from factbase.core import selectors
 
-from ..filters import CitationFilterSet, SourceFilterSet
+from .filters import CitationFilterSet, SourceFilterSet
 from .serializers import CitationSerializer, SourceSerializer
 from .views import AUDIT_COLUMNS, RecordViewSet
 

@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from factbase.kinds import kinds
+from factbase.core.kinds import kinds
 
 from .changes import ChangeLogView
 from .routers import Router

@@ -14,10 +14,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import filters, serializers, viewsets
 from rest_framework.response import Response
 
-from factbase.corroboration import source_count_expression
-from factbase.csv_export import Column, check_query, select_columns, stream_rows
-from factbase.reasons import reason_text
-from factbase.services import VersionConflict, record_delete
+from factbase.api.csv_export import Column, check_query, select_columns, stream_rows
+from factbase.core.corroboration import source_count_expression
+from factbase.core.reasons import reason_text
+from factbase.core.services import VersionConflict, record_delete
 
 from .asof import AS_OF_PARAM, AsOfMixin
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -77,7 +77,7 @@ class StableOrderingFilter(filters.OrderingFilter):
 
 def change_reason(request, *, prefix: str = "") -> str:
     """The X-Change-Reason header; a 400 naming the header when it would not fit in
-    history after `prefix`, the words the write adds before it (factbase.reasons)."""
+    history after `prefix`, the words the write adds before it (factbase.core.reasons)."""
     reason = request.headers.get("X-Change-Reason", "")
     try:
         reason_text(reason, prefix=prefix)

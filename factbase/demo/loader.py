@@ -12,8 +12,8 @@ from django.db import models, transaction
 
 from companies.models import Company, CompanyAlias, Person, Product, Role
 from events.models import Event, Investment, Metric, Partnership, PartnershipParty
-from factbase.models import Citation, Source
-from factbase.services import record_write
+from factbase.core.models import Citation, Source
+from factbase.core.services import record_write
 
 from . import data
 

@@ -26,8 +26,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 import factbase
+from factbase.core.asof import shadow_history
 
-from ..asof import shadow_history
 from . import formats
 from .package import (
     DESCRIPTOR,
@@ -91,7 +91,7 @@ def export_snapshot(
     default elsewhere); `progress(table, rows, bytes, seconds)` is called after each table.
 
     With `as_of`, the snapshot shows the database as recorded at that instant (see
-    factbase.asof): the records and the history up to then, and the users who had joined.
+    factbase.core.asof): the records and the history up to then, and the users who had joined.
 
     users.csv holds the users the exported rows name (created_by_id, updated_by_id,
     history_user_id, ...), no other. With `pseudonymise`, each username is written as

@@ -20,7 +20,7 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from factbase import text
+from factbase.core import text
 
 NULL = "\\N"
 # What the reader puts in place of a quoted "\N" cell, so that a string that is literally
@@ -52,7 +52,7 @@ def format_decimal(value: Decimal) -> str:
     return text.decimal_text(value)
 
 
-# One form per type, in factbase.text.
+# One form per type, in factbase.core.text.
 format_datetime = text.datetime_text
 format_date = text.date_text
 format_boolean = text.boolean_text

@@ -35,7 +35,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
-from factbase.kinds import record_apps
+from factbase.core.kinds import record_apps
+from factbase.core.seeds import only_seeds
 
 from . import formats
 from .export import applied_migrations
@@ -67,7 +68,6 @@ from .validators import (
 
 LIMIT = 100  # problems listed; the rest are counted
 SQLITE_BATCH = 5000
-VOCABULARY_REASON = "Initial vocabulary"
 
 
 def _database_errors() -> tuple[type[Exception], ...]:
@@ -365,39 +365,9 @@ def occupied_tables(connection, tables) -> list[str]:
             if table.name == USERS:
                 continue
             cursor.execute(f"SELECT 1 FROM {qn(table.db_table)} LIMIT 1")
-            if cursor.fetchone() and not _seeded_vocabulary(table, connection.alias):
+            if cursor.fetchone() and not only_seeds(table.model, connection.alias):
                 occupied.append(table.name)
     return occupied
-
-
-def _vocabulary():
-    """Per seeded model: the fields compared, and the rows `migrate` writes."""
-    from companies.models import Platform
-    from companies.vocabulary import PLATFORMS
-    from events.models import MetricType
-    from events.vocabulary import METRIC_TYPES
-
-    return {
-        Platform: (("slug", "name"), set(PLATFORMS)),
-        MetricType: (("slug", "name", "unit_kind", "description"), set(METRIC_TYPES)),
-    }
-
-
-def _seeded_vocabulary(table: Table, using: str) -> bool:
-    """True when the table holds only what `migrate` seeds, untouched."""
-    for model, (fields, seeded) in _vocabulary().items():
-        history = model.history.model
-        if table.model is model:
-            rows = model._base_manager.using(using)
-            if rows.filter(version__gt=1).exists():
-                return False
-            return all(row in seeded for row in rows.values_list(*fields).iterator())
-        if table.model is history:
-            rows = history._base_manager.using(using)
-            return not rows.exclude(
-                history_type="+", history_change_reason=VOCABULARY_REASON
-            ).exists()
-    return False
 
 
 class Checker:

@@ -9,7 +9,7 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from factbase.models import Snapshot
+from factbase.core.models import Snapshot
 
 WINDOW = datetime.timedelta(hours=1)
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from factbase.models import Snapshot
+from factbase.core.models import Snapshot
 
 from .export import Progress, export_snapshot
 from .package import FORMAT

@@ -24,8 +24,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import CheckConstraint, UniqueConstraint
 
-from factbase.kinds import record_apps
-from factbase.models import history_model_of
+from factbase.core.kinds import record_apps
+from factbase.core.models import history_model_of
 
 from . import formats
 from .rules import compile_condition

@@ -17,8 +17,8 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
-from factbase.kinds import record_apps
-from factbase.models import FactModel
+from factbase.core.kinds import record_apps
+from factbase.core.models import FactModel
 
 from ..factories import CitationFactory, PersonFactory, SourceFactory
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from companies.models import CompanyAlias
-from factbase.services import record_delete, record_save
+from factbase.core.services import record_delete, record_save
 
 from ..factories import (
     CitationFactory,

@@ -15,7 +15,7 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from companies.models import Company
-from factbase.services import record_save
+from factbase.core.services import record_save
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events.conflicts import metric_conflicts
 from events.models import Event, Metric, MetricType
-from factbase.services import record_save
+from factbase.core.services import record_save
 
 from ..factories import (
     CitationFactory,

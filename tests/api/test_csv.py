@@ -189,7 +189,7 @@ def test_a_single_record_as_csv(anon_api):
 
 
 def test_every_csv_ends_its_lines_with_a_line_feed(anon_api, editor_api):
-    """One dialect (factbase.text): the list CSV streamed by the database, the change log
+    """One dialect (factbase.core.text): the list CSV streamed by the database, the change log
     CSV, and a single record or an error as CSV all end lines with "\\n" alone."""
     MetricFactory()
     editor_api.post("/api/v1/platforms/", {"slug": "tv", "name": "TV"}, format="json")

@@ -22,9 +22,9 @@ from events.filters import (
     PartnershipFilterSet,
 )
 from events.models import MetricType
-from factbase.filters import CitationFilterSet, SourceFilterSet
-from factbase.models import FactModel
-from factbase.services import record_save
+from factbase.api.filters import CitationFilterSet, SourceFilterSet
+from factbase.core.models import FactModel
+from factbase.core.services import record_save
 
 from ..factories import (
     CitationFactory,

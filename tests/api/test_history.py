@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from companies.models import Platform
 from events.models import Event
-from factbase.services import record_save
+from factbase.core.services import record_save
 
 from ..factories import (
     CitationFactory,

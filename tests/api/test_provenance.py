@@ -3,7 +3,7 @@
 import pytest
 
 from companies.models import Company
-from factbase.models import Citation, Source
+from factbase.core.models import Citation, Source
 
 from ..factories import (
     ARTICLE,

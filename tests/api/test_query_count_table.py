@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Metric
-from factbase.kinds import kinds
+from factbase.core.kinds import kinds
 
 from .base import NEW_COMPANY
 

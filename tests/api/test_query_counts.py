@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Metric, MetricType
-from factbase.models import Citation
+from factbase.core.models import Citation
 
 from ..factories import CompanyFactory, SourceFactory
 

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from companies.models import Company
-from factbase.services import record_save
+from factbase.core.services import record_save
 from factbase.snapshots.export import export_snapshot
 from factbase.snapshots.importer import import_snapshot
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import connection
 
-from companies.vocabulary import ensure_platforms
-from events.vocabulary import ensure_metric_types
+from factbase.core.seeds import ensure_seeds
 from factbase.snapshots.export import export_snapshot
 from factbase.snapshots.tables import USERS, snapshot_tables
 
@@ -106,8 +105,7 @@ def empty_database() -> None:
         for table in reversed(snapshot_tables()):
             if table.name != USERS:
                 cursor.execute(f"DELETE FROM {qn(table.db_table)}")
-    ensure_platforms()
-    ensure_metric_types()
+    ensure_seeds()
 
 
 def load_demo() -> None:

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from companies.models import Company
 from events.models import Metric
-from factbase.models import Snapshot
+from factbase.core.models import Snapshot
 from factbase.snapshots.importer import import_snapshot
 from factbase.snapshots.tables import _excluded, snapshot_tables
 from tests.api.test_permissions import read_requires_login

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 
 from companies.models import Company
 from events.models import Event, Metric
-from factbase.services import record_delete, record_save
+from factbase.core.services import record_delete, record_save
 
 from .helpers import data_files, descriptor, export_dir
 

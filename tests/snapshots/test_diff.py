@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from companies.models import Company, Person
 from events.models import Metric
-from factbase.services import record_delete, record_save
+from factbase.core.services import record_delete, record_save
 from factbase.snapshots.diff import diff_snapshots
 from factbase.snapshots.export import export_snapshot
 

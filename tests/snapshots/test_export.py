@@ -14,8 +14,8 @@ from django.db import connection, connections
 
 from companies.models import Company
 from events.models import Metric
-from factbase.models import Citation, Source
-from factbase.services import record_save
+from factbase.core.models import Citation, Source
+from factbase.core.services import record_save
 from factbase.snapshots import formats
 from factbase.snapshots.export import export_snapshot
 from factbase.snapshots.package import ZIP_DATE, ZIP_MODE

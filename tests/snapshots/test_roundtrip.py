@@ -13,7 +13,7 @@ from django.db import connection
 
 from companies.models import Company, Platform
 from events.models import Metric, MetricType
-from factbase.services import record_delete, record_save
+from factbase.core.services import record_delete, record_save
 from factbase.snapshots.importer import SnapshotInvalid, import_snapshot
 
 from .helpers import (

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from companies.models import Role
 from events.models import Investment, Metric
-from factbase.models import Citation, Source
+from factbase.core.models import Citation, Source
 from factbase.snapshots.tables import snapshot_tables, tables_by_name
 
 pytestmark = pytest.mark.django_db

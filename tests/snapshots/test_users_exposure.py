@@ -14,7 +14,7 @@ from django.db import connection
 
 from companies.models import Company
 from events.models import Metric
-from factbase.services import record_save
+from factbase.core.services import record_save
 from factbase.snapshots.export import export_snapshot
 from factbase.snapshots.importer import import_snapshot
 from factbase.snapshots.store import snapshot_open, snapshot_take

@@ -1,4 +1,4 @@
-"""Indexes on the history tables for reads with `as_of` (factbase/asof.py).
+"""Indexes on the history tables for reads with `as_of` (factbase/core/asof.py).
 
 (id, history_date, history_id) finds the version of a row in force at an instant from the
 index alone; the historical citations also get the index that finds a fact's citations.

@@ -25,8 +25,8 @@ from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import dateparse, timezone
 
-from factbase.kinds import record_apps
-from factbase.models import history_model_of
+from factbase.core.kinds import record_apps
+from factbase.core.models import history_model_of
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,21 @@ from django.db import models
 
 
 @dataclass(frozen=True)
+class Seed:
+    """The rows a fresh database starts with (a vocabulary editors extend): `migrate`
+    writes those missing (factbase.core.seeds). The first field is the natural key."""
+
+    fields: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+@dataclass(frozen=True)
 class Kind:
     model: type[models.Model]
     name: str
     endpoint: bool = True  # has its own /api/v1/<name>/
     parent: str | None = None  # the link to the record whose page lists it among its rows
+    seed: Seed | None = None
 
     @property
     def is_fact(self) -> bool:

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from factbase.core.reasons import command_reason
 from factbase.demo.loader import DemoDataError, load_demo
-from factbase.reasons import command_reason
 
 
 class Command(BaseCommand):

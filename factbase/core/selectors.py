@@ -45,10 +45,15 @@ def source_list():
 
 def citation_list():
     """Citations with the facts they support: one query per kind of fact, not one a row.
-    A role is shown with its person's page, so its person comes along."""
-    from companies.models import Role  # the apps build on this module, not the reverse
+    A fact shown inside its parent's page (a role on its person's) brings its parent."""
+    from .kinds import fact_kinds
 
-    facts = GenericPrefetch("fact", [Role.objects.select_related("person")])
+    parented = [
+        kind.model.objects.select_related(kind.parent)
+        for kind in fact_kinds().values()
+        if kind.parent
+    ]
+    facts = GenericPrefetch("fact", parented)
     return (
         Citation.objects.select_related("source", "attributed_to", "content_type")
         .defer("source__text")

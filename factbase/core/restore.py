@@ -1,6 +1,6 @@
 """Restoring a deleted record: it comes back as it was when deleted, with its citations
 and the rows its delete removed with it, each recorded in history. A write like those of
-factbase.services, kept apart for its size."""
+factbase.core.services, kept apart for its size."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from factbase.reasons import command_reason
-from factbase.synth import Sizes, SynthError, generate
+from factbase.core.reasons import command_reason
+from factbase.synth.generate import Sizes, SynthError, generate
 
 
 def count(value: str) -> int:

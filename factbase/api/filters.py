@@ -18,9 +18,9 @@ from django_filters.fields import IsoDateTimeField
 from django_filters.widgets import BaseCSVWidget
 from rest_framework.exceptions import ValidationError
 
-from .choices import ClaimType, Confidence, SourceKind, Status
-from .corroboration import CORROBORATED, facts_with_sources
-from .models import Citation, Source
+from factbase.core.choices import ClaimType, Confidence, SourceKind, Status
+from factbase.core.corroboration import CORROBORATED, facts_with_sources
+from factbase.core.models import Citation, Source
 
 
 class IdField(forms.IntegerField):
@@ -115,7 +115,7 @@ class CountFilter(df.NumberFilter):
 def fact_type_choices() -> list[tuple[str, str]]:
     """The kinds of fact a citation can support, by the name `fact_type` gives them. A
     callable: the kinds are all registered only once Django has started."""
-    from .kinds import fact_kinds
+    from factbase.core.kinds import fact_kinds
 
     return sorted((name, kind.model._meta.verbose_name) for name, kind in fact_kinds().items())
 

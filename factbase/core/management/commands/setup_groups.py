@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from factbase.groups import ensure_groups
+from factbase.core.groups import ensure_groups
 
 
 class Command(BaseCommand):

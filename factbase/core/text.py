@@ -12,7 +12,7 @@ decimal, a date, a time or a boolean as text, and for its CSV lines.
   Python are the same file.
 
 Two CSV dialects are built on these forms, on purpose: the API's spreadsheet CSV
-(factbase.csv_export: null and "" both an empty cell, text that a spreadsheet would run as
+(factbase.api.csv_export: null and "" both an empty cell, text that a spreadsheet would run as
 a formula neutralised) and the lossless snapshot CSV (factbase.snapshots.formats: null as
 \\N, every cell as stored).
 """

@@ -266,7 +266,7 @@ class Citation(TrackedModel):
         max_length=64, blank=True, help_text="The field of the fact this quote backs, if one."
     )
     attributed_to = models.ForeignKey(
-        "companies.Person",
+        settings.FACTBASE_PERSON_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from factbase.models import Citation
+from factbase.core.models import Citation
 
 
 class Command(BaseCommand):

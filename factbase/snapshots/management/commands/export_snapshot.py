@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from factbase.asof import parse_moment
+from factbase.core.asof import parse_moment
 from factbase.snapshots.export import FORMATS, export_snapshot
 from factbase.snapshots.package import SnapshotFileError
 from factbase.snapshots.store import snapshot_take

@@ -57,12 +57,18 @@ from events.models import (
     PartyRole,
     RoundType,
 )
-
-from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind, Status
-from .codes import COUNTRY_CODES, WORLDWIDE, region_name
-from .dates import period_end as last_day_of
-from .dates import truncate_date
-from .models import Citation, Source, format_quantity, history_model_of
+from factbase.core.choices import (
+    ClaimType,
+    Confidence,
+    DatePrecision,
+    Qualifier,
+    SourceKind,
+    Status,
+)
+from factbase.core.codes import COUNTRY_CODES, WORLDWIDE, region_name
+from factbase.core.dates import period_end as last_day_of
+from factbase.core.dates import truncate_date
+from factbase.core.models import Citation, Source, format_quantity, history_model_of
 
 BASE_TIME = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 CHANGE_REASON = "synth"

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
-from factbase import text
+from factbase.core import text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,7 +49,7 @@ def columns(*specs) -> list[Column]:
 
 
 def cell(value) -> str:
-    """A value as the spreadsheet CSV writes it (factbase.text's forms; see above)."""
+    """A value as the spreadsheet CSV writes it (factbase.core.text's forms; see above)."""
     if value is None:
         return ""
     if isinstance(value, bool):

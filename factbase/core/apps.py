@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _after_migrate(sender, **kwargs):
+    from .groups import ensure_groups
+    from .kinds import record_apps
+    from .seeds import ensure_seeds
+
+    # post_migrate runs app by app: an app's vocabularies are seeded once its tables
+    # exist, and since an app's permissions exist once its own signal has run, the
+    # groups are set up after the last app that holds kinds.
+    if sender.label in record_apps():
+        ensure_seeds(sender.label)
+    if sender.label == record_apps()[-1]:
+        ensure_groups()
+
+
+class CoreConfig(AppConfig):
+    """The provenance core. Its label stays "factbase": the tables, permissions, content
+    types and snapshots name it so."""
+
+    name = "factbase.core"
+    label = "factbase"
+    verbose_name = "Provenance"
+
+    def ready(self):
+        from factbase.api import schema  # noqa: F401  (registers the OpenAPI extensions)
+
+        from . import kinds
+        from .models import Citation, Source
+
+        kinds.register(kinds.Kind(Source, "sources"), kinds.Kind(Citation, "citations"))
+        post_migrate.connect(_after_migrate, dispatch_uid="factbase_groups")
