@@ -264,3 +264,42 @@ def test_a_company_listed_by_an_event_cannot_be_deleted(editor_client):
     response = editor_client.post(url(Company, "delete", company.pk), {"post": "yes"})
     assert response.status_code in (200, 403)
     assert Company.objects.filter(pk=company.pk).exists()
+
+
+def test_an_edit_writes_the_record_and_only_the_rows_that_changed(editor_client, editor):
+    """The admin writes through services.record_write: one new version of the record, one
+    of the citation edited, none of the one left alone, and the one removed deleted, all
+    with the editor's reason."""
+    metric = MetricFactory()
+    kept, edited, removed = (CitationFactory(fact=metric) for _ in range(3))
+    rows = []
+    for citation in (kept, edited, removed):
+        row = {
+            "id": str(citation.pk),
+            "source": str(citation.source_id),
+            "quote": citation.quote,
+            "translation": "",
+            "field_name": "",
+            "locator": "",
+            "attributed_to": "",
+        }
+        rows.append(row)
+    rows[1]["locator"] = "p. 2"
+    rows[2]["DELETE"] = "on"
+    data = {
+        **metric_form(company=str(metric.company_id), value="2000"),
+        **citation_forms(*rows),
+        f"{CITATION_PREFIX}-INITIAL_FORMS": "3",
+        "loaded_version": str(metric.version),
+        "change_reason": "Checked against the article",
+    }
+    response = editor_client.post(url(Metric, "change", metric.pk), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert metric.history.count() == 2
+    assert metric.history.first().history_change_reason == "Checked against the article"
+    assert kept.history.count() == 1  # left alone: no new version
+    edited.refresh_from_db()
+    assert (edited.locator, edited.version, edited.updated_by) == ("p. 2", 2, editor)
+    assert not Citation.objects.filter(pk=removed.pk).exists()
+    deletion = Citation.history.filter(id=removed.pk, history_type="-").get()
+    assert deletion.history_change_reason == "Checked against the article"

@@ -33,20 +33,45 @@ def partial_date(date_field: str, precision_field: str, description: str):
     return column
 
 
-class ServiceFormSetMixin:
-    """Inline rows are saved and deleted through the services too."""
+def formset_rows(formset) -> tuple[str, list[dict]] | None:
+    """An inline formset as the list of child rows `services.record_write` replaces, by
+    the name of the list: an unchanged row as its id alone (kept as it is), a changed or
+    new row with its values, a deleted or empty new row left out. None when nothing in
+    the formset changed: the stored list is left alone.
 
-    def save_formset(self, request, form, formset, change):
-        reason = form.cleaned_data.get("change_reason", "")
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            services.record_delete(obj, user=request.user, reason=reason, check_citations=False)
-        for obj in instances:
-            services.record_save(obj, user=request.user, reason=reason, check_citations=False)
-        formset.save_m2m()
+    Also sets what Django's formset.save() would have (new, changed and deleted objects),
+    from which the admin writes its change message."""
+    generic = hasattr(formset, "ct_field")
+    link = {formset.ct_field.name, formset.ct_fk_field.name} if generic else {formset.fk.name}
+    names = [
+        f.name
+        for f in formset.model._meta.concrete_fields
+        if not f.primary_key and f.name not in link
+    ]
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    rows = []
+    for form in formset.forms:
+        stored = not form.instance._state.adding
+        if formset._should_delete_form(form):
+            if stored:
+                formset.deleted_objects.append(form.instance)
+            continue
+        if not (stored or form.has_changed()):
+            continue  # an empty extra row
+        row = {"id": form.instance.pk} if stored else {}
+        if form.has_changed():
+            row.update({name: form.cleaned_data[name] for name in names if name in form.fields})
+            if stored:
+                formset.changed_objects.append((form.instance, form.changed_data))
+            else:
+                formset.new_objects.append(form.instance)
+        rows.append(row)
+    if not formset.has_changed():
+        return None
+    return ("citations" if generic else formset.fk.remote_field.name), rows
 
 
-class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
+class TrackedAdmin(SimpleHistoryAdmin):
     """Admin for any tracked record: audit fields read-only, writes through services."""
 
     form = TrackedAdminForm
@@ -116,19 +141,36 @@ class TrackedAdmin(ServiceFormSetMixin, SimpleHistoryAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        # Citations arrive in the inline formset, validated there and saved right after.
-        reason = self.history_reason(request, form)
-        services.record_save(
-            obj,
-            user=request.user,
-            reason=reason,
-            check_citations=False,
-            expected_version=form.cleaned_data.get("loaded_version") if change else None,
-        )
+        # The record is written with its inline rows in one call, in save_related; the
+        # history page's revert has no inlines and no save_related, so it writes here.
+        if self.is_history_page(request):
+            self.write(request, form, formsets=(), change=change)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.fact_require_citation(form.instance)
+        self.write(request, form, formsets, change=change)
+
+    def write(self, request, form, formsets, change):
+        """The record, its many-to-many lists and its inline rows, through the write
+        service that the API and the demo loader use (services.record_write)."""
+        obj, opts = form.instance, form.instance._meta
+        fields = {
+            f.name: getattr(obj, f.name)
+            for f in opts.concrete_fields
+            if f.name in form.cleaned_data and not f.primary_key
+        }
+        m2m = {
+            f.name: form.cleaned_data[f.name] for f in opts.many_to_many if f.name in form.fields
+        }
+        children = dict(filter(None, map(formset_rows, formsets)))
+        services.record_write(
+            obj,
+            fields=fields,
+            m2m=m2m,
+            children=children,
+            user=request.user,
+            reason=self.history_reason(request, form),
+            expected_version=form.cleaned_data.get("loaded_version") if change else None,
+        )
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)

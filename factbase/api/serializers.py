@@ -18,7 +18,6 @@ from rest_framework.fields import empty
 from factbase.core.corroboration import CORROBORATED, fact_source_count
 from factbase.core.kinds import fact_kinds, kind_of
 from factbase.core.models import Citation, Source
-from factbase.core.services import RecordInvalid, record_write
 
 from .fields import (
     BRIEF_SERIALIZERS,
@@ -90,15 +89,16 @@ class RecordSerializer(serializers.ModelSerializer):
         reject_unknown(self, data)
         return super().to_internal_value(data)
 
-    # --- writes -------------------------------------------------------------------------
+    # --- writes: the viewset hands `split()` to services.record_write -----------------
 
-    def _split(self, validated_data):
-        """Separate plain fields from many-to-many fields, citations and child lists."""
+    def split(self) -> tuple[dict, dict, dict]:
+        """The validated data as the write service takes it: plain fields, many-to-many
+        lists, and citations and child lists."""
         model = self.Meta.model
         m2m_names = {f.name for f in model._meta.many_to_many}
         children = getattr(self.Meta, "children", {})
         plain, m2m, nested = {}, {}, {}
-        for name, value in validated_data.items():
+        for name, value in self.validated_data.items():
             if name in m2m_names:
                 m2m[name] = value
             elif name == "citations" or name in children:
@@ -108,29 +108,9 @@ class RecordSerializer(serializers.ModelSerializer):
         return plain, m2m, nested
 
     def create(self, validated_data):
-        return self._write(self.Meta.model(), validated_data)
+        raise TypeError("Records are written by the viewset, through services.record_write.")
 
-    def update(self, instance, validated_data):
-        return self._write(instance, validated_data)
-
-    def _write(self, instance, validated_data):
-        """Validated data to the write service (services.record_write), its refusals to
-        DRF's errors under the API's names."""
-        plain, m2m, nested = self._split(validated_data)
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        try:
-            return record_write(
-                instance,
-                fields=plain,
-                m2m=m2m,
-                children=nested,
-                user=user if user is not None and user.is_authenticated else None,
-                reason=self.context.get("reason", ""),
-                expected_version=self.context.get("expected_version"),
-            )
-        except RecordInvalid as error:
-            raise serializers.ValidationError(self.api_errors(error.errors)) from error
+    update = create
 
     def api_errors(self, errors: dict) -> dict:
         """The model's errors under the names the API gives its fields: a duplicate source

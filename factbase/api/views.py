@@ -11,13 +11,14 @@ from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import filters, serializers, viewsets
+from rest_framework import filters, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from factbase.api.csv_export import Column, check_query, select_columns, stream_rows
 from factbase.core.corroboration import source_count_expression
 from factbase.core.reasons import reason_text
-from factbase.core.services import VersionConflict, record_delete
+from factbase.core.services import RecordInvalid, VersionConflict, record_delete, record_write
 
 from .asof import AS_OF_PARAM, AsOfMixin
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -190,14 +191,6 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
                 kwargs.setdefault("fields", self.requested_fields())
         return super().get_serializer(*args, **kwargs)
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if self.request is not None:
-            context["reason"] = change_reason(self.request)
-            if self.request.method in {"PUT", "PATCH"}:
-                context["expected_version"] = parse_if_match(self.request)
-        return context
-
     # --- reads ------------------------------------------------------------------------
 
     def list(self, request, *args, **kwargs):
@@ -224,17 +217,49 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
     # --- writes -----------------------------------------------------------------------
 
     def create(self, request, *args, **kwargs):
-        response = super().create(request, *args, **kwargs)
-        response["ETag"] = f'"{response.data.get("version", 1)}"'
-        return response
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.write(self.get_queryset().model(), serializer, expected_version=None)
+        return self.written(instance, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
+        instance = self.get_object()
         expected = parse_if_match(request)
-        if expected is not None and self.get_object().version != expected:
+        if expected is not None and instance.version != expected:
             raise PreconditionFailed()
-        response = super().update(request, *args, **kwargs)
-        if "version" in response.data:
-            response["ETag"] = f'"{response.data["version"]}"'
+        serializer = self.get_serializer(
+            instance, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        instance = self.write(instance, serializer, expected_version=expected)
+        return self.written(instance, status.HTTP_200_OK)
+
+    def write(self, instance, serializer, *, expected_version):
+        """Validated data to the write service; its refusals as the API's errors, under
+        the API's field names. The serializer validates and renders; it does not write."""
+        fields, m2m, children = serializer.split()
+        user = self.request.user
+        try:
+            return record_write(
+                instance,
+                fields=fields,
+                m2m=m2m,
+                children=children,
+                user=user if user.is_authenticated else None,
+                reason=change_reason(self.request),
+                expected_version=expected_version,
+            )
+        except RecordInvalid as error:
+            raise ValidationError(serializer.api_errors(error.errors)) from error
+
+    def written(self, instance, code):
+        # Rows read with the record before the write (its citations) are read again.
+        instance._prefetched_objects_cache = {}
+        data = self.get_serializer(instance).data
+        response = Response(data, status=code)
+        response["ETag"] = etag(instance)
+        if code == status.HTTP_201_CREATED and "url" in data:
+            response["Location"] = data["url"]
         return response
 
     def perform_destroy(self, instance):

@@ -139,7 +139,8 @@ def record_write(
     written with the record (`citations`, or a reverse relation such as a partnership's
     `parties`), each row a dict of values, with `id` for a row to keep: a list given
     replaces the stored one (rows without an id are created, stored rows not listed are
-    deleted). A verified fact must keep a citation once everything is written.
+    deleted; a row given as its `id` alone is kept unchanged). A verified fact must keep a
+    citation once everything is written.
 
     Raises RecordInvalid naming every invalid field and row; nothing is written then. An
     invalid record's rows are still checked, so that one answer names them all."""
@@ -204,6 +205,10 @@ def _write_rows(parent, name: str, rows, *, user, reason) -> list[dict]:
         pk = row.pop("id", None)
         if pk is not None and pk not in existing:
             errors.append({"id": [f"No {child_model._meta.verbose_name} {pk} here."]})
+            continue
+        if pk is not None and not row:  # a row named by its id alone is kept as it is
+            errors.append({})
+            kept.add(pk)
             continue
         child = existing.get(pk) or child_model()
         for key, value in row.items():
