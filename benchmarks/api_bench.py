@@ -30,9 +30,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from events.api.views import MetricViewSet  # noqa: E402
+from events.api.serializers import MetricSerializer  # noqa: E402
 from events.models import Metric, MetricType  # noqa: E402
 from factbase.api.csv_export import select_columns, with_computed_columns  # noqa: E402
+from factbase.api.shape import csv_columns, read_queryset  # noqa: E402
 
 
 def median_ms(function, repeat: int) -> float:
@@ -107,7 +108,9 @@ def main() -> None:
     # 1. A 100-row filtered page.
     path = "/api/v1/metrics/?metric_type=downloads&region=FR&limit=100"
     queryset = Metric.objects.filter(metric_type=downloads, region="FR").order_by("id")
-    page_qs = MetricViewSet.queryset.filter(metric_type=downloads, region="FR").order_by("id")
+    page_qs = (
+        read_queryset(MetricSerializer).filter(metric_type=downloads, region="FR").order_by("id")
+    )
     sql, params = page_qs[:100].query.sql_with_params()
     results["filtered_rows"] = queryset.count()
     results["page_api_ms"] = median_ms(lambda: client.get(path), args.repeat)
@@ -126,12 +129,12 @@ def main() -> None:
     results["deep_keyset_api_ms"] = median_ms(
         lambda: client.get(f"/api/v1/metrics/?limit=100&after={deep_id}"), args.repeat
     )
-    deep_qs = MetricViewSet.queryset.filter(pk__gt=deep_id).order_by("id")[:100]
+    deep_qs = read_queryset(MetricSerializer).filter(pk__gt=deep_id).order_by("id")[:100]
     deep_sql, deep_params = deep_qs.query.sql_with_params()
     results["deep_keyset_raw_ms"] = median_ms(lambda: raw_page(deep_sql, deep_params), args.repeat)
 
     # 3. The full CSV export beside COPY of the same columns.
-    columns = select_columns(MetricViewSet.csv_columns, None)
+    columns = select_columns(csv_columns(MetricSerializer), None)
     csv_qs = with_computed_columns(Metric.objects.order_by("id"), columns).values_list(
         *[c.path for c in columns]
     )

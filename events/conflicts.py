@@ -162,8 +162,17 @@ class MetricConflicts:
     Lazy, and sliced like a queryset: `count()` is one query, a slice is one query for
     the pairs and the metrics' own (the selector's joins and prefetched citations)."""
 
-    def __init__(self, queryset: QuerySet | None = None):
+    def __init__(self, queryset: QuerySet | None = None, claims: QuerySet | None = None):
         self.queryset = queryset
+        # Where the claims are read from, with what the caller shows of them (the API
+        # its serializer's joins and citations).
+        self.claims = (
+            claims
+            if claims is not None
+            else Metric.objects.select_related(
+                "metric_type", "company", "product", "platform"
+            ).prefetch_related("citations__source")
+        )
 
     def _sql(self) -> tuple[str, list]:
         params: list = [*RESOLVED, *RESOLVED]
@@ -210,10 +219,8 @@ class MetricConflicts:
         return rows[0][2], self._load([(first, second) for first, second, _ in rows])
 
     def _load(self, pairs: list[tuple[int, int]]) -> list[Conflict]:
-        from .selectors import metric_list
-
         ids = {pk for pair in pairs for pk in pair}
-        metrics = metric_list().in_bulk(ids) if ids else {}
+        metrics = self.claims.in_bulk(ids) if ids else {}
         return [Conflict((metrics[first], metrics[second])) for first, second in pairs]
 
     def __getitem__(self, index):
@@ -228,10 +235,12 @@ class MetricConflicts:
         return iter(self[0:])
 
 
-def metric_conflicts(queryset: QuerySet | None = None) -> MetricConflicts:
+def metric_conflicts(
+    queryset: QuerySet | None = None, claims: QuerySet | None = None
+) -> MetricConflicts:
     """The open conflicts among `queryset` (all metrics when None): both claims of each
-    pair must be in it."""
-    return MetricConflicts(queryset)
+    pair must be in it. Their claims are read from `claims`."""
+    return MetricConflicts(queryset, claims)
 
 
 @transaction.atomic

@@ -16,13 +16,13 @@ from factbase.api.filters import (
     IdField,
 )
 from factbase.api.schema import brief_serializer_class
+from factbase.api.shape import read_queryset
 from factbase.core import reasons
 from factbase.core.services import error_dict
 
 from ..conflicts import Conflict, metric_conflict_resolve, metric_conflicts
 from ..filters import MetricSubjectFilters
 from ..models import Metric, MetricType
-from ..selectors import metric_list
 from .serializers import MetricSerializer
 
 
@@ -132,7 +132,11 @@ class ConflictViewSet(AsOfMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         metrics = self.filter_queryset(self.get_queryset())
         unfiltered = not metrics.query.where
-        page = self.paginate_queryset(metric_conflicts(None if unfiltered else metrics))
+        page = self.paginate_queryset(
+            metric_conflicts(
+                None if unfiltered else metrics, claims=read_queryset(MetricSerializer)
+            )
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=ResolveSerializer, responses=ConflictSerializer)
@@ -152,6 +156,6 @@ class ConflictViewSet(AsOfMixin, viewsets.GenericViewSet):
             )
         except DjangoValidationError as error:
             raise serializers.ValidationError(error_dict(error)) from error
-        claims = metric_list().filter(pk__in=[keep.pk, dispute.pk]).order_by("id")
+        claims = read_queryset(MetricSerializer).filter(pk__in=[keep.pk, dispute.pk]).order_by("id")
         conflict = Conflict(tuple(claims))
         return Response(ConflictSerializer(conflict, context=self.get_serializer_context()).data)

@@ -115,6 +115,7 @@ class InvestmentSerializer(FactSerializer):
             *AUDIT_FIELDS,
         )
         brief_fields = ("id", "url", "description")
+        csv_relations = {"funding_round": ()}
 
 
 class MetricTypeSerializer(RecordSerializer):
@@ -153,6 +154,7 @@ class MetricSerializer(FactSerializer):
         )
         read_only_fields = ("unit", "period_until")
         brief_fields = ("id", "url", "value", "qualifier")
+        csv_relations = {"metric_type": ("slug",), "platform": ("slug",), "anchor_event": ()}
 
     def get_subject(self, obj) -> dict:
         subject = obj.company or obj.product
@@ -182,3 +184,4 @@ class EventSerializer(FactSerializer):
             *AUDIT_FIELDS,
         )
         brief_fields = ("id", "url", "title")
+        csv_relations = {"part_of": ()}

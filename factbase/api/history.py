@@ -263,7 +263,7 @@ class HistoryMixin:
     )
     @action(detail=True, methods=["get"])
     def history(self, request, *args, **kwargs):
-        model = self.queryset.model
+        model = self.get_serializer_class().Meta.model
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         pk = record_pk(model, lookup, deleted_too=True)
         history_model = model.history.model
@@ -296,7 +296,7 @@ class HistoryMixin:
     def restore(self, request, *args, **kwargs):
         from .views import change_reason
 
-        model = self.queryset.model
+        model = self.get_serializer_class().Meta.model
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         if not (lookup.isascii() and lookup.isdigit() and int(lookup) <= MAX_ID):
             raise Http404(f"No {model._meta.verbose_name} {lookup!r}: name a deleted one by id.")

@@ -13,7 +13,9 @@ class Router(DefaultRouter):
     include_format_suffixes = False
 
     def register(self, prefix, viewset, basename=None):
-        kind = kind_of(viewset.queryset.model)
+        model = viewset.serializer_class.Meta.model
+        basename = basename or model._meta.model_name
+        kind = kind_of(model)
         if kind is not None and (kind.name, kind.endpoint) != (prefix, True):
             raise ImproperlyConfigured(
                 f"{viewset.__name__} is registered as {prefix!r}; its kind says "

@@ -15,7 +15,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from factbase.core.corroboration import CORROBORATED, fact_source_count
+from factbase.core.corroboration import (
+    CORROBORATED,
+    fact_source_count,
+    source_count_expression,
+)
 from factbase.core.kinds import fact_kinds, kind_of
 from factbase.core.models import Citation, Source
 
@@ -186,6 +190,8 @@ class FactSerializer(RecordSerializer):
     # Every fact has them, next to its citations: added here rather than repeated in each
     # serializer's field list.
     provenance_fields = ("source_count", "corroborated")
+    # The CSV's source count is counted by the database (factbase.api.shape).
+    csv_expressions = {"source_count": source_count_expression}
 
     def get_field_names(self, declared_fields, info):
         names = [
@@ -237,6 +243,7 @@ class SourceSerializer(RecordSerializer):
             "language",
         )
         brief_sources = {"source_url": "url"}
+        csv_exclude = ("text",)  # megabytes; text_sha256 says which text it is
 
 
 def fact_models() -> dict[str, type]:
@@ -253,6 +260,8 @@ def parent_record(record):
 @extend_schema_field(OpenApiTypes.STR)
 class FactTypeField(serializers.Field):
     """The kind of fact a citation supports, by name (`metric`); stored as a content type."""
+
+    csv_path = "content_type__model"
 
     def to_representation(self, value) -> str:
         return value.model
@@ -296,6 +305,7 @@ class CitationSerializer(RecordSerializer):
         )
         read_only_fields = ("char_start", "char_end")
         brief_fields = ("id", "url", "quote")
+        csv_relations = {"source": ("title",), "attributed_to": ("name",)}
 
     def get_fact(self, obj) -> dict | None:
         fact = obj.fact

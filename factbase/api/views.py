@@ -15,8 +15,8 @@ from rest_framework import filters, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from factbase.api.csv_export import Column, check_query, select_columns, stream_rows
-from factbase.core.corroboration import source_count_expression
+from factbase.api.csv_export import check_query, select_columns, stream_rows
+from factbase.core.kinds import kind_of
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, VersionConflict, record_delete, record_write
 
@@ -25,21 +25,7 @@ from .exceptions import PreconditionFailed, PreconditionRequired
 from .fields import etag
 from .history import HistoryMixin
 from .pagination import Pagination
-
-FACT_COLUMNS = (
-    "status",
-    "confidence",
-    "claim_type",
-    "note",
-    Column("source_count", "source_count", "source_count", source_count_expression),
-)
-AUDIT_COLUMNS = (
-    "version",
-    "created_at",
-    "updated_at",
-    ("created_by", "created_by__username"),
-    ("updated_by", "updated_by__username"),
-)
+from .shape import csv_columns, read_queryset
 
 FIELDS_PARAM = OpenApiParameter(
     "fields",
@@ -133,23 +119,28 @@ def parse_if_match(request) -> int | None:
     destroy=extend_schema(parameters=[IF_MATCH, REASON]),
 )
 class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
-    """Subclasses set `queryset` (from the model's selector), `serializer_class`,
-    `filterset_class`, `ordering_fields` and `csv_columns`."""
+    """Subclasses set `serializer_class`, `filterset_class` and `ordering_fields`. The
+    query, the CSV's columns and its file name follow from the serializer and the kind
+    (factbase.api.shape); a subclass sets `queryset` only to start from more than the
+    serializer shows (a citation's fact)."""
 
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     ordering = ["id"]
     lookup_value_regex = "[^/]+"
-    csv_columns: list = []
-    csv_filename = "export"
 
     def get_queryset(self):
-        # Every record shows who created and last changed it: joined, not one query a row.
-        queryset = super().get_queryset()
-        columns, deferring = queryset.query.deferred_loading
-        if columns and not deferring:
-            return queryset  # the selector chose its columns (with_briefs), users included
-        return queryset.select_related("created_by", "updated_by")
+        if self.queryset is not None:
+            return self.queryset.all()
+        return read_queryset(self.serializer_class)
+
+    @property
+    def csv_columns(self):
+        return csv_columns(self.serializer_class)
+
+    @property
+    def csv_filename(self) -> str:
+        return kind_of(self.serializer_class.Meta.model).name
 
     def get_object(self):
         queryset = self.filter_queryset(self.get_queryset())
