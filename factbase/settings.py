@@ -240,7 +240,7 @@ REST_FRAMEWORK = {
     # One request body shape: JSON.
     "DEFAULT_PARSER_CLASSES": ["factbase.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "factbase.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "factbase.api.renderers.CSVRenderer",
     ],

@@ -160,6 +160,11 @@ class MetricSerializer(FactSerializer):
         subject = obj.company or obj.product
         return {"type": subject._meta.model_name, **brief(subject, self.context)}
 
+    def row_subject(self, row, page) -> dict:
+        name = "company" if row["company_id"] is not None else "product"
+        model = Metric._meta.get_field(name).related_model
+        return {"type": model._meta.model_name, **page.brief(model, row[f"{name}_id"])}
+
 
 class EventSerializer(FactSerializer):
     class Meta:

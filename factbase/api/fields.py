@@ -66,12 +66,17 @@ STRICT_NUMBER_FIELDS = {
 def record_url(obj, context) -> str:
     """The absolute URL of a record's API page. Built from a prefix rather than with
     reverse(): a page of results holds hundreds of these."""
+    return f"{api_base(context)}{kind_of(type(obj)).name}/{obj.pk}/"
+
+
+def api_base(context) -> str:
+    """The absolute URL of the API's root for this request, worked out once a request."""
     base = context.get("_api_root")
     if base is None:
         request = context.get("request")
         base = request.build_absolute_uri(API_ROOT) if request is not None else API_ROOT
         context["_api_root"] = base
-    return f"{base}{kind_of(type(obj)).name}/{obj.pk}/"
+    return base
 
 
 class RecordRefField(serializers.RelatedField):

@@ -12,6 +12,11 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
+def row_id(row) -> int:
+    """A page's row is a record or, read straight from the database, a dict."""
+    return row["id"] if isinstance(row, dict) else row.pk
+
+
 class Pagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = 1000
@@ -23,7 +28,7 @@ class Pagination(LimitOffsetPagination):
         self.keyset = self.after is not None or self.by_id(queryset)
         if self.after is None:
             page = super().paginate_queryset(queryset, request, view)
-            self.last_id = page[-1].pk if page else None
+            self.last_id = row_id(page[-1]) if page else None
             self.has_next = self.offset + self.limit < self.count
             return page
         self.limit = self.get_limit(request)
@@ -32,7 +37,7 @@ class Pagination(LimitOffsetPagination):
         rows = list(queryset.filter(pk__gt=self.after)[: self.limit + 1])
         self.has_next = len(rows) > self.limit
         page = rows[: self.limit]
-        self.last_id = page[-1].pk if page else None
+        self.last_id = row_id(page[-1]) if page else None
         return page
 
     @staticmethod

@@ -1,9 +1,34 @@
 import json
 
+import orjson
+from rest_framework import renderers
 from rest_framework.renderers import BaseRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 from factbase.api.csv_export import cell
 from factbase.core.text import csv_line
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON, byte for byte, encoded by orjson: several times faster on a page of
+    records. What orjson would write otherwise (times: DRF's keep milliseconds and say
+    `Z`; lazy translated text) goes through DRF's encoder; pretty-printing (`indent=`, the
+    browsable API) through DRF's renderer."""
+
+    options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+    default = staticmethod(JSONEncoder().default)
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            encoded = orjson.dumps(data, default=self.default, option=self.options)
+        except orjson.JSONEncodeError:  # integers past 64 bits, lone surrogates: as DRF
+            return super().render(data, accepted_media_type, renderer_context)
+        # As DRF does: line and paragraph separators escaped, so JSON stays JavaScript.
+        return encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
 
 
 class CSVRenderer(BaseRenderer):

@@ -208,6 +208,13 @@ class FactSerializer(RecordSerializer):
     def get_corroborated(self, obj) -> bool:
         return fact_source_count(obj) >= CORROBORATED
 
+    # The same, for reads from rows (factbase.api.rows).
+    def row_source_count(self, row, page) -> int:
+        return page.source_count(row["id"])
+
+    def row_corroborated(self, row, page) -> bool:
+        return page.source_count(row["id"]) >= CORROBORATED
+
 
 class SourceSerializer(RecordSerializer):
     source_url = serializers.URLField(

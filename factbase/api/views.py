@@ -25,6 +25,7 @@ from .exceptions import PreconditionFailed, PreconditionRequired
 from .fields import etag
 from .history import HistoryMixin
 from .pagination import Pagination
+from .rows import Reader
 from .shape import csv_columns, read_queryset
 
 FIELDS_PARAM = OpenApiParameter(
@@ -142,10 +143,10 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
     def csv_filename(self) -> str:
         return kind_of(self.serializer_class.Meta.model).name
 
-    def get_object(self):
-        queryset = self.filter_queryset(self.get_queryset())
+    def lookup(self) -> tuple[str, str]:
+        """The URL's record: by id (digits) or by slug, for kinds that have one."""
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        model = queryset.model
+        model = self.get_serializer_class().Meta.model
         has_slug = any(f.name == "slug" for f in model._meta.fields)
         # str.isdigit() also accepts "²" and "١", which int() and the database refuse; and
         # PostgreSQL refuses NUL in text. Neither can name a record: 404, not 500.
@@ -156,6 +157,12 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
         else:
             raise Http404(f"No {model._meta.verbose_name} {lookup!r}.")
         self.kwargs = {**self.kwargs, self.lookup_field: lookup}
+        return key, lookup
+
+    def get_object(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        model = queryset.model
+        key, lookup = self.lookup()
         obj = queryset.filter(**{key: lookup}).first()
         if obj is None:
             raise Http404(f"No {model._meta.verbose_name} {lookup!r}.")
@@ -187,7 +194,11 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             return self.csv_response()
-        return super().list(request, *args, **kwargs)
+        reader = Reader.of(self.get_serializer())
+        if reader is None:
+            return super().list(request, *args, **kwargs)
+        rows = reader.rows(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(reader.render(self.paginate_queryset(rows)))
 
     def csv_response(self):
         queryset = self.filter_queryset(self.get_queryset())
@@ -200,9 +211,20 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        response = Response(self.get_serializer(instance).data)
-        response["ETag"] = etag(instance)
+        reader = Reader.of(self.get_serializer())
+        if reader is None:
+            instance = self.get_object()
+            response = Response(self.get_serializer(instance).data)
+            response["ETag"] = etag(instance)
+            return response
+        key, lookup = self.lookup()
+        row = reader.rows(self.filter_queryset(self.get_queryset()), extra=("version",))
+        row = row.filter(**{key: lookup}).first()
+        if row is None:
+            raise Http404(f"No {reader.model._meta.verbose_name} {lookup!r}.")
+        self.check_object_permissions(request, row)
+        response = Response(reader.render([row])[0])
+        response["ETag"] = f'"{row["version"]}"'
         return response
 
     # --- writes -----------------------------------------------------------------------

@@ -90,3 +90,23 @@ def test_answers_are_the_golden_files(anon_api, editor_api):
         elif not file.exists() or file.read_bytes() != got:
             changed.append(name)
     assert not changed, f"Answers differ from tests/api/golden/: {changed}"
+
+
+ODD_TEXT = 'Zürich \u2028line\u2029para \x01\x1f "quoted" \\ / 🚀 \ud7ff \ufeff'
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"text": ODD_TEXT, "n": [0, -1, 2**63 - 1], "none": None, "ok": True},
+        {"nested": [{"a": ODD_TEXT}, []], "big": 2**80},  # past 64 bits: DRF's encoder
+        [1, "two", {"3": 4.5}],
+    ],
+)
+def test_json_is_drfs_byte_for_byte(data):
+    """The API's JSON renderer (orjson) writes what DRF's JSONRenderer writes."""
+    from rest_framework.renderers import JSONRenderer as DRFRenderer
+
+    from factbase.api.renderers import JSONRenderer
+
+    assert JSONRenderer().render(data) == DRFRenderer().render(data)

@@ -1,0 +1,281 @@
+"""Reads straight to plain data: a page of records as rows, without model instances.
+
+A list or a detail is read as rows (`values()`) of the record's own columns. The records it
+shows in brief come in one query per related model, its lists (citations, child rows,
+many-to-many) in one query each for the whole page, and each value is rendered by the
+serializer's own field, so the JSON is the serializer's, byte for byte
+(tests/api/test_golden.py holds it), and the serializer stays the one declaration of what
+a kind shows (factbase.api.shape). No model instance and no per-row serializer is built,
+and no query joins more than one table to another: each is planned in a fraction of a
+millisecond, where one query joining everything took longer to plan than to run.
+
+A computed field (SerializerMethodField) is read by the serializer's `row_<name>(row,
+page)` method; a serializer with a computed field that has none (a citation's fact) is
+served by DRF as before: `Reader.of()` answers None.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from rest_framework import serializers
+
+from factbase.core.kinds import kind_of
+from factbase.core.models import Citation, Source
+from factbase.core.text import decimal_text
+
+from .fields import RecordRefField, api_base
+from .shape import brief_columns
+
+
+class Unreadable(Exception):
+    """A field this reader cannot render from rows."""
+
+
+class Reader:
+    """What one serializer (as configured for this request: `fields=`, `brief=1`) shows,
+    as reads. Built once per request; `render(rows)` renders a page of rows."""
+
+    @classmethod
+    def of(cls, serializer) -> "Reader | None":
+        try:
+            return cls(serializer)
+        except Unreadable:
+            return None
+
+    def __init__(self, serializer):
+        self.serializer = serializer
+        self.model = serializer.Meta.model
+        self.base = api_base(serializer.context)
+        self.kind = kind_of(self.model)
+        opts = self.model._meta
+        # Every foreign key is read (integers, cheap), so computed fields can use them.
+        self.columns = {"id", *(f.attname for f in opts.concrete_fields if f.is_relation)}
+        self.steps = [self._step(name, field) for name, field in serializer.fields.items()]
+
+    # --- the plan ---------------------------------------------------------------------
+
+    def _step(self, name, field):
+        if isinstance(field, serializers.SerializerMethodField):
+            return name, self._computed(name)
+        if isinstance(field, RecordRefField):
+            return name, self._brief_of(field.source)
+        if isinstance(field, serializers.SlugRelatedField):
+            return name, self._slug_of(field.source, field.slug_field)
+        if isinstance(field, serializers.ListSerializer):
+            return name, self._rows_of(field.source, field.child)
+        if isinstance(field, serializers.ManyRelatedField):
+            return name, self._many_of(field.source)
+        return name, self._value_of(field)
+
+    def _computed(self, name):
+        if name == "url" and self.kind is not None:
+            prefix = f"{self.base}{self.kind.name}/"
+            return lambda row, page: f"{prefix}{row['id']}/"
+        method = getattr(self.serializer, f"row_{name}", None)
+        if method is None:
+            raise Unreadable(name)
+        return method
+
+    def _value_of(self, field):
+        try:
+            model_field = self.model._meta.get_field(field.source)
+        except Exception as error:
+            raise Unreadable(field.source) from error
+        if not model_field.concrete or model_field.is_relation:
+            raise Unreadable(field.source)
+        column, represent = model_field.attname, field.to_representation
+        self.columns.add(column)
+
+        def value(row, page):
+            raw = row[column]
+            return None if raw is None else represent(raw)
+
+        return value
+
+    def _brief_of(self, source):
+        fk = self.model._meta.get_field(source)
+        column = fk.attname
+
+        def brief(row, page):
+            return page.brief(fk.related_model, row[column])
+
+        return brief
+
+    def _slug_of(self, source, slug_field):
+        fk = self.model._meta.get_field(source)
+        column = fk.attname
+
+        def slug(row, page):
+            return page.slug(fk.related_model, slug_field, row[column])
+
+        return slug
+
+    def _rows_of(self, source, child_serializer):
+        relation = self.model._meta.get_field(source)
+        child = Reader(child_serializer)
+        if isinstance(relation, GenericRelation):
+            content_type = ContentType.objects.get_for_model(self.model)
+            link, base = "object_id", {"content_type": content_type}
+        else:
+            link, base = relation.field.attname, {}
+        child.columns.add(link)
+
+        def rows(row, page):
+            return page.children(source, child, link, base).get(row["id"], [])
+
+        return rows
+
+    def _many_of(self, source):
+        m2m = self.model._meta.get_field(source)
+        if not isinstance(m2m, models.ManyToManyField):
+            raise Unreadable(source)
+
+        def many(row, page):
+            return page.many(m2m).get(row["id"], [])
+
+        return many
+
+    # --- reading ----------------------------------------------------------------------
+
+    def rows(self, queryset, extra=()):
+        """The rows of `queryset` (filtered, ordered, not yet sliced) as this reader needs
+        them: its own columns only, no joins or prefetches of the model queryset."""
+        return queryset.prefetch_related(None).values(*self.columns, *extra)
+
+    def render(self, rows) -> list[dict]:
+        return Page(self, rows).render()
+
+
+class Page:
+    """The rows of one page and what they show of other tables, each read once, on first
+    use, for every row of the page."""
+
+    def __init__(self, reader: Reader, rows):
+        self.reader = reader
+        self.rows = rows
+        self.loaded: dict = {}
+
+    def render(self) -> list[dict]:
+        steps = self.reader.steps
+        return [{name: step(row, self) for name, step in steps} for row in self.rows]
+
+    def _once(self, key, load):
+        if key not in self.loaded:
+            self.loaded[key] = load()
+        return self.loaded[key]
+
+    def _ids(self, column) -> set:
+        return {row[column] for row in self.rows if row[column] is not None}
+
+    def brief(self, model, pk):
+        if pk is None:
+            return None
+        return self._once(("brief", model), lambda: self._briefs(model))[pk]
+
+    def _briefs(self, model) -> dict:
+        columns = [
+            f.attname
+            for f in self.reader.model._meta.concrete_fields
+            if f.is_relation and f.related_model is model
+        ]
+        ids = set().union(*(self._ids(column) for column in columns))
+        return briefs(model, ids, self.reader.base)
+
+    def slug(self, model, slug_field, pk):
+        if pk is None:
+            return None
+        key = ("slug", model, slug_field)
+        return self._once(key, lambda: self._slugs(model, slug_field)).get(pk)
+
+    def _slugs(self, model, slug_field) -> dict:
+        columns = [
+            f.attname
+            for f in self.reader.model._meta.concrete_fields
+            if f.is_relation and f.related_model is model
+        ]
+        ids = set().union(*(self._ids(column) for column in columns))
+        return dict(model._default_manager.filter(pk__in=ids).values_list("pk", slug_field))
+
+    def children(self, source, child: Reader, link, base) -> dict:
+        def load():
+            ids = self._ids("id")
+            model = child.model
+            queryset = model._default_manager.filter(**base, **{f"{link}__in": ids})
+            rows = list(child.rows(queryset))
+            page = Page(child, rows)
+            groups = defaultdict(list)
+            for row, data in zip(rows, page.render(), strict=True):
+                groups[row[link]].append(data)
+            self.loaded[("rows", source)] = page
+            return groups
+
+        return self._once(("children", source), load)
+
+    def many(self, m2m) -> dict:
+        def load():
+            through = m2m.remote_field.through
+            own, other = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+            target = m2m.related_model
+            order = [
+                f"-{other}__{name[1:]}" if name.startswith("-") else f"{other}__{name}"
+                for name in target._meta.ordering
+            ]
+            # The links and what the linked records show, in one query with one join.
+            names = brief_columns(target)
+            rows = (
+                through._default_manager.filter(**{f"{own}_id__in": self._ids("id")})
+                .order_by(*order)
+                .values_list(
+                    f"{own}_id", f"{other}_id", *(f"{other}__{attr}" for _, attr in names)
+                )
+            )
+            prefix = f"{self.reader.base}{kind_of(target).name}/"
+            groups = defaultdict(list)
+            for parent, pk, *values in rows:
+                groups[parent].append(brief_data(prefix, pk, names, values))
+            return groups
+
+        return self._once(("many", m2m), load)
+
+    def source_count(self, pk) -> int:
+        """Independent sources among a fact's citations (publishers count once), from
+        the page's citations when they are read, else from one query for the page."""
+        return self._once("publishers", self._publishers).get(pk, 0)
+
+    def _publishers(self) -> dict:
+        publishers = defaultdict(set)
+        citations = self.loaded.get(("rows", "citations"))
+        sources = citations.loaded.get(("brief", Source)) if citations is not None else None
+        if sources is not None and all("publisher" in s for s in sources.values()):
+            for row in citations.rows:
+                publishers[row["object_id"]].add(sources[row["source_id"]]["publisher"])
+        else:
+            content_type = ContentType.objects.get_for_model(self.reader.model)
+            rows = Citation.objects.filter(
+                content_type=content_type, object_id__in=self._ids("id")
+            ).values_list("object_id", "source__publisher")
+            for pk, publisher in rows:
+                publishers[pk].add(publisher)
+        return {pk: len(names) for pk, names in publishers.items()}
+
+
+def briefs(model, ids, base) -> dict:
+    """The brief form of each record of `model` among `ids`, by id: one query."""
+    if not ids:
+        return {}
+    names = brief_columns(model)
+    prefix = f"{base}{kind_of(model).name}/"
+    rows = model._default_manager.filter(pk__in=ids).values_list(
+        "pk", *(attribute for _, attribute in names)
+    )
+    return {pk: brief_data(prefix, pk, names, values) for pk, *values in rows}
+
+
+def brief_data(prefix: str, pk: int, names, values) -> dict:
+    data = {"id": pk, "url": f"{prefix}{pk}/"}  # as fields.brief() writes it
+    for (name, _), value in zip(names, values, strict=True):
+        data[name] = decimal_text(value) if isinstance(value, Decimal) else value
+    return data
