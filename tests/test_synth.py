@@ -21,10 +21,10 @@ from events.models import (
     PartnershipParty,
 )
 from factbase.core.choices import Status
-from factbase.core.models import Citation, FactModel, Source
+from factbase.core.models import Citation, FactModel, Source, history_model_of
 from factbase.core.services import record_save
-from factbase.synth import generate as synth
-from factbase.synth.generate import CHANGE_REASON, history_model_of
+from factbase.synth import writer as synth
+from factbase.synth.writer import CHANGE_REASON
 
 pytestmark = pytest.mark.django_db
 

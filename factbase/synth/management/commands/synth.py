@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
 from factbase.core.reasons import command_reason
-from factbase.synth.generate import Sizes, SynthError, generate
+from factbase.synth.run import generate
+from factbase.synth.sizes import Sizes, SynthError
 
 
 def count(value: str) -> int:
