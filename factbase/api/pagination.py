@@ -5,10 +5,18 @@ at offset 500,000 costs far more than the first. In the default order (by id) th
 links therefore use keyset pagination instead, `after=<last id>`: every page, however deep,
 costs what the first one does. A keyset page has no `count` (null): counting a million rows
 on every page would cost more than the page.
+
+Nor is a million rows counted for the first page of a whole table: on PostgreSQL, a list
+without filters takes the planner's estimate of its rows when that is above
+`ESTIMATE_ABOVE`, and says so (`count_estimated: true`). Filtered lists are counted.
 """
 
+import json
+
+from django.db import connections
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
@@ -17,19 +25,59 @@ def row_id(row) -> int:
     return row["id"] if isinstance(row, dict) else row.pk
 
 
+def planner_rows(queryset) -> int:
+    """PostgreSQL's estimate of the rows `queryset` gives: planned, not run."""
+    sql, params = queryset.values("pk").query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 class Pagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = 1000
     after_query_param = "after"
+    ESTIMATE_ABOVE = 100_000
+    count_estimated = False
+
+    def get_count(self, queryset):
+        self.count_estimated = False
+        unfiltered = not queryset.query.where
+        if unfiltered and connections[queryset.db].vendor == "postgresql":
+            estimate = planner_rows(queryset)
+            if estimate > self.ESTIMATE_ABOVE:
+                self.count_estimated = True
+                return estimate
+        return super().get_count(queryset)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "count_estimated": self.count_estimated,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.after = self.get_after(request)
         self.keyset = self.after is not None or self.by_id(queryset)
         if self.after is None:
-            page = super().paginate_queryset(queryset, request, view)
+            # One row more than the page says whether another follows, whatever the count
+            # (an estimate, for a whole large table).
+            self.limit = self.get_limit(request)
+            self.offset = self.get_offset(request)
+            self.count = self.get_count(queryset)
+            self.display_page_controls = self.count > self.limit
+            rows = list(queryset[self.offset : self.offset + self.limit + 1]) if self.count else []
+            self.has_next = len(rows) > self.limit
+            page = rows[: self.limit]
             self.last_id = row_id(page[-1]) if page else None
-            self.has_next = self.offset + self.limit < self.count
             return page
         self.limit = self.get_limit(request)
         self.offset = None
@@ -63,7 +111,10 @@ class Pagination(LimitOffsetPagination):
             url = remove_query_param(self.request.build_absolute_uri(), self.offset_query_param)
             url = replace_query_param(url, self.limit_query_param, self.limit)
             return replace_query_param(url, self.after_query_param, self.last_id)
-        return super().get_next_link()
+        url = replace_query_param(
+            self.request.build_absolute_uri(), self.limit_query_param, self.limit
+        )
+        return replace_query_param(url, self.offset_query_param, self.offset + self.limit)
 
     def get_previous_link(self):
         if self.after is not None:
@@ -73,7 +124,15 @@ class Pagination(LimitOffsetPagination):
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count"]["nullable"] = True
-        response["properties"]["count"]["description"] = "Null on pages reached by `after`."
+        response["properties"]["count"]["description"] = (
+            "Null on pages reached by `after`; the planner's estimate when "
+            "`count_estimated` is true."
+        )
+        response["properties"]["count_estimated"] = {
+            "type": "boolean",
+            "description": "True when `count` is the database's estimate: a whole table "
+            f"of more than {self.ESTIMATE_ABOVE:,} rows is not counted for each page.",
+        }
         return response
 
     def get_schema_operation_parameters(self, view):

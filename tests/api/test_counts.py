@@ -1,0 +1,54 @@
+"""A whole large table is not counted for each page: PostgreSQL's planner estimates it,
+and the answer says so. Filtered lists, and every list on SQLite, are counted."""
+
+import pytest
+from django.db import connection
+
+from factbase.api.pagination import Pagination
+
+from ..factories import CompanyFactory
+
+pytestmark = pytest.mark.django_db
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the planner's estimate is PostgreSQL's"
+)
+
+
+@pytest.fixture
+def companies():
+    return [CompanyFactory(country="FR" if i % 2 else "DE") for i in range(7)]
+
+
+def test_small_tables_are_counted(anon_api, companies):
+    body = anon_api.get("/api/v1/companies/?limit=2").json()
+    assert (body["count"], body["count_estimated"]) == (7, False)
+    assert body["next"] is not None
+
+
+@postgres_only
+def test_a_whole_large_table_is_estimated_and_says_so(anon_api, companies, monkeypatch):
+    monkeypatch.setattr(Pagination, "ESTIMATE_ABOVE", -1)  # every table is "large"
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE companies_company")
+    body = anon_api.get("/api/v1/companies/?limit=2").json()
+    assert body["count_estimated"] is True
+    assert isinstance(body["count"], int)
+    assert len(body["results"]) == 2 and body["next"] is not None
+    # Filtered: counted, whatever the size.
+    body = anon_api.get("/api/v1/companies/?limit=2&country=FR").json()
+    assert (body["count"], body["count_estimated"]) == (3, False)
+
+
+@postgres_only
+def test_next_links_do_not_trust_an_estimate(anon_api, companies, monkeypatch):
+    """Pages follow the rows, not the count: the last page has no next link and a page
+    before it has one, however wrong the estimate."""
+    monkeypatch.setattr(Pagination, "ESTIMATE_ABOVE", -1)
+    ordering = "ordering=name&limit=3"
+    seen, path = [], f"/api/v1/companies/?{ordering}"
+    while path:
+        body = anon_api.get(path).json()
+        seen += [row["id"] for row in body["results"]]
+        path = body["next"]
+    assert sorted(seen) == sorted(c.pk for c in companies)
