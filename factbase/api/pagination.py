@@ -69,14 +69,18 @@ class Pagination(LimitOffsetPagination):
         self.keyset = self.after is not None or self.by_id(queryset)
         if self.after is None:
             # One row more than the page says whether another follows, whatever the count
-            # (an estimate, for a whole large table).
+            # (an estimate, for a whole large table); a page that is not full gives the
+            # count without counting.
             self.limit = self.get_limit(request)
             self.offset = self.get_offset(request)
-            self.count = self.get_count(queryset)
-            self.display_page_controls = self.count > self.limit
-            rows = list(queryset[self.offset : self.offset + self.limit + 1]) if self.count else []
+            rows = list(queryset[self.offset : self.offset + self.limit + 1])
             self.has_next = len(rows) > self.limit
             page = rows[: self.limit]
+            if not self.has_next and (page or not self.offset):
+                self.count, self.count_estimated = self.offset + len(page), False
+            else:
+                self.count = self.get_count(queryset)
+            self.display_page_controls = self.count > self.limit
             self.last_id = row_id(page[-1]) if page else None
             return page
         self.limit = self.get_limit(request)

@@ -228,9 +228,7 @@ class Page:
             rows = (
                 through._default_manager.filter(**{f"{own}_id__in": self._ids("id")})
                 .order_by(*order)
-                .values_list(
-                    f"{own}_id", f"{other}_id", *(f"{other}__{attr}" for _, attr in names)
-                )
+                .values_list(f"{own}_id", f"{other}_id", *(f"{other}__{attr}" for _, attr in names))
             )
             prefix = f"{self.reader.base}{kind_of(target).name}/"
             groups = defaultdict(list)
