@@ -37,6 +37,7 @@ class CompanyFilterSet(FactFilterSet):
     has_funding = BooleanFilter(method="filter_has_funding")
 
     search_fields = ("name", "slug", "aliases__name", "description")
+    search_names = ("name",)
 
     filter_has_products = _exists("products")
     filter_has_partnerships = _exists("party_to")
@@ -57,6 +58,7 @@ class ProductFilterSet(FactFilterSet):
     launched_before = df.DateFilter(field_name="launched_on", lookup_expr="lte")
 
     search_fields = ("name", "slug", "description", "company__name")
+    search_names = ("name",)
 
     class Meta:
         model = Product
@@ -73,6 +75,7 @@ class PersonFilterSet(FactFilterSet):
     company = CharInFilter(method="filter_company", label="company slugs or ids (any role)")
 
     search_fields = ("name", "slug", "description")
+    search_names = ("name",)
 
     class Meta:
         model = Person
@@ -87,6 +90,7 @@ class PlatformFilterSet(RecordFilterSet):
     slug = CharInFilter(field_name="slug", lookup_expr="in")
 
     search_fields = ("name", "slug")
+    search_names = ("name",)
 
     class Meta:
         model = Platform

@@ -42,6 +42,7 @@ class PartnershipFilterSet(FactFilterSet):
     announced_before = df.DateFilter(field_name="announced_on", lookup_expr="lte")
 
     search_fields = ("title", "summary", "parties__company__name")
+    search_names = ("title",)
 
     class Meta:
         model = Partnership
@@ -112,6 +113,7 @@ class MetricTypeFilterSet(RecordFilterSet):
     unit_kind = ChoiceInFilter(choices=UnitKind.choices)
 
     search_fields = ("name", "slug", "description")
+    search_names = ("name",)
 
     class Meta:
         model = MetricType
@@ -182,6 +184,7 @@ class EventFilterSet(FactFilterSet):
     date_before = df.DateFilter(field_name="occurred_on", lookup_expr="lte")
 
     search_fields = ("title", "summary", "place")
+    search_names = ("title",)
     param_names = {"companies": "company", "products": "product", "people": "person"}
 
     class Meta:
