@@ -8,7 +8,7 @@ from factbase.api.filters import (
     FactFilterSet,
     NumberInFilter,
     RecordFilterSet,
-    refs_condition,
+    RefsFilter,
     slug_or_id_filters,
 )
 from factbase.core.codes import COUNTRY_CHOICES
@@ -52,7 +52,7 @@ class ProductFilterSet(FactFilterSet):
     company_id, company = slug_or_id_filters("company", "company")
     kind = ChoiceInFilter(choices=ProductKind.choices)
     audience = ChoiceInFilter(choices=Audience.choices)
-    platform = CharInFilter(method="filter_platform", label="platform slugs or ids")
+    platform = RefsFilter("platforms", label="platform slugs or ids")
     slug = CharInFilter(field_name="slug", lookup_expr="in")
     launched_after = df.DateFilter(field_name="launched_on", lookup_expr="gte")
     launched_before = df.DateFilter(field_name="launched_on", lookup_expr="lte")
@@ -64,15 +64,11 @@ class ProductFilterSet(FactFilterSet):
         model = Product
         fields = []
 
-    def filter_platform(self, queryset, name, values):
-        condition = refs_condition(values, "platforms", Platform, param=name)
-        return queryset.filter(pk__in=Product.objects.filter(condition).values("pk"))
-
 
 class PersonFilterSet(FactFilterSet):
     slug = CharInFilter(field_name="slug", lookup_expr="in")
     company_id = NumberInFilter(field_name="roles__company_id", lookup_expr="in", distinct=True)
-    company = CharInFilter(method="filter_company", label="company slugs or ids (any role)")
+    company = RefsFilter("roles__company", label="company slugs or ids (any role)")
 
     search_fields = ("name", "slug", "description")
     search_names = ("name",)
@@ -80,10 +76,6 @@ class PersonFilterSet(FactFilterSet):
     class Meta:
         model = Person
         fields = []
-
-    def filter_company(self, queryset, name, values):
-        condition = refs_condition(values, "roles__company", Company, param=name)
-        return queryset.filter(pk__in=Person.objects.filter(condition).values("pk"))
 
 
 class PlatformFilterSet(RecordFilterSet):

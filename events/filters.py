@@ -1,7 +1,6 @@
 import django_filters as df
 from django.db.models import Q
 
-from companies.models import Company, Platform, Product
 from factbase.api.filters import (
     BooleanFilter,
     CharInFilter,
@@ -9,7 +8,8 @@ from factbase.api.filters import (
     FactFilterSet,
     NumberInFilter,
     RecordFilterSet,
-    refs_condition,
+    RefIdsFilter,
+    RefsFilter,
     slug_or_id_filters,
 )
 from factbase.core.choices import ClaimType, Qualifier
@@ -31,13 +31,15 @@ from .models import (
 
 
 class PartnershipFilterSet(FactFilterSet):
-    company = CharInFilter(method="filter_company", label="any party: company slugs or ids")
-    companies = CharInFilter(
-        method="filter_companies", label="all of these companies are parties (slugs or ids)"
+    company = RefsFilter("parties__company", label="any party: company slugs or ids")
+    companies = RefsFilter(
+        "parties__company",
+        match_all=True,
+        label="all of these companies are parties (slugs or ids)",
     )
     kind = ChoiceInFilter(choices=PartnershipKind.choices)
     stage = ChoiceInFilter(choices=PartnershipStage.choices)
-    product = CharInFilter(method="filter_product", label="product slugs or ids")
+    product = RefsFilter("products", label="product slugs or ids")
     announced_after = df.DateFilter(field_name="announced_on", lookup_expr="gte")
     announced_before = df.DateFilter(field_name="announced_on", lookup_expr="lte")
 
@@ -47,20 +49,6 @@ class PartnershipFilterSet(FactFilterSet):
     class Meta:
         model = Partnership
         fields = []
-
-    def filter_company(self, queryset, name, values):
-        condition = refs_condition(values, "parties__company", Company, param=name)
-        return queryset.filter(pk__in=Partnership.objects.filter(condition).values("pk"))
-
-    def filter_companies(self, queryset, name, values):
-        for value in values:
-            condition = refs_condition([value], "parties__company", Company, param=name)
-            queryset = queryset.filter(pk__in=Partnership.objects.filter(condition).values("pk"))
-        return queryset
-
-    def filter_product(self, queryset, name, values):
-        condition = refs_condition(values, "products", Product, param=name)
-        return queryset.filter(pk__in=Partnership.objects.filter(condition).values("pk"))
 
 
 class AmountFilters(df.FilterSet):
@@ -72,8 +60,12 @@ class AmountFilters(df.FilterSet):
 
 class FundingRoundFilterSet(FactFilterSet, AmountFilters):
     company_id, company = slug_or_id_filters("company", "company")
-    investor = CharInFilter(method="filter_investor", label="investor slugs or ids")
-    lead_investor = CharInFilter(method="filter_investor", label="lead investor slugs or ids")
+    investor = RefsFilter("investments__investor", label="investor slugs or ids")
+    lead_investor = RefsFilter(
+        "investments__investor",
+        where=Q(investments__is_lead=True),
+        label="lead investor slugs or ids",
+    )
     round_type = ChoiceInFilter(choices=RoundType.choices)
     announced_after = df.DateFilter(field_name="announced_on", lookup_expr="gte")
     announced_before = df.DateFilter(field_name="announced_on", lookup_expr="lte")
@@ -83,14 +75,6 @@ class FundingRoundFilterSet(FactFilterSet, AmountFilters):
     class Meta:
         model = FundingRound
         fields = []
-
-    def filter_investor(self, queryset, name, values):
-        investments = Investment.objects.filter(
-            refs_condition(values, "investor", Company, param=name)
-        )
-        if name == "lead_investor":
-            investments = investments.filter(is_lead=True)
-        return queryset.filter(pk__in=investments.values("funding_round_id"))
 
 
 class InvestmentFilterSet(FactFilterSet, AmountFilters):
@@ -124,27 +108,21 @@ class MetricSubjectFilters(df.FilterSet):
     """What a metric is about: its company (with its products), product and type. Shared
     by the metrics and the conflicts between them."""
 
-    company = CharInFilter(
-        method="filter_company",
+    company = RefsFilter(
+        "company",
+        "product__company",
         label="company slugs or ids; also finds the metrics of the company's products",
     )
-    company_id = NumberInFilter(method="filter_company", label="company ids (and their products)")
+    company_id = RefIdsFilter(
+        "company", "product__company", label="company ids (and their products)"
+    )
     product_id, product = slug_or_id_filters("product", "product")
     metric_type_id, metric_type = slug_or_id_filters("metric_type", "metric type")
-
-    filter_slug_or_id = RecordFilterSet.filter_slug_or_id
-
-    def filter_company(self, queryset, name, values):
-        values = [str(v) for v in values]
-        return queryset.filter(
-            refs_condition(values, "company", Company, param=name)
-            | refs_condition(values, "product__company", Company, param=name)
-        )
 
 
 class MetricFilterSet(FactFilterSet, AmountFilters, MetricSubjectFilters):
     region = ChoiceInFilter(choices=REGION_CHOICES)
-    platform = CharInFilter(method="filter_platform", label="platform slugs or ids")
+    platform = RefsFilter("platform", label="platform slugs or ids")
     is_target = BooleanFilter(method="filter_is_target")
     period_after = df.DateFilter(
         method="filter_period_after", label="period overlaps: ends on or after this date"
@@ -159,9 +137,6 @@ class MetricFilterSet(FactFilterSet, AmountFilters, MetricSubjectFilters):
         model = Metric
         fields = []
 
-    def filter_platform(self, queryset, name, values):
-        return queryset.filter(refs_condition(values, "platform", Platform, param=name))
-
     def filter_is_target(self, queryset, name, value):
         condition = Q(claim_type=ClaimType.TARGET)
         return queryset.filter(condition if value else ~condition)
@@ -175,9 +150,9 @@ class MetricFilterSet(FactFilterSet, AmountFilters, MetricSubjectFilters):
 
 class EventFilterSet(FactFilterSet):
     kind = ChoiceInFilter(choices=EventKind.choices)
-    company = CharInFilter(method="filter_related", field_name="companies")
-    product = CharInFilter(method="filter_related", field_name="products")
-    person = CharInFilter(method="filter_related", field_name="people")
+    company = RefsFilter("companies")
+    product = RefsFilter("products")
+    person = RefsFilter("people")
     country = ChoiceInFilter(choices=COUNTRY_CHOICES)
     part_of = NumberInFilter(field_name="part_of_id", lookup_expr="in")
     date_after = df.DateFilter(field_name="occurred_on", lookup_expr="gte")
@@ -185,13 +160,7 @@ class EventFilterSet(FactFilterSet):
 
     search_fields = ("title", "summary", "place")
     search_names = ("title",)
-    param_names = {"companies": "company", "products": "product", "people": "person"}
 
     class Meta:
         model = Event
         fields = []
-
-    def filter_related(self, queryset, name, values):
-        model = Event._meta.get_field(name).related_model
-        condition = refs_condition(values, name, model, param=self.param_names[name])
-        return queryset.filter(pk__in=Event.objects.filter(condition).values("pk"))

@@ -536,8 +536,9 @@ class CsvTests(Resource):
 
 class QueryCountTests(Resource):
     def count_queries(self, client) -> tuple[int, int, int]:
+        # One page holds every row, small or large: a page that is not full needs no count.
         with CaptureQueriesContext(connection) as page:
-            response = client.get(self.url())
+            response = client.get(self.url(query="limit=1000"))
         rows = len(results(response))
         with CaptureQueriesContext(connection) as export:
             response = client.get(self.url(query="format=csv"))

@@ -9,7 +9,8 @@ from django.db import connection
 
 from companies.filters import CompanyFilterSet
 from companies.models import Company
-from factbase.api.filters import InIds, RecordFilterSet, related_model, search_tiers
+from factbase.api.filters import RecordFilterSet
+from factbase.api.search import InIds, related_model, search_tiers
 
 from ..factories import (
     CompanyAliasFactory,

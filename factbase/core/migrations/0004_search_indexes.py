@@ -1,4 +1,4 @@
-"""Text search (`q=`, see factbase/api/filters.py) on PostgreSQL: the unaccent and pg_trgm
+"""Text search (`q=`, see factbase/api/search.py) on PostgreSQL: the unaccent and pg_trgm
 extensions; f_unaccent, unaccent as an IMMUTABLE function so that indexes may use it; and
 the search indexes of sources (their text too) and citations.
 
