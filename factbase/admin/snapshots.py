@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from factbase.core.models import Snapshot
-from factbase.snapshots.package import SnapshotFileError
+from factbase.snapshots.errors import SnapshotFileError
 from factbase.snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
 from factbase.snapshots.store import snapshot_delete, snapshot_take
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import formats
-from .package import Source
 from .reader import CsvFile
+from .source import Source
 
 
 class DiffError(Exception):

@@ -29,19 +29,11 @@ import factbase
 from factbase.core.asof import shadow_history
 
 from . import formats
-from .package import (
-    DESCRIPTOR,
-    README,
-    DirTarget,
-    HashingWriter,
-    ZipTarget,
-    dump_descriptor,
-    package_descriptor,
-    readme,
-    resource_descriptor,
-    resource_hash,
-)
+from .descriptor import DESCRIPTOR, dump_descriptor, package_descriptor, resource_descriptor
+from .hashing import HashingWriter, resource_hash
+from .readme import README, readme
 from .tables import PSEUDONYM_PREFIX, USERS, Table, pseudonym, snapshot_tables, user_references
+from .targets import DirTarget, ZipTarget
 
 CHUNK = 2000  # rows fetched and written at a time on the Python path
 WRITE_SIZE = 1 << 18

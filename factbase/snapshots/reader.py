@@ -4,8 +4,10 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 
+from .errors import SnapshotLimitError
 from .formats import QUOTED_NULL
-from .package import HashingReader, SnapshotLimitError, limit
+from .hashing import HashingReader
+from .limits import limit
 
 BLOCK = 1 << 20
 REPLACEMENT = "\ufffd".encode()

@@ -18,8 +18,8 @@ from django.db import transaction
 
 from factbase.core.models import Snapshot
 
+from .descriptor import FORMAT
 from .export import Progress, export_snapshot
-from .package import FORMAT
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from factbase.core.models import Citation, Source
 from factbase.core.services import record_save
 from factbase.snapshots import formats
 from factbase.snapshots.export import export_snapshot
-from factbase.snapshots.package import ZIP_DATE, ZIP_MODE
 from factbase.snapshots.tables import snapshot_tables
+from factbase.snapshots.targets import ZIP_DATE, ZIP_MODE
 
 from .helpers import data_files, descriptor, export_dir, rows
 

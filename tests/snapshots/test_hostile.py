@@ -16,16 +16,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from companies.models import Company
-from factbase.snapshots import package
+from factbase.snapshots import limits
+from factbase.snapshots.descriptor import DESCRIPTOR
+from factbase.snapshots.errors import SnapshotLimitError
 from factbase.snapshots.export import export_snapshot
-from factbase.snapshots.importer import SnapshotInvalid, import_snapshot
-from factbase.snapshots.package import (
-    DESCRIPTOR,
-    BoundedReader,
-    SnapshotLimitError,
-    Source,
-)
+from factbase.snapshots.importer import import_snapshot
+from factbase.snapshots.limits import BoundedReader
+from factbase.snapshots.problems import SnapshotInvalid
 from factbase.snapshots.reader import CellStream, CsvFile
+from factbase.snapshots.source import Source
 
 from .helpers import empty_database, export_dir, replace_line, retouch, table_counts
 
@@ -132,7 +131,7 @@ def refused(path, *expected) -> SnapshotInvalid:
 def test_a_descriptor_of_megabytes_of_blanks_is_refused_unread(zipped, tmp_path, monkeypatch):
     """The attack, at the default limit: a descriptor padded with blanks, tiny compressed."""
     with zipfile.ZipFile(zipped) as snapshot:
-        padded = snapshot.read(DESCRIPTOR) + b" " * package.MAX_DESCRIPTOR_BYTES
+        padded = snapshot.read(DESCRIPTOR) + b" " * limits.MAX_DESCRIPTOR_BYTES
     bomb = rezip(zipped, tmp_path / "bomb.zip", {DESCRIPTOR: padded})
     assert bomb.stat().st_size < 1 << 20
     names = read_from(monkeypatch)
@@ -404,8 +403,8 @@ def test_bounded_reader_counts_what_is_read(settings):
 
 
 def test_limits_have_defaults_and_settings(settings, monkeypatch):
-    assert package.limit("MAX_LINE_BYTES") == package.MAX_LINE_BYTES == 16 << 20
-    monkeypatch.setattr(package, "MAX_LINE_BYTES", 7)
-    assert package.limit("MAX_LINE_BYTES") == 7
+    assert limits.limit("MAX_LINE_BYTES") == limits.MAX_LINE_BYTES == 16 << 20
+    monkeypatch.setattr(limits, "MAX_LINE_BYTES", 7)
+    assert limits.limit("MAX_LINE_BYTES") == 7
     settings.SNAPSHOT_MAX_LINE_BYTES = 5
-    assert package.limit("MAX_LINE_BYTES") == 5
+    assert limits.limit("MAX_LINE_BYTES") == 5

@@ -11,7 +11,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from companies.models import Company
-from factbase.snapshots.importer import SnapshotInvalid, import_snapshot
+from factbase.snapshots.importer import import_snapshot
+from factbase.snapshots.problems import SnapshotInvalid
 from factbase.snapshots.tables import tables_by_name
 
 from .helpers import (

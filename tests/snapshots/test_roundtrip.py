@@ -14,7 +14,8 @@ from django.db import connection
 from companies.models import Company, Platform
 from events.models import Metric, MetricType
 from factbase.core.services import record_delete, record_save
-from factbase.snapshots.importer import SnapshotInvalid, import_snapshot
+from factbase.snapshots.importer import import_snapshot
+from factbase.snapshots.problems import SnapshotInvalid
 
 from .helpers import (
     PG_HOST,

@@ -8,25 +8,23 @@ from decimal import Decimal
 
 import pytest
 
-from factbase.snapshots.importer import Problems
-from factbase.snapshots.reader import CsvFile
-from factbase.snapshots.rules import all_hold
-from factbase.snapshots.tables import tables_by_name
-from factbase.snapshots.validators import (
-    ContentTypes,
+from factbase.snapshots.collectors import ContentTypes, UserNames
+from factbase.snapshots.ids import IdSet
+from factbase.snapshots.key_checks import (
     DanglingUsers,
     ForeignKey,
     ForeignKeys,
-    IdSet,
     PrimaryKey,
-    RowParser,
-    RowValidator,
-    Rule,
-    Rules,
     SelfReference,
     UniqueKey,
-    UserNames,
 )
+from factbase.snapshots.problems import Problems
+from factbase.snapshots.reader import CsvFile
+from factbase.snapshots.row_parser import RowParser
+from factbase.snapshots.row_validator import RowValidator
+from factbase.snapshots.rule_checks import Rule, Rules
+from factbase.snapshots.rules import all_hold
+from factbase.snapshots.tables import tables_by_name
 
 CREATED = "2025-03-01T12:00:00.000000Z"
 

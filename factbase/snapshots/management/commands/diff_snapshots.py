@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from factbase.snapshots import formats
 from factbase.snapshots.diff import DiffError, diff_snapshots, show
-from factbase.snapshots.package import SnapshotFileError
+from factbase.snapshots.errors import SnapshotFileError
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
 from factbase.core.asof import parse_moment
+from factbase.snapshots.errors import SnapshotFileError
 from factbase.snapshots.export import FORMATS, export_snapshot
-from factbase.snapshots.package import SnapshotFileError
 from factbase.snapshots.store import snapshot_take
 
 

@@ -3,7 +3,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from factbase.snapshots.importer import SnapshotInvalid, import_snapshot
+from factbase.snapshots.importer import import_snapshot
+from factbase.snapshots.problems import SnapshotInvalid
 
 
 class Command(BaseCommand):
