@@ -1,5 +1,5 @@
 """The import's checks of datapackage.json, before any data file is read: the format
-version, the migrations (app by app, against this database's), and one resource per
+version, the migrations (app by app: none this database lacks), and one resource per
 table, at its path, with its size, hash and row count, and the table's columns in order.
 They say whether the files can be checked against it at all (check_descriptor gives the
 Plan the rest of the import fills)."""
@@ -49,33 +49,27 @@ def _check_format(meta: dict, problems: Problems) -> bool:
 
 
 def _check_migrations(meta: dict, connection, problems: Problems) -> None:
-    """The snapshot's migrations, app by app, against those this database has applied."""
+    """The snapshot's migrations, app by app: each one this database must have applied.
+    A snapshot from before later migrations loads when its tables still have the same
+    columns (checked next, table by table) and its rows obey today's rules (checked row
+    by row): a migration that only adds an index or a rule does not orphan the snapshots
+    taken before it. One this database has not applied (a newer version's) is refused."""
     theirs = meta.get("migrations")
     if not isinstance(theirs, dict):
         theirs = {}
     applied = applied_migrations(connection)
     for app in record_apps():
-        ours = applied.get(app, [])
-        if sorted(theirs.get(app, [])) != ours:
+        unknown = sorted(set(theirs.get(app, [])) - set(applied.get(app, [])))
+        if unknown:
             problems.add(
                 DESCRIPTOR,
                 None,
                 "factbase.migrations",
-                f"the snapshot was taken at another schema of app {app!r}: "
-                + "; ".join(_migration_differences(theirs.get(app, []), ours))
-                + ". Load it into a database at the same migrations.",
+                f"the snapshot was taken at a schema of app {app!r} that this database "
+                f"has not reached: the snapshot has {', '.join(unknown)}, this database "
+                "has not. Migrate this database first (or load it with the version of "
+                "Factbase that took it).",
             )
-
-
-def _migration_differences(theirs, ours) -> list[str]:
-    missing = sorted(set(theirs) - set(ours))
-    extra = sorted(set(ours) - set(theirs))
-    detail = []
-    if missing:
-        detail.append(f"the snapshot has {', '.join(missing)}, this database has not")
-    if extra:
-        detail.append(f"this database has {', '.join(extra)}, the snapshot has not")
-    return detail
 
 
 def _described_resources(descriptor: dict) -> dict[str, dict]:
