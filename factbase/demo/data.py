@@ -1,5 +1,6 @@
 """The demo dataset: what two news articles of February 2025 say about Mistral AI, Le Chat
-and their competitors.
+and their competitors. A data table, not logic: long because the articles say much, and
+kept in one file so that it reads in the order of the articles.
 
 Each record is written next to the quotes that back it, so it can be checked against the
 article in `sources/`. A quote is copied character for character from the article
