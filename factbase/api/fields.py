@@ -8,6 +8,7 @@ an object holding either: `3`, `"mistral-ai"`, `{"id": 3}` or `{"slug": "mistral
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
 from rest_framework import serializers
 
 from factbase.core.kinds import kind_of
@@ -109,6 +110,9 @@ class RecordRefField(serializers.RelatedField):
             key, value = "slug", data
         else:
             self.fail("invalid")
+        read = self._read_already(queryset, key, value)
+        if read is not None:
+            return read
         try:
             return queryset.get(**{key: value})
         except ObjectDoesNotExist:
@@ -121,8 +125,47 @@ class RecordRefField(serializers.RelatedField):
         except (TypeError, ValueError, OverflowError):
             self.fail("invalid")
 
+    def _read_already(self, queryset, key: str, value):
+        """The record, when it was read with the record being written (see records_read):
+        not read again. Only for a field that may name any record of its kind."""
+        instance = getattr(self.root, "instance", None)
+        if not isinstance(instance, models.Model) or queryset.query.has_filters():
+            return None
+        read = self.context.get("_records_read")
+        if read is None or read[0] is not instance:
+            read = self.context["_records_read"] = (instance, records_read(instance))
+        return read[1].get((queryset.model, key, value))
+
     def to_representation(self, value):
         return brief(value, self.context)
+
+
+def records_read(record) -> dict:
+    """The records read from the database with `record` (an update reads it under its lock
+    with the records it shows and its rows: factbase.api.shape.read_queryset), by
+    (model, "id", id) and, where read, (model, "slug", slug): the records its foreign
+    keys hold, its prefetched rows, and theirs. Not `record` itself, which the write
+    changes."""
+    found, seen, todo = {}, {id(record)}, []
+
+    def follow(obj):
+        todo.extend(obj._state.fields_cache.values())
+        for rows in getattr(obj, "_prefetched_objects_cache", {}).values():
+            todo.extend(getattr(rows, "_result_cache", None) or ())  # as read: no query
+
+    follow(record)
+    while todo:
+        obj = todo.pop()
+        if not isinstance(obj, models.Model) or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if obj._state.adding or obj.pk is None:
+            continue
+        found.setdefault((type(obj), "id", obj.pk), obj)
+        if "slug" in obj.__dict__:
+            found.setdefault((type(obj), "slug", obj.__dict__["slug"]), obj)
+        follow(obj)
+    return found
 
 
 def etag(instance) -> str:

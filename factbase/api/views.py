@@ -7,6 +7,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -163,7 +164,16 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         model = queryset.model
         key, lookup = self.lookup()
-        obj = queryset.filter(**{key: lookup}).first()
+        found = queryset.filter(**{key: lookup})
+        if self.action in ("update", "partial_update"):
+            # Read under its row lock, in the transaction of the write (update()); by id,
+            # as FOR UPDATE refuses what a filter may add (DISTINCT).
+            found = (
+                self.get_queryset()
+                .select_for_update(of=("self",))
+                .filter(pk__in=found.values("pk"))
+            )
+        obj = found.first()
         if obj is None:
             raise Http404(f"No {model._meta.verbose_name} {lookup!r}.")
         self.check_object_permissions(self.request, obj)
@@ -236,18 +246,21 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
         return self.written(instance, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        instance = self.get_object()
-        expected = parse_if_match(request)
-        if expected is not None and instance.version != expected:
-            raise PreconditionFailed()
-        serializer = self.get_serializer(
-            instance, data=request.data, partial=kwargs.get("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        instance = self.write(instance, serializer, expected_version=expected)
+        # One transaction: the record is read once, under its row lock (get_object), and
+        # no other writer changes it before it is written.
+        with transaction.atomic():
+            instance = self.get_object()
+            expected = parse_if_match(request)
+            if expected is not None and instance.version != expected:
+                raise PreconditionFailed()
+            serializer = self.get_serializer(
+                instance, data=request.data, partial=kwargs.get("partial", False)
+            )
+            serializer.is_valid(raise_exception=True)
+            instance = self.write(instance, serializer, expected_version=expected, locked=True)
         return self.written(instance, status.HTTP_200_OK)
 
-    def write(self, instance, serializer, *, expected_version):
+    def write(self, instance, serializer, *, expected_version, locked=False):
         """Validated data to the write service; its refusals as the API's errors, under
         the API's field names. The serializer validates and renders; it does not write."""
         fields, m2m, children = serializer.split()
@@ -261,13 +274,15 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
                 user=user if user.is_authenticated else None,
                 reason=change_reason(self.request),
                 expected_version=expected_version,
+                locked=locked,
             )
         except RecordInvalid as error:
             raise ValidationError(serializer.api_errors(error.errors)) from error
 
     def written(self, instance, code):
-        # Rows read with the record before the write (its citations) are read again.
-        instance._prefetched_objects_cache = {}
+        # Lists the write changed (the services drop them) are read again, with what they
+        # show; the others are as read with the record, under its lock.
+        prefetch_related_objects([instance], *self.get_queryset()._prefetch_related_lookups)
         data = self.get_serializer(instance).data
         response = Response(data, status=code)
         response["ETag"] = etag(instance)

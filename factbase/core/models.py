@@ -16,6 +16,7 @@ from . import constraints
 from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind, Status
 from .codes import CURRENCY_CHOICES
 from .dates import format_partial_date, truncate_date
+from .validation import ChangeValidation
 
 
 def history_model_of(model):
@@ -47,7 +48,7 @@ def clean_partial_dates(instance, pairs) -> None:
         raise ValidationError(errors)
 
 
-class TrackedModel(models.Model):
+class TrackedModel(ChangeValidation, models.Model):
     """Audit fields and a version, filled in by the services, never typed by an editor.
 
     `version` goes up by one with every save through a service; it is what a client's

@@ -7,6 +7,7 @@ the same on SQLite and PostgreSQL. (tests/api/test_query_counts.py checks that a
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Metric
@@ -20,51 +21,59 @@ pytestmark = pytest.mark.django_db
 # `detail` the first record. A list or detail reads its rows, then each related table once
 # for the page (factbase/api/rows.py): more queries than one joining everything, each
 # planned in a fraction of the time. Funding rounds have no rows in the demo data, so no
-# detail.
+# detail. A list whose page is not full counts nothing: its rows are the count.
 READS = {
     ("citations", "csv"): 1,
     ("citations", "detail"): 2,
     ("citations", "list"): 10,
     ("companies", "csv"): 1,
     ("companies", "detail"): 5,
-    ("companies", "list"): 7,
+    ("companies", "list"): 6,
     ("events", "csv"): 1,
     ("events", "detail"): 6,
-    ("events", "list"): 9,
+    ("events", "list"): 8,
     ("funding-rounds", "csv"): 1,
     ("funding-rounds", "list"): 1,
     ("investments", "csv"): 1,
     ("investments", "detail"): 4,
-    ("investments", "list"): 5,
+    ("investments", "list"): 4,
     ("metric-types", "csv"): 1,
     ("metric-types", "detail"): 1,
-    ("metric-types", "list"): 2,
+    ("metric-types", "list"): 1,
     ("metrics", "csv"): 1,
     ("metrics", "detail"): 5,
-    ("metrics", "list"): 8,
+    ("metrics", "list"): 7,
     ("partnerships", "csv"): 1,
     ("partnerships", "detail"): 7,
-    ("partnerships", "list"): 8,
+    ("partnerships", "list"): 7,
     ("people", "csv"): 1,
     ("people", "detail"): 5,
-    ("people", "list"): 6,
+    ("people", "list"): 5,
     ("platforms", "csv"): 1,
     ("platforms", "detail"): 1,
-    ("platforms", "list"): 2,
+    ("platforms", "list"): 1,
     ("products", "csv"): 1,
     ("products", "detail"): 5,
-    ("products", "list"): 6,
+    ("products", "list"): 5,
     ("sources", "csv"): 1,
     ("sources", "detail"): 1,
-    ("sources", "list"): 2,
+    ("sources", "list"): 1,
 }
+# On PostgreSQL a full first page of a whole table first asks the planner how many rows
+# it has (factbase/api/pagination.py), then counts them when they are few.
+POSTGRESQL_ESTIMATES = {("citations", "list")}
 
-# Writes by an editor. A PATCH reads the record more than once and writes its citations
-# one by one: the read-path issue brings the first under 25.
+# Writes by an editor (whose permissions a request reads first: 2 queries more, not
+# counted here). A PATCH reads the record once, under its row lock, with its lists, and
+# writes the rows that change: a citation given with the values it holds costs nothing,
+# one that changes is read under its lock, checked against its source's text and written
+# with its history record. The response shows the lists the write left alone as read.
 WRITES = {
-    "PATCH a metric's note": 65,
-    "PATCH a metric's note with its citation unchanged": 78,
-    "POST a company": 21,
+    "PATCH a metric's note": 9,
+    "PATCH a metric's note with its citation unchanged": 8,
+    "PATCH a metric's note with two citations unchanged": 8,
+    "PATCH changing one of two citations": 13,
+    "POST a company": 12,
 }
 
 
@@ -90,22 +99,47 @@ def test_reads_cost_what_the_table_says(anon_api):
         for label, path in paths.items():
             anon_api.get(path)  # per-process caches (content types) filled first
             measured[kind.name, label] = count(anon_api, "get", path)
+    if connection.vendor == "postgresql":
+        for key in POSTGRESQL_ESTIMATES:
+            measured[key] -= 1
     assert measured == READS
 
 
-def test_writes_cost_what_the_table_says(editor_api):
-    call_command("load_demo", verbosity=0)
-    metric = Metric.objects.filter(citations__isnull=False).order_by("pk").first()
+def cited_metric(client, citations: int) -> tuple[str, list[dict]]:
+    """The path of the first demo metric with that many citations, and its citations as a
+    client sends them back."""
+    metric = (
+        Metric.objects.annotate(cited=Count("citations"))
+        .filter(cited=citations)
+        .order_by("pk")
+        .first()
+    )
     path = f"/api/v1/metrics/{metric.pk}/"
-    citations = [
+    rows = [
         {"id": c["id"], "source": c["source"]["id"], "quote": c["quote"]}
-        for c in editor_api.get(path).json()["citations"]
+        for c in client.get(path).json()["citations"]
     ]
-    assert len(citations) == 1
+    return path, rows
+
+
+def test_writes_cost_what_the_table_says(editor, editor_api):
+    call_command("load_demo", verbosity=0)
+    editor.get_all_permissions()  # a request reads them (2 queries); the test's user keeps them
+    path, citations = cited_metric(editor_api, 1)
+    path2, (first, second) = cited_metric(editor_api, 2)
     measured = {
         "PATCH a metric's note": count(editor_api, "patch", path, {"note": "checked"}),
         "PATCH a metric's note with its citation unchanged": count(
             editor_api, "patch", path, {"note": "again", "citations": citations}
+        ),
+        "PATCH a metric's note with two citations unchanged": count(
+            editor_api, "patch", path2, {"note": "twice", "citations": [first, second]}
+        ),
+        "PATCH changing one of two citations": count(
+            editor_api,
+            "patch",
+            path2,
+            {"citations": [first, {**second, "translation": "Checked again."}]},
         ),
         "POST a company": count(
             editor_api, "post", "/api/v1/companies/", {**NEW_COMPANY, "slug": "new-co"}

@@ -1,0 +1,112 @@
+"""Deleting records (with what they protect checked first) and changing facts' status."""
+
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db.models import ProtectedError
+from django.db.models.deletion import Collector
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from ..choices import Status
+from ..models import Citation, TrackedModel
+from ..reasons import reason_text
+from .saving import fact_require_citation
+
+
+def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]:
+    """Records that list `instance` in a many-to-many field (events naming a company).
+
+    Deleting would silently drop it from their lists, so such a delete is refused, as a
+    PROTECT foreign key refuses it."""
+    referrers = []
+    for relation in instance._meta.related_objects:
+        # Explicit through models (partnership parties) have foreign keys that protect.
+        if relation.many_to_many and relation.through._meta.auto_created:
+            accessor = relation.get_accessor_name()
+            referrers.extend(getattr(instance, accessor).all()[:limit])
+    return referrers[:limit]
+
+
+@transaction.atomic
+def record_delete(
+    instance: TrackedModel, *, user=None, reason: str = "", check_citations: bool = True
+) -> None:
+    """Delete `instance` with its history record, and the rows the delete cascades to
+    (a fact's citations, a company's aliases...), each with its own history record, so
+    nothing disappears unrecorded. Deleting the last citation of a verified fact is
+    refused (unless the caller checks it itself), and so is deleting a record that others
+    list in a many-to-many field (ProtectedError)."""
+    referrers = m2m_referrers(instance)
+    if referrers:
+        raise ProtectedError(
+            f"{instance} is referred to by other records: remove it from them first.",
+            set(referrers),
+        )
+    # Every row this delete removes is recorded at the same instant: that is how a
+    # restore tells what went with the record from what was deleted on its own.
+    moment = timezone.now()
+    fact = instance.fact if isinstance(instance, Citation) else None
+    # Collected here rather than by instance.delete(), so that the rows the delete
+    # cascades to (the citations of a fact through its generic relation, a company's
+    # aliases, a partnership's parties) carry the same author and reason in history.
+    collector = Collector(using=instance._state.db or DEFAULT_DB_ALIAS)
+    collector.collect([instance])
+    for rows in collector.data.values():
+        for row in rows:
+            row._history_user = user
+            row._change_reason = reason_text(reason) or None
+            row._history_date = moment
+    collector.delete()
+    if check_citations and fact is not None:
+        fact_require_citation(fact)
+
+
+@transaction.atomic
+def records_delete(instances: Iterable[TrackedModel], *, user=None, reason: str = "") -> int:
+    count = 0
+    for instance in instances:
+        record_delete(instance, user=user, reason=reason)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reason: str = "") -> int:
+    """Set the status of many facts at once: one history record per fact, in bulk.
+
+    Marking verified refuses the whole batch if any fact lacks a citation.
+    """
+    model = queryset.model
+    # Re-select by pk: the caller's queryset may carry annotations that FOR UPDATE refuses.
+    facts = list(model.objects.select_for_update().filter(pk__in=queryset.values("pk")))
+    if status == Status.VERIFIED:
+        cited = set(
+            Citation.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=[fact.pk for fact in facts],
+            ).values_list("object_id", flat=True)
+        )
+        uncited = [fact for fact in facts if fact.pk not in cited]
+        if uncited:
+            names = ", ".join(str(fact) for fact in uncited[:5])
+            more = f" and {len(uncited) - 5} more" if len(uncited) > 5 else ""
+            raise ValidationError(
+                f"Cannot mark verified without a citation: {names}{more}. Nothing was changed."
+            )
+    now = timezone.now()
+    for fact in facts:
+        fact.status = status
+        fact.updated_at = now
+        fact.updated_by = user
+        fact.version += 1
+    bulk_update_with_history(
+        facts,
+        model,
+        ["status", "updated_at", "updated_by", "version"],
+        default_user=user,
+        default_change_reason=reason_text(reason) or None,
+    )
+    return len(facts)

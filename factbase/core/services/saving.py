@@ -1,0 +1,160 @@
+"""Saving one record: validated, stamped with who and when, versioned, with history."""
+
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from ..choices import Status
+from ..models import Citation, FactModel, TrackedModel
+from ..reasons import reason_text
+
+
+class VersionConflict(Exception):
+    """The record changed since the caller read it (its version moved on)."""
+
+    def __init__(self, instance: models.Model, current_version: int):
+        self.instance = instance
+        self.current_version = current_version
+        super().__init__(
+            f"{instance._meta.verbose_name} {instance.pk} is at version {current_version}, "
+            f"not {instance.version}."
+        )
+
+
+def _stamp(instance: TrackedModel, *, user, reason: str) -> None:
+    """Audit fields, and what django-simple-history reads for its record."""
+    now = timezone.now()
+    if instance._state.adding:
+        instance.created_at = now
+        instance.created_by = user
+        instance.version = 1
+    else:
+        instance.version += 1
+    instance.updated_at = now
+    instance.updated_by = user
+    instance._history_user = user
+    instance._change_reason = reason_text(reason) or None
+
+
+def fact_require_citation(fact: models.Model) -> None:
+    """A fact can only be marked verified with at least one citation."""
+    # Asked of the database, not `fact.citations`: a fact read with its citations
+    # prefetched would answer from the list it had before this write. A fact not saved
+    # yet has none.
+    if (
+        isinstance(fact, FactModel)
+        and fact.status == Status.VERIFIED
+        and (
+            fact.pk is None
+            or not Citation.objects.filter(
+                content_type=ContentType.objects.get_for_model(fact), object_id=fact.pk
+            ).exists()
+        )
+    ):
+        raise ValidationError(
+            {"status": "A fact cannot be verified without at least one citation."}
+        )
+
+
+@transaction.atomic
+def record_save(
+    instance: TrackedModel,
+    *,
+    user=None,
+    reason: str = "",
+    check_citations: bool = True,
+    expected_version: int | None = None,
+    fields: Iterable[str] | None = None,
+    locked: bool = False,
+) -> TrackedModel:
+    """Validate and save `instance` (create or update), with its history record. A record
+    with its rows (citations, child lists) is written by `record_write`, on this.
+
+    `expected_version`, when given, is the version the caller read: if the stored row
+    has moved on, VersionConflict is raised and nothing is written. `fields`, when given,
+    names the only fields the caller changed: every other field is taken from the row
+    read under the lock, so a writer that read the record earlier does not put back
+    values that another writer changed since. `locked` says the caller read `instance`
+    with select_for_update in this transaction (the API's update does): its row is then
+    the one under the lock, and is not read again. `check_citations` is turned off only
+    by callers that validate and save the citations themselves right after, in the same
+    transaction (the admin's inline formset).
+    """
+    return _save(
+        instance,
+        user=user,
+        reason=reason,
+        check_citations=check_citations,
+        expected_version=expected_version,
+        fields=fields,
+        current=instance if locked else None,
+    )
+
+
+def _save(
+    instance: TrackedModel,
+    *,
+    user,
+    reason: str,
+    check_citations: bool = True,
+    expected_version: int | None = None,
+    fields: Iterable[str] | None = None,
+    current: TrackedModel | None = None,
+) -> TrackedModel:
+    """record_save, in the caller's transaction; `current` is the row if the caller read
+    it under its lock (`instance` itself, or a fresher read of it). Everything that can
+    refuse the write is asked before anything is written (saving a fact does not change
+    its citations, so the citation rule is asked first too): a caller that goes on after
+    a refusal, as record_write does to name every invalid row, needs no savepoint to undo
+    a write."""
+    if not instance._state.adding:
+        current = _under_lock(instance, fields, current)
+        if expected_version is not None and current.version != expected_version:
+            raise VersionConflict(instance, current.version)
+        instance.version = current.version
+    instance.full_clean()
+    if check_citations:
+        fact_require_citation(instance)
+    _stamp(instance, user=user, reason=reason)
+    instance.save()
+    return instance
+
+
+def _under_lock(instance: TrackedModel, fields, current: TrackedModel | None) -> TrackedModel:
+    """The stored row of `instance` under its lock: `current`, or read now. The fields the
+    caller did not change (all but those named in `fields`, when given) are taken from it."""
+    if current is None:
+        current = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if current is instance:
+        return current
+    if fields is not None:
+        changed = set(fields)
+        for field in instance._meta.concrete_fields:
+            if field.name not in changed and field.attname not in changed:
+                setattr(instance, field.attname, getattr(current, field.attname))
+    # What full_clean() counts as unchanged is what the row holds under the lock.
+    instance.take_stored_row(current)
+    return current
+
+
+class RecordInvalid(ValidationError):
+    """A write refused. `errors` names every invalid field, by the model's field names, and
+    for a list of child rows each row's errors (`{}` for a valid row), so one answer can
+    name them all."""
+
+    def __init__(self, errors: dict):
+        self.errors = errors
+        super().__init__([f"{name}: {detail}" for name, detail in errors.items()] or ["Invalid."])
+
+
+def error_dict(error: ValidationError) -> dict:
+    """A ValidationError by field name; errors of the whole record as non_field_errors."""
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if key == "__all__" else key): value
+            for key, value in error.message_dict.items()
+        }
+    return {"non_field_errors": error.messages}

@@ -1,0 +1,195 @@
+"""Writing a record with its many-to-many lists and its lists of child rows (citations,
+a partnership's parties), in one transaction."""
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..models import Citation, Source, TrackedModel
+from .deleting import record_delete
+from .saving import RecordInvalid, _save, error_dict, fact_require_citation
+
+
+@transaction.atomic
+def record_write(
+    instance: TrackedModel,
+    *,
+    fields: dict,
+    m2m: dict | None = None,
+    children: dict | None = None,
+    user=None,
+    reason: str = "",
+    expected_version: int | None = None,
+    locked: bool = False,
+) -> TrackedModel:
+    """Create or update `instance` with its rows, in one transaction, with history: the
+    write of a record as the API and the demo loader make it.
+
+    `fields` are the values to set (on an update, only those: the others are read again
+    under the row lock, unless `locked` says the caller read `instance` under it, in this
+    transaction); `m2m` the many-to-many lists to set; `children` the lists of rows
+    written with the record (`citations`, or a reverse relation such as a partnership's
+    `parties`), each row a dict of values, with `id` for a row to keep: a list given
+    replaces the stored one (rows without an id are created, stored rows not listed are
+    deleted; a row given as its `id` alone, or with the values it holds, is kept
+    unchanged: no write, no history record). A verified fact must keep a citation once
+    everything is written.
+
+    A list of rows the record was read with (prefetched) stays in its cache when none of
+    its rows changed; one that changed is dropped from it, to be read again.
+
+    Raises RecordInvalid naming every invalid field and row; nothing is written then. An
+    invalid record's rows are still checked, so that one answer names them all."""
+    m2m, children = m2m or {}, children or {}
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    created = instance._state.adding
+    try:
+        _save(
+            instance,
+            user=user,
+            reason=reason,
+            check_citations=False,
+            expected_version=expected_version,
+            fields=fields.keys(),
+            current=instance if locked else None,
+        )
+    except ValidationError as error:
+        errors = error_dict(error)
+        errors.update(_rows_errors(instance, children, user=user, reason=reason))
+        raise RecordInvalid(errors) from error
+    for name, value in m2m.items():
+        getattr(instance, name).set(value)
+    errors = _rows_errors(instance, children, user=user, reason=reason, created=created)
+    if errors:
+        raise RecordInvalid(errors)
+    # Citations just written (all valid) are there: the database is asked only otherwise.
+    if not children.get("citations"):
+        try:
+            fact_require_citation(instance)
+        except ValidationError as error:
+            raise RecordInvalid(error_dict(error)) from error
+    return instance
+
+
+def _rows_errors(parent, children: dict, *, user, reason, created: bool = False) -> dict:
+    errors = {}
+    for name, rows in children.items():
+        row_errors = _write_rows(parent, name, rows, user=user, reason=reason, created=created)
+        if any(row_errors):
+            errors[name] = row_errors
+    return errors
+
+
+def _write_rows(parent, name: str, rows, *, user, reason, created: bool = False) -> list[dict]:
+    """Replace the parent's rows of list `name` with `rows`; each row's errors, `{}` for a
+    valid one. When the parent is unsaved (it is invalid), the rows are only validated,
+    without the fields that would tie them to it. A parent `created` by this write has no
+    rows stored yet."""
+    if name == "citations":
+        child_model, link = Citation, {"fact": parent}
+        link_fields = ("content_type", "object_id")
+    else:
+        relation = parent._meta.get_field(name)
+        child_model, link = relation.related_model, {relation.field.name: parent}
+        # What a row takes from its parent (an investment: its round's company).
+        inherited = getattr(child_model, "inherits_from_parent", ())
+        link |= {key: getattr(parent, key) for key in inherited}
+        link_fields = tuple(link)
+    saving = not parent._state.adding
+    existing = {}
+    if saving and not created:
+        existing = {child.pk: child for child in getattr(parent, name).all()}
+    errors, kept, written = [], set(), False
+    changed = _changed_rows(child_model, existing, rows, link if saving else {})
+    _read_source_texts(changed)
+    locked = _lock_rows(child_model, [child.pk for child in changed if child and child.pk])
+    for row, child in zip(rows, changed, strict=True):
+        pk = row.get("id")
+        if pk is not None and pk not in existing:
+            errors.append({"id": [f"No {child_model._meta.verbose_name} {pk} here."]})
+            continue
+        if child is None:  # a row that holds what is stored (or its id alone): kept as it is
+            errors.append({})
+            kept.add(pk)
+            continue
+        try:
+            if saving:
+                # A child fact (a role, an investment) obeys the citation rule too.
+                _save(child, user=user, reason=reason, current=locked.get(child.pk))
+                written = True
+            else:
+                child.full_clean(exclude=link_fields)
+            errors.append({})
+        except ValidationError as error:
+            errors.append(error_dict(error))
+        kept.add(child.pk)
+    if saving and not any(errors):
+        for pk, child in existing.items():
+            if pk not in kept:
+                record_delete(child, user=user, reason=reason, check_citations=False)
+                written = True
+    if written:  # the list the parent was read with, if any, is no longer the stored one
+        getattr(parent, "_prefetched_objects_cache", {}).pop(name, None)
+    return errors
+
+
+def _changed_rows(child_model, existing: dict, rows, link: dict) -> list:
+    """For each row, the child to write, with the row's values and `link` set on it; None
+    for a row to keep as it is (its id alone, or the values its stored child holds) and
+    for a row naming no child of the parent (an error)."""
+    changed = []
+    for row in rows:
+        row = dict(row)
+        pk = row.pop("id", None)
+        if pk is not None and (pk not in existing or not row):
+            changed.append(None)
+            continue
+        child = existing[pk] if pk is not None else child_model()
+        for key, value in (row | link).items():
+            setattr(child, key, value)
+        same = pk is not None and _holds_stored_values(child, [*row, *link])
+        changed.append(None if same else child)
+    return changed
+
+
+def _lock_rows(model, pks: list) -> dict:
+    """The rows `pks` of `model`, read under their locks in one query, by id."""
+    if not pks:
+        return {}
+    return model.objects.select_for_update().order_by("pk").in_bulk(pks)
+
+
+def _holds_stored_values(child: TrackedModel, names) -> bool:
+    """Each field in `names` (a generic foreign key: its two) holds the stored value."""
+    unchanged = child.unchanged_fields()
+    for name in names:
+        field = child._meta.get_field(name)
+        if isinstance(field, GenericForeignKey):
+            if not {field.ct_field, field.fk_field} <= unchanged:
+                return False
+        elif field.name not in unchanged:
+            return False
+    return True
+
+
+def _read_source_texts(children) -> None:
+    """The sources of the citations among `children`, with their text, in one query:
+    Citation.clean() checks each quote against its source's text, and a source read with
+    its fact (in brief) comes without it."""
+    citations = [
+        child
+        for child in children
+        if isinstance(child, Citation)
+        and child.source_id is not None
+        and not (
+            Citation.source.field.is_cached(child)
+            and "text" not in child.source.get_deferred_fields()
+        )
+    ]
+    if not citations:
+        return
+    sources = Source.objects.in_bulk({citation.source_id for citation in citations})
+    for citation in citations:
+        if citation.source_id in sources:
+            citation.source = sources[citation.source_id]

@@ -1,0 +1,220 @@
+"""Validation of what a write changes, for every tracked record.
+
+What the database guarantees of a stored row (its foreign keys exist, its unique and
+check constraints hold) is not asked of it again for the values it still holds:
+full_clean() queries only for what a write changes. A record read from the database
+remembers its row as read (from_db); the services take the row read under the lock as the
+stored one. The check constraints that remain are asked in one query, not one each.
+"""
+
+from contextlib import nullcontext
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from django.core.exceptions import FieldError, ValidationError
+from django.db import DatabaseError, connections, models, router, transaction
+from django.db.models import DEFERRED, BooleanField, CheckConstraint, Q, UniqueConstraint, Value
+from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
+from django.db.models.sql.constants import SINGLE
+
+
+class ChangeValidation:
+    """Mixed into TrackedModel: full_clean() that asks the database only about changes."""
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The row now holds the values written: all loaded fields, or `update_fields`.
+        written = kwargs.get("update_fields")
+        stored = {} if written is None else self._stored_values()
+        for field in self._meta.concrete_fields:
+            if field.attname in self.__dict__ and (
+                written is None or field.name in written or field.attname in written
+            ):
+                stored[field.attname] = self.__dict__[field.attname]
+        self._stored_row = (list(stored), list(stored.values()))
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_row = (field_names, values)
+        return instance
+
+    def take_stored_row(self, other: "ChangeValidation") -> None:
+        """Take `other`'s row as read (a fresher read of this record) as the stored one."""
+        self._stored_row = getattr(other, "_stored_row", None)
+
+    def unchanged_fields(self) -> set[str]:
+        """The concrete fields (by name and attname) whose value is the stored row's; none
+        for a record not stored yet."""
+        stored = self._stored_values()
+        if not stored or self._state.adding:
+            return set()
+        if not _same(stored.get(self._meta.pk.attname, DEFERRED), self.pk):
+            return set()
+        unchanged = set()
+        for field in self._meta.concrete_fields:
+            value = stored.get(field.attname, DEFERRED)
+            if value is not DEFERRED and _same(self.__dict__.get(field.attname, DEFERRED), value):
+                unchanged |= {field.name, field.attname}
+        return unchanged
+
+    def _stored_values(self) -> dict:
+        """The stored row, by attname, as far as it is known (see from_db)."""
+        names, values = getattr(self, "_stored_row", None) or ((), ())
+        return dict(zip(names, values, strict=True)) if len(names) == len(values) else {}
+
+    def clean_fields(self, exclude=None):
+        # A foreign key that exists (see _existing_references) is validated but for the
+        # query asking whether it does.
+        exclude = set(exclude or ())
+        known = self._existing_references() - exclude
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude | known)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name in known:
+            field = self._meta.get_field(name)
+            try:
+                value = field.to_python(getattr(self, field.attname))
+                models.Field.validate(field, value, self)  # ForeignKey.validate's own checks
+                field.run_validators(value)
+                setattr(self, field.attname, value)
+            except ValidationError as error:
+                errors[name] = error.error_list
+        if errors:
+            raise ValidationError(errors)
+
+    def _existing_references(self) -> set[str]:
+        """Foreign keys known to exist: the stored row's (the database's foreign key
+        holds them), or a record read from the database along with this one."""
+        unchanged = self.unchanged_fields()
+        known = set()
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, models.ForeignKey) or field.remote_field.parent_link:
+                continue
+            value = self.__dict__.get(field.attname)
+            if value is None or value is DEFERRED or field.get_limit_choices_to():
+                continue
+            if field.name in unchanged or _read_with(self, field, value):
+                known.add(field.name)
+        return known
+
+    def _get_unique_checks(self, exclude=None, include_meta_constraints=False):
+        unique_checks, date_checks = super()._get_unique_checks(
+            exclude=exclude, include_meta_constraints=include_meta_constraints
+        )
+        if include_meta_constraints:  # a formset comparing its rows with each other
+            return unique_checks, date_checks
+        unchanged = self.unchanged_fields()
+        unique_checks = [
+            (model, names) for model, names in unique_checks if not set(names) <= unchanged
+        ]
+        date_checks = [
+            (model, kind, name, unique_for)
+            for model, kind, name, unique_for in date_checks
+            if not {name, unique_for} <= unchanged
+        ]
+        return unique_checks, date_checks
+
+    def validate_constraints(self, exclude=None):
+        # As Model.validate_constraints, without the constraints that only read unchanged
+        # fields, and with the check constraints asked in one query.
+        unchanged = self.unchanged_fields()
+        using = router.db_for_write(self.__class__, instance=self)
+        errors = {}
+        for model, rules in self.get_constraints():
+            rules = [rule for rule in rules if not _reads_only(rule, unchanged)]
+            passed = _check_constraints(self, model, rules, exclude, using)
+            for constraint in rules:
+                try:
+                    if id(constraint) in passed:
+                        if not passed[id(constraint)]:
+                            raise ValidationError(
+                                constraint.get_violation_error_message(),
+                                code=constraint.violation_error_code,
+                            )
+                    else:
+                        constraint.validate(model, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+# Values compared with the stored row: immutable ones (a dict or a list could have been
+# changed in place, in the row as read too).
+SCALARS = (type(None), bool, int, float, str, bytes, Decimal, date, datetime, time, timedelta, UUID)
+
+
+def _same(value, stored) -> bool:
+    """The same value, of the same type: when in doubt, a value counts as changed."""
+    return type(value) is type(stored) and type(value) in SCALARS and value == stored
+
+
+def _read_with(instance, field, value) -> bool:
+    """The record `field` refers to was read from the database with `instance` (a join,
+    or the record the API looked up by id), and is the one its value names."""
+    if not field.is_cached(instance):
+        return False
+    related = field.get_cached_value(instance)
+    return (
+        related is not None
+        and not related._state.adding
+        and related._meta.concrete_model is field.related_model._meta.concrete_model
+        and getattr(related, field.target_field.attname) == value
+    )
+
+
+def _reads_only(constraint, unchanged: set[str]) -> bool:
+    """The constraint reads only fields in `unchanged`: the stored row satisfies it, since
+    the database checked it there. Unknown kinds of constraint never do."""
+    if isinstance(constraint, CheckConstraint):
+        names = Q(constraint.condition).referenced_base_fields
+    elif isinstance(constraint, UniqueConstraint) and not constraint.expressions:
+        names = set(constraint.fields)
+        if constraint.condition is not None:
+            names |= Q(constraint.condition).referenced_base_fields
+    else:
+        return False
+    return bool(unchanged) and names <= unchanged
+
+
+def _check_constraints(instance, model, rules, exclude, using) -> dict[int, bool]:
+    """Whether `instance` satisfies each of the check constraints among `rules` (by their
+    id()), asked of the database in one query (CheckConstraint.validate asks one each). Those
+    that read an excluded field are left out, as CheckConstraint.validate skips them; so
+    are all of them if the query fails, for validate() to ask one by one."""
+    checks = [rule for rule in rules if isinstance(rule, CheckConstraint)]
+    connection = connections[using]
+    if len(checks) < 2 or not connection.features.supports_comparing_boolean_expr:
+        return {}
+    query = Query(None)
+    for name, value in instance._get_field_expression_map(
+        meta=model._meta, exclude=exclude
+    ).items():
+        query.add_annotation(
+            value if hasattr(value, "resolve_expression") else Value(value), name, select=False
+        )
+    asked = []
+    for index, constraint in enumerate(checks):
+        # As Q.check(): a condition that is NULL (unknown) passes, as in the database.
+        condition = Coalesce(Q(constraint.condition), True, output_field=BooleanField())
+        try:
+            query.add_annotation(condition, f"_check_{index}")
+        except FieldError:  # it reads an excluded field
+            continue
+        asked.append(constraint)
+    if not asked:
+        return {}
+    try:
+        with transaction.atomic(using=using) if connection.in_atomic_block else nullcontext():
+            row = query.get_compiler(using=using).execute_sql(SINGLE)
+    except DatabaseError:
+        return {}
+    return {id(constraint): bool(ok) for constraint, ok in zip(asked, row, strict=True)}
