@@ -34,6 +34,17 @@ from .fields import (
 
 AUDIT_FIELDS = ("version", "created_at", "updated_at", "created_by", "updated_by")
 FACT_FIELDS = ("status", "confidence", "claim_type", "note")
+# What a citation shows, inside its fact and on its own page.
+CITATION_FIELDS = (
+    "source",
+    "quote",
+    "translation",
+    "char_start",
+    "char_end",
+    "locator",
+    "field_name",
+    "attributed_to",
+)
 WHO = "A username; null when no one logged in wrote it (a command) or the user is deleted."
 
 
@@ -160,17 +171,7 @@ class CitationNestedSerializer(ChildSerializer):
 
     class Meta:
         model = Citation
-        fields = (
-            "id",
-            "source",
-            "quote",
-            "translation",
-            "char_start",
-            "char_end",
-            "locator",
-            "field_name",
-            "attributed_to",
-        )
+        fields = ("id", *CITATION_FIELDS)
         read_only_fields = ("char_start", "char_end")
 
 
@@ -300,17 +301,10 @@ class CitationSerializer(RecordSerializer):
             "fact_type",
             "fact_id",
             "fact",
-            "source",
-            "quote",
-            "translation",
-            "char_start",
-            "char_end",
-            "locator",
-            "field_name",
-            "attributed_to",
+            *CITATION_FIELDS,
             *AUDIT_FIELDS,
         )
-        read_only_fields = ("char_start", "char_end")
+        read_only_fields = CitationNestedSerializer.Meta.read_only_fields
         brief_fields = ("id", "url", "quote")
         csv_relations = {"source": ("title",), "attributed_to": ("name",)}
 
