@@ -16,6 +16,7 @@ served by DRF as before: `Reader.of()` answers None.
 
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
@@ -45,10 +46,15 @@ class Reader:
         except Unreadable:
             return None
 
+    @classmethod
+    def cached(cls, serializer_class, *, nested: bool, fields) -> "Reader | None":
+        """The reader of a serializer as `fields=` and `brief=` shape it, built once per
+        process: building a serializer's fields costs more than rendering a page."""
+        return _cached_reader(serializer_class, nested, frozenset(fields) if fields else None)
+
     def __init__(self, serializer):
         self.serializer = serializer
         self.model = serializer.Meta.model
-        self.base = api_base(serializer.context)
         self.kind = kind_of(self.model)
         opts = self.model._meta
         # Every foreign key is read (integers, cheap), so computed fields can use them.
@@ -72,8 +78,8 @@ class Reader:
 
     def _computed(self, name):
         if name == "url" and self.kind is not None:
-            prefix = f"{self.base}{self.kind.name}/"
-            return lambda row, page: f"{prefix}{row['id']}/"
+            kind = self.kind.name
+            return lambda row, page: f"{page.base}{kind}/{row['id']}/"
         method = getattr(self.serializer, f"row_{name}", None)
         if method is None:
             raise Unreadable(name)
@@ -145,17 +151,19 @@ class Reader:
         them: its own columns only, no joins or prefetches of the model queryset."""
         return queryset.prefetch_related(None).values(*self.columns, *extra)
 
-    def render(self, rows) -> list[dict]:
-        return Page(self, rows).render()
+    def render(self, rows, context) -> list[dict]:
+        """`rows` as the serializer would render them for the request in `context`."""
+        return Page(self, rows, api_base(context)).render()
 
 
 class Page:
     """The rows of one page and what they show of other tables, each read once, on first
     use, for every row of the page."""
 
-    def __init__(self, reader: Reader, rows):
+    def __init__(self, reader: Reader, rows, base: str):
         self.reader = reader
         self.rows = rows
+        self.base = base  # the API's root URL for this request
         self.loaded: dict = {}
 
     def render(self) -> list[dict]:
@@ -182,7 +190,7 @@ class Page:
             if f.is_relation and f.related_model is model
         ]
         ids = set().union(*(self._ids(column) for column in columns))
-        return briefs(model, ids, self.reader.base)
+        return briefs(model, ids, self.base)
 
     def slug(self, model, slug_field, pk):
         if pk is None:
@@ -205,7 +213,7 @@ class Page:
             model = child.model
             queryset = model._default_manager.filter(**base, **{f"{link}__in": ids})
             rows = list(child.rows(queryset))
-            page = Page(child, rows)
+            page = Page(child, rows, self.base)
             groups = defaultdict(list)
             for row, data in zip(rows, page.render(), strict=True):
                 groups[row[link]].append(data)
@@ -230,7 +238,7 @@ class Page:
                 .order_by(*order)
                 .values_list(f"{own}_id", f"{other}_id", *(f"{other}__{attr}" for _, attr in names))
             )
-            prefix = f"{self.reader.base}{kind_of(target).name}/"
+            prefix = f"{self.base}{kind_of(target).name}/"
             groups = defaultdict(list)
             for parent, pk, *values in rows:
                 groups[parent].append(brief_data(prefix, pk, names, values))
@@ -277,3 +285,8 @@ def brief_data(prefix: str, pk: int, names, values) -> dict:
     for (name, _), value in zip(names, values, strict=True):
         data[name] = decimal_text(value) if isinstance(value, Decimal) else value
     return data
+
+
+@lru_cache(maxsize=512)
+def _cached_reader(serializer_class, nested: bool, fields: frozenset | None):
+    return Reader.of(serializer_class(nested=nested, fields=fields, context={}))

@@ -25,13 +25,9 @@ from .csv_export import Column
 from .fields import BRIEF_SERIALIZERS, RecordRefField
 
 
-def _fields(serializer_class) -> dict:
-    """The serializer's fields, built once per class (building them reads the model)."""
-    return _fields_cached(serializer_class)
-
-
 @cache
-def _fields_cached(serializer_class) -> dict:
+def serializer_fields(serializer_class) -> dict:
+    """The serializer's fields, built once per class (building them reads the model)."""
     return dict(serializer_class().fields)
 
 
@@ -55,7 +51,7 @@ def csv_columns(serializer_class) -> tuple[Column, ...]:
     excluded = set(getattr(meta, "csv_exclude", ()))
     expressions = getattr(serializer_class, "csv_expressions", {})
     columns = []
-    for name, field in _fields(serializer_class).items():
+    for name, field in serializer_fields(serializer_class).items():
         if name == "url" or name in excluded or _is_list(field):
             continue
         if isinstance(field, serializers.SerializerMethodField):
@@ -83,7 +79,7 @@ def read_queryset(serializer_class, queryset: QuerySet | None = None) -> QuerySe
     queryset = model._default_manager.all() if queryset is None else queryset
     only = [field.name for field in model._meta.concrete_fields]
     joins, prefetches = [], []
-    for field in _fields(serializer_class).values():
+    for field in serializer_fields(serializer_class).values():
         if isinstance(field, RecordRefField):
             joins.append(field.source)
             brief = brief_columns(field.related_model)

@@ -29,7 +29,7 @@ from .fields import etag
 from .history import HistoryMixin
 from .pagination import Pagination
 from .rows import Reader
-from .shape import csv_columns, read_queryset
+from .shape import csv_columns, read_queryset, serializer_fields
 
 FIELDS_PARAM = OpenApiParameter(
     "fields",
@@ -196,31 +196,42 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
         if not raw:
             return None
         names = {name.strip() for name in raw.split(",") if name.strip()}
-        known = set(self.get_serializer_class()().fields)
+        known = set(serializer_fields(self.get_serializer_class()))
         unknown = sorted(names - known)
         if unknown:
             detail = f"Unknown: {', '.join(unknown)}. Known: {', '.join(sorted(known))}."
             raise serializers.ValidationError({"fields": [detail]})
         return names
 
+    def wants_brief(self) -> bool:
+        return self.request.query_params.get("brief", "").lower() in {"1", "true", "yes"}
+
     def get_serializer(self, *args, **kwargs):
         if self.request is not None and self.request.method == "GET":
-            brief = self.request.query_params.get("brief", "").lower() in {"1", "true", "yes"}
+            brief = self.wants_brief()
             kwargs.setdefault("nested", brief)
             if not brief:
                 kwargs.setdefault("fields", self.requested_fields())
         return super().get_serializer(*args, **kwargs)
+
+    def reader(self) -> Reader | None:
+        """The row reader of this request's shape (`brief=`, `fields=`), if the kind's
+        serializer can be read from rows."""
+        brief = self.wants_brief()
+        fields = None if brief else self.requested_fields()
+        return Reader.cached(self.get_serializer_class(), nested=brief, fields=fields)
 
     # --- reads ------------------------------------------------------------------------
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             return self.csv_response()
-        reader = Reader.of(self.get_serializer())
+        reader = self.reader()
         if reader is None:
             return super().list(request, *args, **kwargs)
         rows = reader.rows(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(reader.render(self.paginate_queryset(rows)))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(reader.render(page, self.get_serializer_context()))
 
     def csv_response(self):
         queryset = self.filter_queryset(self.get_queryset())
@@ -235,7 +246,7 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        reader = Reader.of(self.get_serializer())
+        reader = self.reader()
         if reader is None:
             instance = self.get_object()
             response = Response(self.get_serializer(instance).data)
@@ -247,7 +258,7 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
         if row is None:
             raise Http404(f"No {reader.model._meta.verbose_name} {lookup!r}.")
         self.check_object_permissions(request, row)
-        response = Response(reader.render([row])[0])
+        response = Response(reader.render([row], self.get_serializer_context())[0])
         response["ETag"] = f'"{row["version"]}"'
         return response
 
