@@ -122,15 +122,16 @@ class Reader:
     def _rows_of(self, source, child_serializer):
         relation = self.model._meta.get_field(source)
         child = Reader(child_serializer)
-        if isinstance(relation, GenericRelation):
-            content_type = ContentType.objects.get_for_model(self.model)
-            link, base = "object_id", {"content_type": content_type}
-        else:
-            link, base = relation.field.attname, {}
+        generic = isinstance(relation, GenericRelation)
+        link = "object_id" if generic else relation.field.attname
         child.columns.add(link)
+        model = self.model
 
         def rows(row, page):
-            return page.children(source, child, link, base).get(row["id"], [])
+            # The content type is looked up when the page is read, not when this reader is
+            # built: readers live as long as the process, content types in the database.
+            where = {"content_type": ContentType.objects.get_for_model(model)} if generic else {}
+            return page.children(source, child, link, where).get(row["id"], [])
 
         return rows
 
