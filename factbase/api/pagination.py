@@ -19,6 +19,8 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+MAX_OFFSET = 2**62
+
 
 def row_id(row) -> int:
     """A page's row is a record or, read straight from the database, a dict."""
@@ -73,7 +75,9 @@ class Pagination(LimitOffsetPagination):
             # count without counting.
             self.limit = self.get_limit(request)
             self.offset = self.get_offset(request)
-            rows = list(queryset[self.offset : self.offset + self.limit + 1])
+            # An offset past any table (past 64-bit integers, even) reads nothing.
+            far = self.offset > MAX_OFFSET
+            rows = [] if far else list(queryset[self.offset : self.offset + self.limit + 1])
             self.has_next = len(rows) > self.limit
             page = rows[: self.limit]
             if not self.has_next and (page or not self.offset):

@@ -52,3 +52,8 @@ def test_next_links_do_not_trust_an_estimate(anon_api, companies, monkeypatch):
         seen += [row["id"] for row in body["results"]]
         path = body["next"]
     assert sorted(seen) == sorted(c.pk for c in companies)
+
+
+def test_an_offset_past_any_table_is_an_empty_page(anon_api, companies):
+    body = anon_api.get("/api/v1/companies/?offset=723883867327357954191688357380096").json()
+    assert (body["count"], body["results"], body["next"]) == (7, [], None)
