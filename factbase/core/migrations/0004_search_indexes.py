@@ -14,38 +14,13 @@ reaches PostgreSQL's 1 MB limit. Nothing happens on SQLite.
 from django.contrib.postgres.operations import TrigramExtension, UnaccentExtension
 from django.db import migrations
 
+from factbase.core.migrations._search_sql import document, on_postgresql, trigram
+
 F_UNACCENT = """
 CREATE OR REPLACE FUNCTION public.f_unaccent(text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$
 """
-
-
-def document(table, *columns, index=None):
-    index = index or f"{table}_search"
-    text = " || ' ' || ".join(f"COALESCE(\"{column}\", '')" for column in columns)
-    return (
-        f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING gin "
-        f"(to_tsvector('simple'::regconfig, f_unaccent(left({text}, 100000))))",
-        f"DROP INDEX IF EXISTS {index}",
-    )
-
-
-def trigram(table, column):
-    return (
-        f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} USING gin "
-        f"(f_unaccent(\"{column}\") gin_trgm_ops)",
-        f"DROP INDEX IF EXISTS {table}_{column}_trgm",
-    )
-
-
-def on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 INDEXES = [
