@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from rest_framework import serializers
 
@@ -88,7 +89,7 @@ class Reader:
     def _value_of(self, field):
         try:
             model_field = self.model._meta.get_field(field.source)
-        except Exception as error:
+        except FieldDoesNotExist as error:
             raise Unreadable(field.source) from error
         if not model_field.concrete or model_field.is_relation:
             raise Unreadable(field.source)
@@ -125,13 +126,9 @@ class Reader:
         generic = isinstance(relation, GenericRelation)
         link = "object_id" if generic else relation.field.attname
         child.columns.add(link)
-        model = self.model
 
         def rows(row, page):
-            # The content type is looked up when the page is read, not when this reader is
-            # built: readers live as long as the process, content types in the database.
-            where = {"content_type": ContentType.objects.get_for_model(model)} if generic else {}
-            return page.children(source, child, link, where).get(row["id"], [])
+            return page.children(source, child, link, generic).get(row["id"], [])
 
         return rows
 
@@ -184,14 +181,17 @@ class Page:
             return None
         return self._once(("brief", model), lambda: self._briefs(model))[pk]
 
-    def _briefs(self, model) -> dict:
+    def _ids_of(self, model) -> set:
+        """The ids of `model` the page's rows name, through any of their foreign keys."""
         columns = [
             f.attname
             for f in self.reader.model._meta.concrete_fields
             if f.is_relation and f.related_model is model
         ]
-        ids = set().union(*(self._ids(column) for column in columns))
-        return briefs(model, ids, self.base)
+        return set().union(*(self._ids(column) for column in columns))
+
+    def _briefs(self, model) -> dict:
+        return briefs(model, self._ids_of(model), self.base)
 
     def slug(self, model, slug_field, pk):
         if pk is None:
@@ -200,19 +200,17 @@ class Page:
         return self._once(key, lambda: self._slugs(model, slug_field)).get(pk)
 
     def _slugs(self, model, slug_field) -> dict:
-        columns = [
-            f.attname
-            for f in self.reader.model._meta.concrete_fields
-            if f.is_relation and f.related_model is model
-        ]
-        ids = set().union(*(self._ids(column) for column in columns))
+        ids = self._ids_of(model)
         return dict(model._default_manager.filter(pk__in=ids).values_list("pk", slug_field))
 
-    def children(self, source, child: Reader, link, base) -> dict:
+    def children(self, source, child: Reader, link, generic: bool) -> dict:
         def load():
-            ids = self._ids("id")
-            model = child.model
-            queryset = model._default_manager.filter(**base, **{f"{link}__in": ids})
+            where = {f"{link}__in": self._ids("id")}
+            if generic:
+                # Looked up as the page is read, not when the reader is built: readers
+                # live as long as the process, content types in the database.
+                where["content_type"] = ContentType.objects.get_for_model(self.reader.model)
+            queryset = child.model._default_manager.filter(**where)
             rows = list(child.rows(queryset))
             page = Page(child, rows, self.base)
             groups = defaultdict(list)
