@@ -11,13 +11,13 @@ without filters takes the planner's estimate of its rows when that is above
 `ESTIMATE_ABOVE`, and says so (`count_estimated: true`). Filtered lists are counted.
 """
 
-import json
-
 from django.db import connections
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from .planner import planned_rows
 
 MAX_OFFSET = 2**62
 
@@ -31,10 +31,7 @@ def planner_rows(queryset) -> int:
     """PostgreSQL's estimate of the rows `queryset` gives: planned, not run."""
     sql, params = queryset.values("pk").query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
+        return planned_rows(cursor, sql, params)
 
 
 class Pagination(LimitOffsetPagination):

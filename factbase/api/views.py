@@ -239,8 +239,8 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
         if matches_nothing(queryset):  # no SQL to run (an id list that is empty)
             rows = iter([csv_line([c.header for c in cols])])
         else:
-            check_query(queryset, cols)
-            rows = self.stream_as_of(stream_rows(queryset, cols))
+            planned = check_query(queryset, cols)
+            rows = self.stream_as_of(stream_rows(queryset, cols, planned_rows=planned))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}.csv"'
         return response

@@ -1,0 +1,11 @@
+"""PostgreSQL's estimate of how many rows a statement gives: planned, not run. Read by the
+pages (a whole large table is not counted) and the CSV export (how to count sources)."""
+
+import json
+
+
+def planned_rows(cursor, sql: str, params=()) -> int:
+    cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
