@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Expression, F, IntegerField, QuerySet, TextField
 from django.db.models.sql.constants import LOUTER
@@ -300,14 +301,24 @@ def check_query(queryset, cols) -> int | None:
     sources the way that costs least for that many rows (_counts_grouped)."""
     if connection.vendor != "postgresql":
         return None
+    try:
+        select = _copy_sql(queryset, cols)
+    except EmptyResultSet:
+        return 0
     with connection.cursor() as cursor:
-        return planned_rows(cursor, _copy_sql(queryset, cols))
+        return planned_rows(cursor, select)
 
 
 def _stream_copy(queryset, cols, planned_rows: int | None) -> Iterator[bytes]:
     # COPY starts at the first read and holds the connection until the last one; a client
     # that goes away ends it (the WSGI server closes this generator).
-    select = _copy_sql(queryset, cols, planned_rows)
+    try:
+        select = _copy_sql(queryset, cols, planned_rows)
+    except EmptyResultSet:
+        # A filter that matches nothing (`pk IN ()`) compiles to no SQL at all: Django's
+        # queries answer empty, COPY has nothing to run. The header alone, as COPY writes it.
+        yield text.csv_line([c.header for c in cols]).encode()
+        return
     copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER true)"
     with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
         # COPY hands over one row at a time; the server writes far fewer, larger pieces.

@@ -5,7 +5,6 @@ update never silently overwrites someone else's."""
 import re
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -21,7 +20,6 @@ from factbase.api.csv_export import check_query, select_columns, stream_rows
 from factbase.core.kinds import kind_of
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, VersionConflict, record_delete, record_write
-from factbase.core.text import csv_line
 
 from .asof import AS_OF_PARAM, AsOfMixin
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -64,16 +62,6 @@ class StableOrderingFilter(filters.OrderingFilter):
         if "id" not in ordering and "-id" not in ordering:
             ordering.append("id")
         return ordering
-
-
-def matches_nothing(queryset) -> bool:
-    """A filter that can match nothing (`pk IN ()`) compiles to no SQL at all: Django's
-    queries answer empty, but a COPY has nothing to run."""
-    try:
-        queryset.query.sql_with_params()
-    except EmptyResultSet:
-        return True
-    return False
 
 
 def change_reason(request, *, prefix: str = "") -> str:
@@ -236,11 +224,8 @@ class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
     def csv_response(self):
         queryset = self.filter_queryset(self.get_queryset())
         cols = select_columns(self.csv_columns, self.requested_fields())
-        if matches_nothing(queryset):  # no SQL to run (an id list that is empty)
-            rows = iter([csv_line([c.header for c in cols])])
-        else:
-            planned = check_query(queryset, cols)
-            rows = self.stream_as_of(stream_rows(queryset, cols, planned_rows=planned))
+        planned = check_query(queryset, cols)
+        rows = self.stream_as_of(stream_rows(queryset, cols, planned_rows=planned))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}.csv"'
         return response
