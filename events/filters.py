@@ -6,6 +6,7 @@ from factbase.api.filters import (
     CharInFilter,
     ChoiceInFilter,
     FactFilterSet,
+    FilterSet,
     NumberInFilter,
     RecordFilterSet,
     RefIdsFilter,
@@ -51,7 +52,7 @@ class PartnershipFilterSet(FactFilterSet):
         fields = []
 
 
-class AmountFilters(df.FilterSet):
+class AmountFilters(FilterSet):
     currency = ChoiceInFilter(choices=CURRENCY_CHOICES)
     qualifier = ChoiceInFilter(choices=Qualifier.choices)
     value_min = df.NumberFilter(field_name="value", lookup_expr="gte")
@@ -104,7 +105,7 @@ class MetricTypeFilterSet(RecordFilterSet):
         fields = []
 
 
-class MetricSubjectFilters(df.FilterSet):
+class MetricSubjectFilters(FilterSet):
     """What a metric is about: its company (with its products), product and type. Shared
     by the metrics and the conflicts between them."""
 

@@ -6,6 +6,7 @@ generated clients send lists. A bad value answers 400 naming the parameter (djan
 validates the whole query before anything runs).
 """
 
+import copy
 import datetime
 
 import django_filters as df
@@ -13,7 +14,8 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
-from django_filters.fields import IsoDateTimeField
+from django_filters.fields import ChoiceField, IsoDateTimeField
+from django_filters.filters import FilterMethod
 from django_filters.widgets import BaseCSVWidget
 from rest_framework.exceptions import ValidationError
 
@@ -61,8 +63,25 @@ class CharInFilter(InFilter, df.CharFilter):
     pass
 
 
+class KnownChoiceField(ChoiceField):
+    """A choice checked against a set built once: Django's ChoiceField walks the whole
+    list (about 250 regions) for every value of every request."""
+
+    def valid_value(self, value):
+        known = self.__dict__.get("known")
+        if known is None:
+            known = set()
+            for key, label in self.choices:
+                if isinstance(label, list | tuple):  # a group of choices
+                    known.update(str(k) for k, _ in label)
+                else:
+                    known.add(str(key))
+            self.known = known
+        return str(value) in known
+
+
 class ChoiceInFilter(InFilter, df.ChoiceFilter):
-    pass
+    field_class = KnownChoiceField
 
 
 class UTCDateTimeField(IsoDateTimeField):
@@ -196,7 +215,64 @@ def slug_or_id_filters(field: str, label: str):
     )
 
 
-class RecordFilterSet(df.FilterSet):
+class SharedFilters(dict):
+    """A FilterSet class's filters, copied for each request without their form fields.
+
+    django-filter deep-copies every filter for each FilterSet it builds, and Django then
+    deep-copies every form field for each form: the choices of a region filter (about 250)
+    included, thousands of copies a request, more time than the page's queries take. Filters
+    and fields are read, never changed, while a request is answered: a request gets a
+    shallow copy of each filter (its own `parent` and `model`) sharing one form field."""
+
+    def __init__(self, filters, model):
+        super().__init__(filters)
+        self.model = model
+        self.primed = False
+
+    def __deepcopy__(self, memo):
+        if not self.primed:
+            for filter_ in self.values():
+                filter_.model = self.model  # the label of a filter with none comes from it
+                filter_.field  # noqa: B018 (built once, then shared by every copy)
+            self.primed = True
+        copies = {}
+        for name, filter_ in self.items():
+            clone = copy.copy(filter_)
+            if isinstance(filter_.filter, FilterMethod):
+                clone.filter = FilterMethod(clone)  # resolves `method` on the copy's parent
+            copies[name] = clone
+        return copies
+
+
+class SharedFields(dict):
+    """A filter form's fields, which no form instance changes: given as they are rather
+    than deep-copied for each form (see SharedFilters)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class FilterSet(df.FilterSet):
+    """A FilterSet whose filters and form class are built once per class, not per request
+    (SharedFilters). Every FilterSet of the API derives from it."""
+
+    @classmethod
+    def get_filters(cls):
+        # Copied once for this class: a filter declared on a base class is otherwise the
+        # same object in every subclass, each with its own model.
+        filters = {name: copy.deepcopy(f) for name, f in super().get_filters().items()}
+        return SharedFilters(filters, cls._meta.model)
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            form_class.base_fields = SharedFields(form_class.base_fields)
+            type(self)._form_class = form_class
+        return form_class
+
+
+class RecordFilterSet(FilterSet):
     """Filters of every record: ids, audit times, and text search over `search_fields`."""
 
     id = NumberInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import django_filters as df
 import pytest
+from django.http import QueryDict
 
 from companies.filters import (
     CompanyFilterSet,
@@ -1097,3 +1098,18 @@ def test_an_id_past_the_largest_is_a_400_not_a_database_error(anon_api):
     response = anon_api.get("/api/v1/metrics/", {"company": "99999999999999999999"})
     assert response.status_code == 400
     assert "company" in response.json()
+
+
+def test_a_filterset_shares_its_form_fields_but_not_its_filters():
+    """The filters and form fields are built once per FilterSet class (factbase.api.filters
+    SharedFilters): each request still gets filters of its own, whose methods run on its own
+    FilterSet, and the choices are checked as before."""
+    first = MetricFilterSet(QueryDict("region=FR&is_target=false"))
+    second = MetricFilterSet(QueryDict("region=NOPE"))
+    assert first.filters["region"] is not second.filters["region"]
+    assert first.filters["is_target"].parent is first
+    assert second.filters["is_target"].parent is second
+    assert first.form.fields["region"] is second.form.fields["region"]
+    assert first.is_valid()
+    assert not second.is_valid()
+    assert "region" in second.errors
