@@ -232,8 +232,12 @@ class SharedFilters(dict):
     def __deepcopy__(self, memo):
         if not self.primed:
             for filter_ in self.values():
-                filter_.model = self.model  # the label of a filter with none comes from it
-                filter_.field  # noqa: B018 (built once, then shared by every copy)
+                # The field is built on a copy given the model (a filter without a label
+                # takes it from the model), then shared: the class's filters stay as they
+                # were declared, as the OpenAPI schema reads them.
+                clone = copy.copy(filter_)
+                clone.model = self.model
+                filter_._field = clone.field
             self.primed = True
         copies = {}
         for name, filter_ in self.items():

@@ -14,15 +14,19 @@ page)` method; a serializer with a computed field that has none (a citation's fa
 served by DRF as before: `Reader.of()` answers None.
 """
 
+import datetime
 from collections import defaultdict
 from decimal import Decimal
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from factbase.core.kinds import kind_of
 from factbase.core.models import Citation, Source
@@ -93,8 +97,10 @@ class Reader:
             raise Unreadable(field.source) from error
         if not model_field.concrete or model_field.is_relation:
             raise Unreadable(field.source)
-        column, represent = model_field.attname, field.to_representation
+        column, represent = model_field.attname, representation(field, model_field)
         self.columns.add(column)
+        if represent is None:
+            return lambda row, page: row[column]
 
         def value(row, page):
             raw = row[column]
@@ -154,6 +160,51 @@ class Reader:
         return Page(self, rows, api_base(context)).render()
 
 
+# DRF fields whose JSON is the value as the database gives it, for these model fields: a
+# text column's str, an integer's int, a boolean's bool (DRF's to_representation calls
+# str(), int() or bool() on it again).
+AS_STORED = {
+    serializers.CharField.to_representation: (models.CharField, models.TextField),
+    serializers.IntegerField.to_representation: (models.IntegerField,),
+    serializers.BooleanField.to_representation: (models.BooleanField,),
+}
+
+
+def representation(field, model_field):
+    """How `field` renders a value of `model_field` read from a row, giving DRF's JSON with
+    less work for the common types; None when it is the value itself."""
+    method = type(field).to_representation
+    if isinstance(model_field, AS_STORED.get(method, ())):
+        return None
+    if method is serializers.ChoiceField.to_representation and all(
+        isinstance(key, str) for key in field.choices
+    ):
+        return None  # DRF maps str(value) back to its choice: the value itself
+    if method is serializers.DateField.to_representation and _iso(field, api_settings.DATE_FORMAT):
+        return datetime.date.isoformat
+    if (
+        method is serializers.DateTimeField.to_representation
+        and _iso(field, api_settings.DATETIME_FORMAT)
+        and settings.USE_TZ
+        and not hasattr(field, "timezone")
+    ):
+        # DRF's enforce_timezone converts to the current time zone, which no request
+        # changes (no timezone.activate()): the default one.
+        zone = timezone.get_default_timezone()
+
+        def iso_datetime(value):
+            text = value.astimezone(zone).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return iso_datetime
+    return field.to_representation
+
+
+def _iso(field, default) -> bool:
+    output_format = getattr(field, "format", default)
+    return output_format is not None and output_format.lower() == ISO_8601
+
+
 class Page:
     """The rows of one page and what they show of other tables, each read once, on first
     use, for every row of the page."""
@@ -179,7 +230,11 @@ class Page:
     def brief(self, model, pk):
         if pk is None:
             return None
-        return self._once(("brief", model), lambda: self._briefs(model))[pk]
+        # Called for every reference of every row: kept to a dict lookup once loaded.
+        found = self.loaded.get(("brief", model))
+        if found is None:
+            found = self.loaded[("brief", model)] = self._briefs(model)
+        return found[pk]
 
     def _ids_of(self, model) -> set:
         """The ids of `model` the page's rows name, through any of their foreign keys."""
