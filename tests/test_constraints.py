@@ -193,11 +193,16 @@ def test_services_refuse_bad_values_and_write_nothing():
     assert not type(metric).history.exists()
 
 
-def test_partial_dates_are_stored_as_the_start_of_their_period():
+def test_partial_dates_are_the_start_of_their_period_never_moved_there():
     company = CompanyFactory.build(founded_on=datetime.date(2023, 5, 17), founded_precision="month")
+    with pytest.raises(ValidationError) as error:
+        record_save(company)
+    assert list(error.value.message_dict) == ["founded_on"]
+    assert company.founded_on == datetime.date(2023, 5, 17)
+    assert not type(company).objects.exists()
+    company.founded_on = datetime.date(2023, 5, 1)
     record_save(company)
     company.refresh_from_db()
-    assert company.founded_on == datetime.date(2023, 5, 1)
     assert company.founded_display == "May 2023"
 
 
