@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from factbase.core.models import Source
 from factbase.core.services import record_delete, record_save, record_write
 
 from .factories import CitationFactory, CompanyFactory, MetricFactory, SourceFactory
@@ -77,6 +78,21 @@ def test_check_citations_passes_then_reports_a_citation_whose_text_changed(capsy
     with pytest.raises(CommandError, match="1 failed"):
         call_command("check_citations")
     assert f"citation {good.pk}" in capsys.readouterr().err
+
+
+def test_check_citations_reports_a_stored_text_changed_behind_its_sha256(capsys):
+    source = SourceFactory()
+    CitationFactory(source=source)
+    call_command("check_citations")
+    assert "1 stored texts checked against their SHA-256, 0 changed" in capsys.readouterr().out
+
+    # Changed in SQL, not through the application: its recorded SHA-256 no longer holds.
+    Source.objects.filter(pk=source.pk).update(text=source.text + " ")
+    with pytest.raises(CommandError, match="1 changed"):
+        call_command("check_citations")
+    assert f"source {source.pk}: its stored text does not match its SHA-256" in (
+        capsys.readouterr().err
+    )
 
 
 def test_the_last_citation_of_a_verified_fact_cannot_be_deleted():

@@ -6,9 +6,11 @@ from django.db.models import CheckConstraint, Q, UniqueConstraint
 
 from companies.models import Company
 from factbase.core import constraints
-from factbase.core.choices import DatePrecision
+from factbase.core.choices import DatePrecision, Qualifier
+from factbase.core.codes import CURRENCY_CHOICES
 from factbase.core.dates import format_partial_date
 from factbase.core.models import FactModel, Quantity
+from factbase.core.quantities import AmountInput, format_quantity
 
 from .history import HistoricalRecords
 
@@ -40,6 +42,49 @@ class RoundType(models.TextChoices):
     UNDISCLOSED = "undisclosed", "Undisclosed"
 
 
+class ValuationBasis(models.TextChoices):
+    PRE = "pre", "Pre-money"
+    POST = "post", "Post-money"
+    UNKNOWN = "unknown", "Not stated"
+
+
+# A valuation is one figure: exact, approximate, at least or at most; never a range.
+VALUATION_QUALIFIERS = [choice for choice in Qualifier.choices if choice[0] != Qualifier.RANGE]
+VALUATION_QUALIFIER_VALUES = [value for value, _ in VALUATION_QUALIFIERS]
+
+
+def valuation_rules(prefix: str) -> list[CheckConstraint]:
+    """A valuation comes with its qualifier, its currency and its basis, and these never
+    without a valuation; it is not negative."""
+    none = Q(
+        valuation__isnull=True, valuation_qualifier="", valuation_currency="", valuation_basis=""
+    )
+    given = Q(valuation__isnull=False)
+    return [
+        CheckConstraint(
+            condition=none
+            | (given & Q(valuation__gte=0, valuation_qualifier__in=VALUATION_QUALIFIER_VALUES)),
+            name=f"{prefix}_valuation_has_qualifier",
+            violation_error_message=(
+                "A valuation needs its qualifier (not a range), and is never negative."
+            ),
+        ),
+        CheckConstraint(
+            condition=none | (given & ~Q(valuation_currency="")),
+            name=f"{prefix}_valuation_has_currency",
+            violation_error_message="A valuation needs its currency.",
+        ),
+        CheckConstraint(
+            condition=none | (given & ~Q(valuation_basis="")),
+            name=f"{prefix}_valuation_has_basis",
+            violation_error_message=(
+                "A valuation needs its basis: pre-money, post-money or not stated."
+            ),
+        ),
+        constraints.currency_code(prefix, "valuation_currency"),
+    ]
+
+
 class FundingRound(FactModel, Quantity):
     """Money raised by a company in one round. `value` is the amount raised."""
 
@@ -52,10 +97,27 @@ class FundingRound(FactModel, Quantity):
         decimal_places=4,
         null=True,
         blank=True,
-        help_text="Post-money valuation, in the round's currency.",
+        help_text="What the company is valued at, with its own qualifier, currency and basis.",
+    )
+    valuation_qualifier = models.CharField(max_length=12, choices=VALUATION_QUALIFIERS, blank=True)
+    valuation_currency = models.CharField(
+        max_length=3,
+        choices=CURRENCY_CHOICES,
+        blank=True,
+        help_text="ISO 4217; it may differ from the amount's.",
+    )
+    valuation_basis = models.CharField(
+        max_length=8,
+        choices=ValuationBasis.choices,
+        blank=True,
+        help_text="Pre-money or post-money, as the source says; not stated when it does not.",
     )
 
     partial_dates = (("announced_on", "announced_precision"),)
+    quantity_inputs = {
+        **Quantity.quantity_inputs,
+        "valuation": AmountInput(qualifier="valuation_qualifier", currency="valuation_currency"),
+    }
     history = HistoricalRecords()
 
     class Meta:
@@ -72,19 +134,48 @@ class FundingRound(FactModel, Quantity):
                 name="funding_round_value_has_currency",
                 violation_error_message=NEEDS_CURRENCY,
             ),
-            amount_has_currency("funding_round", "valuation"),
+            *valuation_rules("funding_round"),
         ]
 
     def __str__(self):
         when = format_partial_date(self.announced_on, self.announced_precision)
         return f"{self.company} {self.get_round_type_display()} {when}".strip()
 
+    @property
+    def valuation_display(self) -> str:
+        return format_quantity(
+            self.valuation, None, self.valuation_qualifier, self.valuation_currency
+        )
+
     def clean(self):
         super().clean()
-        if (self.value is not None or self.valuation is not None) and not self.currency:
+        if self.value is not None and not self.currency:
             raise ValidationError({"currency": NEEDS_CURRENCY})
         if self.value is not None and self.value < 0:
             raise ValidationError({"value": "An amount raised cannot be negative."})
+        self.clean_valuation()
+
+    def clean_valuation(self):
+        """The valuation's rules (valuation_rules), each naming its field."""
+        errors = {}
+        parts = (self.valuation_qualifier, self.valuation_currency, self.valuation_basis)
+        if self.valuation is None:
+            if any(parts):
+                errors["valuation"] = "A valuation qualifier, currency or basis needs a valuation."
+        else:
+            if self.valuation < 0:
+                errors["valuation"] = "A valuation cannot be negative."
+            if not self.valuation_qualifier:
+                errors["valuation_qualifier"] = "Say how exact the valuation is."
+            if not self.valuation_currency:
+                errors["valuation_currency"] = "A valuation needs its currency."
+            if not self.valuation_basis:
+                errors["valuation_basis"] = (
+                    "Say whether the valuation is pre-money or post-money, or that the "
+                    "source does not say."
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Investment(FactModel, Quantity):

@@ -1,5 +1,6 @@
 """The provenance core: sources, citations, and the fields every fact record carries."""
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -15,7 +16,8 @@ from simple_history.models import HistoricalRecords
 from . import constraints
 from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind, Status
 from .codes import CURRENCY_CHOICES
-from .dates import format_partial_date, truncate_date
+from .dates import format_partial_date, period_start_error
+from .quantities import AmountInput, format_number, format_quantity  # noqa: F401 (shared)
 from .validation import ChangeValidation
 
 
@@ -32,14 +34,17 @@ bcp47_validator = RegexValidator(
 
 
 def clean_partial_dates(instance, pairs) -> None:
-    """Each date has its precision; store it as the first day of its period
-    ("Feb 2025" is 2025-02-01)."""
+    """Each date has its precision and is the first day of its period ("Feb 2025" is
+    2025-02-01): any other day is refused, not moved, since that would change what the
+    source says without a word."""
     errors = {}
     for date_field, precision_field in pairs:
         value = getattr(instance, date_field)
         precision = getattr(instance, precision_field)
         if value is not None and precision:
-            setattr(instance, date_field, truncate_date(value, precision))
+            # A value clean_fields could not read is reported there already.
+            if isinstance(value, datetime.date) and (error := period_start_error(value, precision)):
+                errors[date_field] = error
         elif value is not None:
             errors[precision_field] = "Say how precise the date is: day, month, quarter or year."
         elif precision:
@@ -139,6 +144,15 @@ class Quantity(models.Model):
         "source of the rate", max_length=200, blank=True, help_text="e.g. ECB reference rate"
     )
 
+    # The fields an amount typed as text agrees with (factbase.core.quantities.agree):
+    # "about €600M" in `value` fills or checks `qualifier` and `currency`.
+    quantity_inputs = {
+        "value": AmountInput(qualifier="qualifier", currency="currency"),
+        "value_high": AmountInput(qualifier="qualifier", currency="currency"),
+        "value_usd": AmountInput(qualifier="qualifier", currency_is="USD"),
+        "usd_rate": AmountInput(),
+    }
+
     class Meta:
         abstract = True
 
@@ -172,28 +186,6 @@ class Quantity(models.Model):
     @property
     def value_display(self) -> str:
         return format_quantity(self.value, self.value_high, self.qualifier, self.currency)
-
-
-def format_number(value) -> str:
-    if value is None:
-        return ""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.normalize():,}"
-
-
-def format_quantity(value, high, qualifier, currency="") -> str:
-    if value is None:
-        return ""
-    prefix = {
-        Qualifier.APPROXIMATE: "~",
-        Qualifier.AT_LEAST: "≥ ",
-        Qualifier.AT_MOST: "≤ ",
-    }.get(qualifier, "")
-    text = f"{prefix}{format_number(value)}"
-    if qualifier == Qualifier.RANGE:
-        text = f"{format_number(value)}–{format_number(high)}"
-    return f"{text} {currency}".strip()
 
 
 class Source(TrackedModel):
@@ -234,7 +226,10 @@ class Source(TrackedModel):
         ]
 
     def __str__(self):
-        return f"{self.publisher}: {self.title}"
+        # What tells two sources apart in a picker: the title first, since two articles
+        # of one publisher would otherwise read alike up to where the label is cut.
+        about = ", ".join(filter(None, (self.publisher, self.published_display, self.language)))
+        return f"{self.title} — {about}"
 
     @property
     def published_display(self) -> str:

@@ -35,6 +35,7 @@ from .plan import ImportReport, Progress
 from .problems import Problems, SnapshotInvalid
 from .source import Source
 from .tables import snapshot_tables
+from .upgrades import upgraded
 from .writer import Writer, occupied_tables
 
 
@@ -56,7 +57,8 @@ def import_snapshot(
     report = ImportReport(dry_run=dry_run, replaced=replace)
     problems = Problems()
     try:
-        source = Source(path)
+        # A snapshot taken before a migration that added columns is read as today's.
+        source = upgraded(Source(path), connection)
     except SnapshotFileError as error:
         problems.add(str(path), None, None, str(error))
         raise SnapshotInvalid(problems) from error

@@ -4,8 +4,9 @@ import random
 from decimal import Decimal
 
 from events.models import FundingRound, Investment, RoundType
+from events.models.funding import ValuationBasis
 from factbase.core.choices import Qualifier
-from factbase.core.models import format_quantity
+from factbase.core.quantities import format_quantity
 
 from .amounts import COUNTRY_CURRENCY, money, round_sig
 from .choices import pick_round, pick_round_qualifier
@@ -31,6 +32,21 @@ ROUND_MEDIAN_USD = {
 }
 # Rounds no investor company takes part in.
 NO_INVESTORS = {RoundType.GRANT, RoundType.DEBT, RoundType.IPO}
+VALUATION_QUALIFIERS = [Qualifier.APPROXIMATE, Qualifier.EXACT, Qualifier.AT_LEAST]
+VALUATION_QUALIFIER_WEIGHTS = [6, 3, 1]
+VALUATION_BASES = [ValuationBasis.POST, ValuationBasis.PRE, ValuationBasis.UNKNOWN]
+VALUATION_BASIS_WEIGHTS = [7, 1, 2]
+
+
+def valuation(rng: random.Random, raised: Decimal, currency: str) -> dict:
+    """A valuation of a few times the amount raised, with its own qualifier, currency
+    (now and then in US dollars, as foreign press reports it) and basis."""
+    return {
+        "valuation": Decimal(round_sig(float(raised) * rng.uniform(4, 12), 2)),
+        "valuation_qualifier": rng.choices(VALUATION_QUALIFIERS, VALUATION_QUALIFIER_WEIGHTS)[0],
+        "valuation_currency": currency if rng.random() < 0.9 else "USD",
+        "valuation_basis": rng.choices(VALUATION_BASES, VALUATION_BASIS_WEIGHTS)[0],
+    }
 
 
 def make_funding_rounds(run: Run, rng: random.Random):
@@ -62,7 +78,7 @@ def make_funding_rounds(run: Run, rng: random.Random):
             else:
                 quantity.update(conversion)
             if round_type not in NO_INVESTORS and rng.random() < 0.4:
-                quantity["valuation"] = Decimal(round_sig(float(value) * rng.uniform(4, 12), 2))
+                quantity.update(valuation(rng, value, currency))
         n = citation_count(run, rng, required=False)
         table.add(
             id=fid,

@@ -110,6 +110,9 @@ class TestFundingRounds(FactRecordTests):
             "value": "600000000",
             "currency": "EUR",
             "valuation": "5800000000.50",
+            "valuation_qualifier": "approximate",
+            "valuation_currency": "EUR",
+            "valuation_basis": "post",
             "investments": [
                 {"investor": lead.slug, "is_lead": True},
                 {

@@ -31,6 +31,10 @@ ROUND = {
     "qualifier": "exact",
     "value": "600000000",
     "currency": "EUR",
+    "valuation": "5800000000",
+    "valuation_qualifier": "approximate",
+    "valuation_currency": "EUR",
+    "valuation_basis": "post",
     "status": "unverified",
     "investments": [
         {"investor": {"slug": "bpifrance"}, "is_lead": True, "status": "unverified"},
