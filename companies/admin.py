@@ -3,6 +3,8 @@ from django.db.models import Count
 
 from events.models import FundingRound, Metric
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, partial_date
+from factbase.admin.columns import shown
+from factbase.admin.filters import in_use
 
 from .models import Company, CompanyAlias, CompanyIdentifier, Person, Platform, Product, Role
 
@@ -44,11 +46,13 @@ class RoleInline(admin.TabularInline):
 class CompanyMetricInline(admin.TabularInline):
     model = Metric
     fk_name = "company"
-    fields = ("metric_type", "value_display", "period_display", "region", "claim_type", "status")
+    fields = ("metric_type", "value_column", "period_column", "region", "claim_type", "status")
     readonly_fields = fields
     show_change_link = True
     can_delete = False
     extra = 0
+    value_column = shown("value_display", "value")
+    period_column = shown("period_display", "period")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -59,12 +63,13 @@ class CompanyMetricInline(admin.TabularInline):
 
 class FundingRoundInline(admin.TabularInline):
     model = FundingRound
-    fields = ("round_type", "value_display", "announced", "status")
+    fields = ("round_type", "value_column", "announced", "status")
     readonly_fields = fields
     show_change_link = True
     can_delete = False
     extra = 0
     announced = partial_date("announced_on", "announced_precision", "announced")
+    value_column = shown("value_display", "value")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -81,7 +86,7 @@ class CompanyAdmin(FactAdmin):
         "status",
         "citation_count",
     )
-    list_filter = ("kind", "country")
+    list_filter = ("kind", in_use("country"))
     search_fields = ("name", "slug", "aliases__name", "description")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = [

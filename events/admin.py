@@ -2,11 +2,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, partial_date
+from factbase.admin.columns import shown
+from factbase.admin.filters import in_use
+from factbase.admin.widgets import SearchableChoicesMixin
 from factbase.core import reasons
 
 from .conflicts import metric_conflict_resolve, metric_conflicts
@@ -72,33 +76,65 @@ class PartnershipAdmin(FactAdmin):
         return ", ".join(f"{p.company.name} ({p.role})" for p in obj.parties.all())
 
 
-class InvestmentInline(admin.TabularInline):
+class InvestmentFormSet(BaseInlineFormSet):
+    """A round's investments are in the round's company: each row takes it from the
+    round (Investment.inherits_from_parent), so no one types it twice, and
+    Investment.clean() checks the row against it ("a company cannot invest in itself")."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.stored_company_id = form.instance.company_id
+        form.instance.company_id = self.instance.company_id
+        return form
+
+
+class InvestmentForm(forms.ModelForm):
+    def has_changed(self):
+        # A round moved to another company takes its stored investments with it: they
+        # are written again, with the round's company, though no field of theirs changed.
+        stored = getattr(self, "stored_company_id", self.instance.company_id)
+        moved = not self.instance._state.adding and self.instance.company_id != stored
+        return super().has_changed() or moved
+
+
+class InvestmentInline(SearchableChoicesMixin, admin.TabularInline):
     model = Investment
     fk_name = "funding_round"
-    fields = ("investor", "company", "is_lead", "qualifier", "value", "currency", "status")
-    autocomplete_fields = ("investor", "company")
+    form = InvestmentForm
+    formset = InvestmentFormSet
+    fields = ("investor", "is_lead", "qualifier", "value", "currency", "status")
+    autocomplete_fields = ("investor",)
     extra = 0
 
 
 @admin.register(FundingRound)
 class FundingRoundAdmin(FactAdmin):
-    list_display = ("__str__", "company", "round_type", "value_display", "announced", "status")
-    list_filter = ("round_type", "currency")
+    list_display = ("__str__", "company", "round_type", "value_column", "announced", "status")
+    list_filter = ("round_type", in_use("currency"))
     search_fields = ("company__name", "investments__investor__name")
     autocomplete_fields = ("company",)
     list_select_related = ("company",)
     fieldsets = [
         (None, {"fields": ("company", "round_type", ("announced_on", "announced_precision"))}),
-        ("Amount raised", {"fields": (*QUANTITY_FIELDS, "valuation")}),
+        ("Amount raised", {"fields": QUANTITY_FIELDS}),
+        (
+            "Valuation",
+            {
+                "fields": (
+                    ("valuation_qualifier", "valuation", "valuation_currency", "valuation_basis"),
+                )
+            },
+        ),
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]
     inlines = [InvestmentInline, *FactAdmin.inlines]
     announced = partial_date("announced_on", "announced_precision", "announced")
+    value_column = shown("value_display", "value", ordering="value")
 
 
 @admin.register(Investment)
 class InvestmentAdmin(FactAdmin):
-    list_display = ("investor", "company", "funding_round", "is_lead", "value_display", "status")
+    list_display = ("investor", "company", "funding_round", "is_lead", "value_column", "status")
     list_filter = ("is_lead",)
     search_fields = ("investor__name", "company__name", "description")
     autocomplete_fields = ("investor", "company", "funding_round")
@@ -108,6 +144,7 @@ class InvestmentAdmin(FactAdmin):
         ("Amount invested", {"fields": QUANTITY_FIELDS}),
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]
+    value_column = shown("value_display", "value", ordering="value")
 
 
 @admin.register(MetricType)
@@ -124,16 +161,16 @@ class MetricAdmin(FactAdmin):
     list_display = (
         "subject",
         "metric_type",
-        "value_display",
-        "period_display",
-        "window_display",
+        "value_column",
+        "period_column",
+        "window_column",
         "region",
         "platform",
         "claim_type",
         "status",
         "citation_count",
     )
-    list_filter = ("metric_type", "region", "platform")
+    list_filter = ("metric_type", in_use("region"), "platform")
     search_fields = ("company__name", "product__name", "metric_type__name", "note")
     autocomplete_fields = ("metric_type", "company", "product", "platform", "anchor_event")
     list_select_related = ("company", "product", "metric_type", "platform", "anchor_event")
@@ -152,6 +189,10 @@ class MetricAdmin(FactAdmin):
         ),
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]
+
+    value_column = shown("value_display", "value", ordering="value")
+    period_column = shown("period_display", "period", ordering="period_start")
+    window_column = shown("window_display", "window", ordering="window_days")
 
     @admin.display(description="subject")
     def subject(self, obj):
@@ -213,7 +254,7 @@ class MetricAdmin(FactAdmin):
 @admin.register(Event)
 class EventAdmin(FactAdmin):
     list_display = ("title", "kind", "occurred", "place", "country", "status", "citation_count")
-    list_filter = ("kind", "country")
+    list_filter = ("kind", in_use("country"))
     search_fields = ("title", "summary", "place")
     autocomplete_fields = ("companies", "products", "people", "part_of")
     fieldsets = [

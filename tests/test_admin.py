@@ -104,7 +104,7 @@ def metric_form(**overrides):
         "company": str(company.pk),
         "qualifier": "at_least",
         "value": "1000000",
-        "period_start": "2025-02-11",
+        "period_start": "Feb 2025",
         "period_precision": "month",
         "region": "FR",
         "status": "unverified",
@@ -185,7 +185,12 @@ def test_bulk_verify_leaves_one_history_entry_per_fact(editor_client, editor):
         CitationFactory(fact=metric, source=source)
     response = editor_client.post(
         url(Metric, "changelist"),
-        {"action": "mark_verified", "_selected_action": [m.pk for m in metrics]},
+        {
+            "action": "mark_verified",
+            "_selected_action": [m.pk for m in metrics],
+            "post": "yes",  # confirmed on the action's page, with a reason
+            "change_reason": "Checked against the sources",
+        },
     )
     assert response.status_code == 302
     assert Metric.objects.filter(status="verified").count() == 50
@@ -199,7 +204,12 @@ def test_bulk_verify_refuses_facts_without_citations_and_changes_nothing(editor_
     CitationFactory(fact=cited)
     response = editor_client.post(
         url(Metric, "changelist"),
-        {"action": "mark_verified", "_selected_action": [cited.pk, uncited.pk]},
+        {
+            "action": "mark_verified",
+            "_selected_action": [cited.pk, uncited.pk],
+            "post": "yes",  # confirmed on the action's page, with a reason
+            "change_reason": "Checked against the sources",
+        },
         follow=True,
     )
     assert b"Cannot mark verified without a citation" in response.content

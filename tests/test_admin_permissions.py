@@ -184,7 +184,13 @@ def test_an_editor_still_reverts_and_marks(client, editor, demo):
     metric = Metric.objects.exclude(status=Status.DISPUTED).order_by("pk").first()
     client.post(
         reverse("admin:events_metric_changelist"),
-        {"action": "mark_disputed", "_selected_action": [metric.pk], "index": "0"},
+        {
+            "action": "mark_disputed",
+            "_selected_action": [metric.pk],
+            "index": "0",
+            "post": "yes",  # confirmed on the action's page, with a reason
+            "change_reason": "Doubtful date",
+        },
     )
     metric.refresh_from_db()
     assert metric.status == Status.DISPUTED

@@ -3,7 +3,12 @@ admin writes the same history, with the editor as author, as the API and command
 
 - base.py: TrackedAdmin, the admin of any tracked record (and AUDIT_FIELDS, partial_date);
 - forms.py: its forms (the reason, the version opened);
+- dates.py: the text input of partial dates ("Jun 2024"), installed on every form by TrackedAdmin;
 - facts.py: FactAdmin, for fact records (citations inline, status actions);
+- actions.py: the status actions, confirmed with a reason kept in history;
+- filters.py: list filters offering only the values in use, by name;
+- widgets.py, languages.py: searchable pickers of countries, currencies and languages;
+- columns.py: list columns under plain names ("Value", "Period");
 - sources.py, snapshots.py: the admin of sources and citations, and of snapshots.
 
 The domain apps build their admins on TrackedAdmin and FactAdmin, imported from here.
