@@ -1,4 +1,5 @@
-# Factbase. `make run` starts a local server with demo data; `make test` runs the suite.
+# Factbase. `make run` starts a local server with demo data (`make run PORT=8010` on another
+# port); `make test` runs the suite.
 # Both create the virtual environment in .venv on first use.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -6,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
 
-.PHONY: run test lint format serve bench api-checks install lock audit clean
+.PHONY: run test lint format serve bench api-checks install lock audit browsers clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,10 +22,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) load_demo
-	$(MANAGE) local_admin
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) local_admin --port $(PORT)
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browsers
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -58,6 +60,14 @@ lock: $(STAMP)
 # network to reach PyPI's JSON API and the OSV database: a release step (docs/security.md).
 audit: $(STAMP)
 	$(BIN)/pip-audit --strict --disable-pip -r requirements-dev.txt
+
+# The browser the tests in tests/browser drive: Debian's Chromium and its driver, installed
+# (as root) when missing.
+browsers:
+	@if command -v chromium >/dev/null && test -x /usr/bin/chromedriver; then :; else \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -4,11 +4,14 @@ of a past version, and the deleted records with their restore."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.admin import GenericInlineModelAdmin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import OuterRef, Subquery, prefetch_related_objects
+from django.forms.models import _get_foreign_key
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
@@ -16,9 +19,18 @@ from simple_history.admin import SimpleHistoryAdmin
 from factbase.core import services
 from factbase.core.dates import format_partial_date
 from factbase.core.reasons import reason_text
-from factbase.core.restore import RESTORED, RecordExists, record_restore
+from factbase.core.restore import (
+    RESTORED,
+    RecordExists,
+    record_restore,
+    revert_children,
+    version_rows,
+)
 
+from . import history
+from .dates import partial_date_form
 from .forms import ReasonForm, TrackedAdminForm, error_text
+from .quantities import amount_form
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "version")
 
@@ -78,6 +90,9 @@ class TrackedAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False  # a COUNT(*) over millions of rows on every page is waste
+    object_history_template = "admin/history/object_history.html"
+    object_history_list_template = "admin/history/list.html"
+    object_history_form_template = "admin/history/revert.html"
 
     def get_readonly_fields(self, request, obj=None):
         readonly = (*super().get_readonly_fields(request, obj), *AUDIT_FIELDS)
@@ -106,7 +121,69 @@ class TrackedAdmin(SimpleHistoryAdmin):
         # reverts the record: a revert is a change, and needs the change permission.
         if request.method not in ("GET", "HEAD") and not self.has_change_permission(request):
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        request.revert_version_id = version_id  # read by save_model and the page
+        if not (object_id.isascii() and object_id.isdigit() and len(object_id) < 19):
+            raise Http404
+        exists = self.model._default_manager.filter(pk=object_id).exists
+        if request.method == "POST" and not exists():
+            name = self.opts.verbose_name
+            self.message_user(
+                request,
+                f"Not reverted: this {name} is deleted. Restore it from the deleted {name} "
+                "records first.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except ValidationError as error:  # refused as a whole: nothing was written
+            self.message_user(request, f"Not reverted. {error_text(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # The history list and the revert page, read by factbase.admin.history.
+        if template == self.object_history_template:
+            context["entries"] = history.page_entries(
+                self.model, context["object"].pk, context["page_obj"]
+            )
+        elif template == self.object_history_form_template:
+            context.update(self.revert_context(request, context["object_id"]))
+        return super().render_history_view(request, template, context, **kwargs)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Not here: the list's changes are read by factbase.admin.history."""
+
+    def revert_lists(self, request, obj) -> list[str]:
+        """The lists of rows a revert brings back as they were: those the editor writes in
+        this page's inlines (a company's aliases, a round's investments). Citations stay as
+        they stand: a revert puts back what the record said, not what backs it."""
+        names = []
+        for inline in self.get_inline_instances(request, obj):
+            if isinstance(inline, GenericInlineModelAdmin):
+                continue
+            fields = set(inline.get_fields(request, obj))
+            if fields - set(inline.get_readonly_fields(request, obj)):
+                fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+                names.append(fk.remote_field.name)
+        return names
+
+    def revert_version(self, request, object_id):
+        return get_object_or_404(
+            self.model.history.model, id=object_id, history_id=request.revert_version_id
+        )
+
+    def revert_context(self, request, object_id) -> dict:
+        """What the revert page shows before the editor confirms: each difference between
+        the record now and that version, in its fields and in its rows."""
+        version = self.revert_version(request, object_id)
+        record = self.model._default_manager.filter(pk=version.id).first()
+        if record is None:
+            return {"revert_changes": None, **history.version_context(version)}
+        names = self.revert_lists(request, record)
+        rows_now = {name: list(getattr(record, name).all()) for name in names}
+        rows_then = version_rows(version, names)
+        changes = history.revert_changes(self.model, record, version, rows_now, rows_then)
+        return {"revert_changes": changes, **history.version_context(version)}
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -133,25 +210,40 @@ class TrackedAdmin(SimpleHistoryAdmin):
         return reason_text(reason, prefix=getattr(form, "reason_prefix", ""))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        form = amount_form(partial_date_form(super().get_form(request, obj, change, **kwargs)))
         if self.is_history_page(request) and obj is not None:
             # The revert's own words go first in its history reason.
             prefix = f"Reverted to version {obj.version}"
             form = type(form.__name__, (form,), {"reason_prefix": prefix})
+            form = history.with_version_lists(form, obj)
         return form
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            formset.form = amount_form(partial_date_form(formset.form))  # made for this request
+            yield formset, inline
 
     def save_model(self, request, obj, form, change):
         # The record is written with its inline rows in one call, in save_related; the
-        # history page's revert has no inlines and no save_related, so it writes here.
+        # history page's revert has no inlines and no save_related, so it writes here,
+        # with the rows of that version (rows deleted since restored first).
         if self.is_history_page(request):
-            self.write(request, form, formsets=(), change=change)
+            with transaction.atomic():
+                version = self.revert_version(request, obj.pk)
+                rows = version_rows(version, self.revert_lists(request, obj))
+                reason = self.history_reason(request, form)
+                children = revert_children(
+                    self.model, obj.pk, rows, user=request.user, reason=reason
+                )
+                self.write(request, form, formsets=(), change=change, children=children)
 
     def save_related(self, request, form, formsets, change):
         self.write(request, form, formsets, change=change)
 
-    def write(self, request, form, formsets, change):
-        """The record, its many-to-many lists and its inline rows, through the write
-        service that the API and the demo loader use (services.record_write)."""
+    def write(self, request, form, formsets, change, children=None):
+        """The record, its many-to-many lists and its inline rows (or the lists of
+        `children` given), through the write service that the API and the demo loader use
+        (services.record_write)."""
         obj, opts = form.instance, form.instance._meta
         fields = {
             f.name: getattr(obj, f.name)
@@ -161,7 +253,7 @@ class TrackedAdmin(SimpleHistoryAdmin):
         m2m = {
             f.name: form.cleaned_data[f.name] for f in opts.many_to_many if f.name in form.fields
         }
-        children = dict(filter(None, map(formset_rows, formsets)))
+        children = {**dict(filter(None, map(formset_rows, formsets))), **(children or {})}
         services.record_write(
             obj,
             fields=fields,

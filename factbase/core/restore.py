@@ -11,6 +11,7 @@ from django.utils import timezone
 from .models import Citation, FactModel, TrackedModel
 from .reasons import reason_text
 from .services import fact_require_citation
+from .services.saving import STAMPED_FIELDS
 
 RESTORED = "Restored"  # what a restore's history reason says first
 
@@ -151,3 +152,67 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
     for instance in restored:
         fact_require_citation(instance)
     return restored
+
+
+# --- reverting to a version -------------------------------------------------------------
+
+
+def version_rows(row, names) -> dict[str, list]:
+    """The child rows of the record's version `row` (its history row), for each list in
+    `names` (reverse relations: a company's `aliases`): each child's history row as it
+    stood until the record's next version, or until now for the latest. The rows written
+    with a version come after the record's own history row (services.record_write), and
+    rows changed on their own before the next version count as that version's."""
+    model = row.instance_type
+    following = (
+        model.history.filter(id=row.id)
+        .filter(
+            models.Q(history_date__gt=row.history_date)
+            | models.Q(history_date=row.history_date, history_id__gt=row.history_id)
+        )
+        .order_by("history_date", "history_id")
+        .first()
+    )
+    found = {}
+    for name in names:
+        relation = model._meta.get_field(name)
+        link = relation.field.attname
+        history = relation.related_model.history.all()
+        if following is not None:
+            history = history.filter(history_date__lt=following.history_date)
+        ever_linked = history.filter(**{link: row.id}).values("id")
+        latest: dict = {}
+        for child in history.filter(id__in=ever_linked).order_by(
+            "id", "-history_date", "-history_id"
+        ):
+            latest.setdefault(child.id, child)
+        found[name] = [
+            child
+            for child in latest.values()
+            if child.history_type != "-" and getattr(child, link) == row.id
+        ]
+    return found
+
+
+def revert_children(model, pk, rows: dict, *, user, reason: str) -> dict:
+    """The child lists for services.record_write that put back `rows` (version_rows): each
+    row by its id with the values it held then; a row deleted since is restored first
+    (record_restore: its id, its citations), in the caller's transaction."""
+    children = {}
+    for name, history_rows in rows.items():
+        relation = model._meta.get_field(name)
+        child_model = relation.related_model
+        # What record_write sets from the parent itself (the link, inherited fields).
+        skip = {relation.field.name, *getattr(child_model, "inherits_from_parent", ())}
+        fields = [
+            f
+            for f in child_model._meta.concrete_fields
+            if not f.primary_key and f.name not in skip and f.name not in STAMPED_FIELDS
+        ]
+        listed = []
+        for row in history_rows:
+            if not child_model._default_manager.filter(pk=row.id).exists():
+                record_restore(child_model, row.id, user=user, reason=reason)
+            listed.append({"id": row.id, **{f.attname: getattr(row, f.attname) for f in fields}})
+        children[name] = listed
+    return children

@@ -103,13 +103,15 @@ def _save(
     expected_version: int | None = None,
     fields: Iterable[str] | None = None,
     current: TrackedModel | None = None,
+    write: bool = True,
 ) -> TrackedModel:
     """record_save, in the caller's transaction; `current` is the row if the caller read
     it under its lock (`instance` itself, or a fresher read of it). Everything that can
     refuse the write is asked before anything is written (saving a fact does not change
     its citations, so the citation rule is asked first too): a caller that goes on after
     a refusal, as record_write does to name every invalid row, needs no savepoint to undo
-    a write."""
+    a write. With `write` false the record is only checked: the caller writes it with
+    _write, once it knows the write changes something."""
     if not instance._state.adding:
         current = _under_lock(instance, fields, current)
         if expected_version is not None and current.version != expected_version:
@@ -118,9 +120,30 @@ def _save(
     instance.full_clean()
     if check_citations:
         fact_require_citation(instance)
+    if write:
+        _write(instance, user=user, reason=reason)
+    return instance
+
+
+def _write(instance: TrackedModel, *, user, reason: str) -> None:
+    """Stamp and save `instance`, checked by _save, with its history row."""
     _stamp(instance, user=user, reason=reason)
     instance.save()
-    return instance
+
+
+# What a write stamps (_stamp), not what it changes: the fields of TrackedModel itself.
+STAMPED_FIELDS = frozenset(field.name for field in TrackedModel._meta.fields)
+
+
+def holds_stored_row(instance: TrackedModel) -> bool:
+    """Every field of the stored `instance` but those a write stamps holds the value of
+    the row as read (under the lock, by _save): saving it would change nothing."""
+    unchanged = instance.unchanged_fields()
+    return bool(unchanged) and all(
+        field.name in unchanged
+        for field in instance._meta.concrete_fields
+        if field.name not in STAMPED_FIELDS
+    )
 
 
 def _under_lock(instance: TrackedModel, fields, current: TrackedModel | None) -> TrackedModel:

@@ -7,7 +7,15 @@ from django.db import transaction
 
 from ..models import Citation, Source, TrackedModel
 from .deleting import record_delete
-from .saving import RecordInvalid, _save, error_dict, fact_require_citation
+from .saving import (
+    STAMPED_FIELDS,
+    RecordInvalid,
+    _save,
+    _write,
+    error_dict,
+    fact_require_citation,
+    holds_stored_row,
+)
 
 
 @transaction.atomic
@@ -38,6 +46,10 @@ def record_write(
     A list of rows the record was read with (prefetched) stays in its cache when none of
     its rows changed; one that changed is dropped from it, to be read again.
 
+    A write that changes nothing (no field, list or row) writes no version and no history
+    row. The record's history row always comes before those of its rows, so that the rows
+    of a version are those written from its history row to the next one's.
+
     Raises RecordInvalid naming every invalid field and row; nothing is written then. An
     invalid record's rows are still checked, so that one answer names them all."""
     m2m, children = m2m or {}, children or {}
@@ -53,16 +65,28 @@ def record_write(
             expected_version=expected_version,
             fields=fields.keys(),
             current=instance if locked else None,
+            write=False,
         )
     except ValidationError as error:
         errors = error_dict(error)
         errors.update(_rows_errors(instance, children, user=user, reason=reason))
         raise RecordInvalid(errors) from error
-    for name, value in m2m.items():
-        getattr(instance, name).set(value)
-    errors = _rows_errors(instance, children, user=user, reason=reason, created=created)
-    if errors:
-        raise RecordInvalid(errors)
+    unchanged = (
+        not created
+        and holds_stored_row(instance)
+        and not any(_list_differs(instance, name, value) for name, value in m2m.items())
+    )
+    if unchanged:
+        # Its rows alone decide whether the record gets a version: written first, it is
+        # undone (to its savepoint) when none of them changed either.
+        _write_if_rows_change(instance, children, user=user, reason=reason)
+    else:
+        _write(instance, user=user, reason=reason)
+        for name, value in m2m.items():
+            getattr(instance, name).set(value)
+        errors = _rows_errors(instance, children, user=user, reason=reason, created=created)
+        if errors:
+            raise RecordInvalid(errors)
     # Citations just written (all valid) are there: the database is asked only otherwise.
     if not children.get("citations"):
         try:
@@ -72,16 +96,59 @@ def record_write(
     return instance
 
 
-def _rows_errors(parent, children: dict, *, user, reason, created: bool = False) -> dict:
+class _NothingWritten(Exception):
+    """None of the rows changed: the record's version written before them is undone."""
+
+
+def _write_if_rows_change(instance: TrackedModel, children: dict, *, user, reason) -> None:
+    """Write the stored, unchanged `instance` and its `children` lists, or nothing at all
+    if no row of them changes."""
+    if not children:
+        return
+    stamped = {  # restored on the instance if its write is undone
+        field.attname: instance.__dict__.get(field.attname)
+        for field in instance._meta.concrete_fields
+        if field.name in STAMPED_FIELDS
+    }
+    stored_row = getattr(instance, "_stored_row", None)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            _write(instance, user=user, reason=reason)
+            errors = _rows_errors(instance, children, user=user, reason=reason, written=written)
+            if errors:
+                raise RecordInvalid(errors)
+            if not written:
+                raise _NothingWritten
+    except _NothingWritten:
+        instance.__dict__.update(stamped)
+        instance._stored_row = stored_row
+
+
+def _list_differs(instance, name: str, value) -> bool:
+    """Setting the many-to-many list `name` to `value` (records or ids) would change it."""
+    stored = set(getattr(instance, name).values_list("pk", flat=True))
+    return stored != {getattr(item, "pk", item) for item in value}
+
+
+def _rows_errors(
+    parent, children: dict, *, user, reason, created: bool = False, written: list | None = None
+) -> dict:
+    """Each invalid list's row errors, by name; `written`, if given, gets the name of
+    each list in which a row was written or deleted."""
     errors = {}
     for name, rows in children.items():
-        row_errors = _write_rows(parent, name, rows, user=user, reason=reason, created=created)
+        row_errors = _write_rows(
+            parent, name, rows, user=user, reason=reason, created=created, written=written
+        )
         if any(row_errors):
             errors[name] = row_errors
     return errors
 
 
-def _write_rows(parent, name: str, rows, *, user, reason, created: bool = False) -> list[dict]:
+def _write_rows(
+    parent, name: str, rows, *, user, reason, created: bool = False, written: list | None = None
+) -> list[dict]:
     """Replace the parent's rows of list `name` with `rows`; each row's errors, `{}` for a
     valid one. When the parent is unsaved (it is invalid), the rows are only validated,
     without the fields that would tie them to it. A parent `created` by this write has no
@@ -100,7 +167,7 @@ def _write_rows(parent, name: str, rows, *, user, reason, created: bool = False)
     existing = {}
     if saving and not created:
         existing = {child.pk: child for child in getattr(parent, name).all()}
-    errors, kept, written = [], set(), False
+    errors, kept, wrote = [], set(), False
     changed = _changed_rows(child_model, existing, rows, link if saving else {})
     _read_source_texts(changed)
     locked = _lock_rows(child_model, [child.pk for child in changed if child and child.pk])
@@ -117,7 +184,7 @@ def _write_rows(parent, name: str, rows, *, user, reason, created: bool = False)
             if saving:
                 # A child fact (a role, an investment) obeys the citation rule too.
                 _save(child, user=user, reason=reason, current=locked.get(child.pk))
-                written = True
+                wrote = True
             else:
                 child.full_clean(exclude=link_fields)
             errors.append({})
@@ -128,9 +195,11 @@ def _write_rows(parent, name: str, rows, *, user, reason, created: bool = False)
         for pk, child in existing.items():
             if pk not in kept:
                 record_delete(child, user=user, reason=reason, check_citations=False)
-                written = True
-    if written:  # the list the parent was read with, if any, is no longer the stored one
+                wrote = True
+    if wrote:  # the list the parent was read with, if any, is no longer the stored one
         getattr(parent, "_prefetched_objects_cache", {}).pop(name, None)
+        if written is not None:
+            written.append(name)
     return errors
 
 

@@ -1,3 +1,4 @@
+import argparse
 import secrets
 from pathlib import Path
 
@@ -8,6 +9,13 @@ from django.core.management.base import BaseCommand, CommandError
 PASSWORD_FILE = Path(settings.BASE_DIR) / ".local-admin-password"
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 1 to 65535; anything else is refused with the value named."""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535).")
+    return int(text)
+
+
 class Command(BaseCommand):
     help = (
         "Make sure a local superuser exists for a development run and print its login. "
@@ -16,8 +24,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
+        # The port the server is started on (make run PORT=...), so the URL printed is
+        # the one it serves.
+        parser.add_argument("--port", type=port_number, default=8000)
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, port, **options):
         if not settings.DEBUG:
             raise CommandError("local_admin is for local DEBUG runs; use createsuperuser.")
         User = get_user_model()
@@ -32,5 +43,5 @@ class Command(BaseCommand):
             PASSWORD_FILE.write_text(password + "\n")
             PASSWORD_FILE.chmod(0o600)
         self.stdout.write(
-            f"Admin login: http://127.0.0.1:8000/admin/  user {username}  password {password}"
+            f"Admin login: http://127.0.0.1:{port}/admin/  user {username}  password {password}"
         )

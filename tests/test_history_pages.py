@@ -1,0 +1,331 @@
+"""The admin's history pages through an editor's browser (the Django test client): each
+version with its number and its UTC time to the second, "—" for nothing, what a creation set,
+the citations' changes in their fact's history; a save that changes nothing writes no
+version; the revert page shows what a revert changes, and a revert brings the rows back."""
+
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+from companies.models import Company, CompanyAlias, Platform, Product
+from events.models import FundingRound, Investment
+from factbase.admin import TrackedAdmin
+from factbase.core.models import Citation
+from factbase.core.services import record_delete, record_write
+
+from .factories import (
+    CitationFactory,
+    CompanyAliasFactory,
+    CompanyFactory,
+    CompanyIdentifierFactory,
+    EventFactory,
+    FundingRoundFactory,
+    InvestmentFactory,
+    MetricFactory,
+    PartnershipFactory,
+    ProductFactory,
+    RoleFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+UTC_SECONDS = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+
+
+class FormFields(HTMLParser):
+    """The values a browser would send for the admin's change form: inputs, selects and
+    text areas as the page holds them (the inlines' empty templates left out)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self.select = self.textarea = None
+        self.in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id", "").endswith("_form"):
+            self.in_form = True
+        if not self.in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.add(name, attrs.get("value", "on" if attrs.get("type") == "checkbox" else ""))
+        elif tag == "select" and name:
+            self.select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.add(self.select, attrs.get("value", ""))
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.add(name, "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "form":
+            self.in_form = False
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.data[self.textarea][-1] += data.removeprefix("\n")
+
+    def add(self, name, value):
+        self.data.setdefault(name, []).append(value)
+
+
+def form_data(response) -> dict:
+    parser = FormFields()
+    parser.feed(response.content.decode())
+    return {name: values for name, values in parser.data.items() if "__prefix__" not in name}
+
+
+def url(view, *args, model=Company):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def revert(client, record, version: int, reason: str = ""):
+    """Open the revert page of `record`'s `version` and confirm it as the page holds it."""
+    # The version's last row (a list set after the record writes one more, of the same version).
+    row = record.history.filter(version=version).exclude(history_type="-").first()
+    page_url = url("simple_history", record.pk, row.history_id, model=type(record))
+    page = client.get(page_url)
+    assert page.status_code == 200
+    data = form_data(page)
+    data["change_reason"] = reason
+    return page, client.post(page_url, data)
+
+
+def history_rows(client, company) -> list[str]:
+    """The history table's rows, as text with the tags taken out, newest first."""
+    page = client.get(url("history", company.pk)).content.decode()
+    start = page.index('id="change-history"')
+    table = page[start : page.index("</table>", start)]
+    rows = re.findall(r"<tr class=\"history-[a-z]+\">(.*?)</tr>", table, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+@pytest.fixture
+def acme(editor):
+    """Acme at version 1 (created by no one: a command), with one alias."""
+    company = CompanyFactory.build(name="Acme", slug="acme", headquarters="")
+    record_write(company, fields={}, children={"aliases": [{"name": "Acme Inc"}]})
+    return company
+
+
+def test_history_rows_show_version_utc_seconds_dash_and_what_a_creation_set(editor_client, acme):
+    page = editor_client.get(url("change", acme.pk))
+    data = form_data(page)
+    data["name"] = "Acme Corp"
+    data["change_reason"] = "Renamed in March"
+    response = editor_client.post(url("change", acme.pk), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    newest, oldest = history_rows(editor_client, acme)
+    assert newest.startswith("2 ")
+    assert UTC_SECONDS.search(newest)
+    assert "Changed editor Renamed in March" in newest
+    assert "Name: Acme → Acme Corp" in newest
+    assert oldest.startswith("1 ")
+    assert UTC_SECONDS.search(oldest)
+    # Created by a command: no user, no reason, and the values the creation set.
+    assert "Created — —" in oldest
+    assert "Name: Acme" in oldest and "Kind: Technology company" in oldest
+    assert "Country: France" in oldest
+    assert "None" not in " ".join([newest, oldest])
+    assert "Headquarters" not in oldest  # nothing set there
+
+
+def test_a_citation_added_changed_and_removed_shows_in_its_facts_history(editor_client, acme):
+    source = SourceFactory(title="The launch", publisher="Example News")
+    prefix = "factbase-citation-content_type-object_id"
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    data |= {
+        f"{prefix}-0-source": str(source.pk),
+        f"{prefix}-0-quote": "Acme Robotics said on Monday",
+    }
+    assert editor_client.post(url("change", acme.pk), data).status_code == 302
+    citation = Citation.objects.get()
+
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    data[f"{prefix}-0-quote"] = "its assistant reached two million users"
+    assert editor_client.post(url("change", acme.pk), data).status_code == 302
+
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    data[f"{prefix}-0-DELETE"] = "on"
+    assert editor_client.post(url("change", acme.pk), data).status_code == 302
+    assert not Citation.objects.exists()
+
+    rows = history_rows(editor_client, acme)
+    removed = next(row for row in rows if "Citation removed" in row)
+    changed = next(row for row in rows if "Citation changed" in row)
+    added = next(row for row in rows if "Citation added" in row)
+    assert f"Citation {citation.pk}, v2" in removed  # its last version, as it was removed
+    assert (
+        "Quote: Acme Robotics said on Monday → its assistant reached two million users" in changed
+    )
+    assert f"Source: {source}" in added
+    assert "Quote: Acme Robotics said on Monday" in added
+    assert rows.index(removed) < rows.index(changed) < rows.index(added)  # newest first
+    assert all(UTC_SECONDS.search(row) for row in (removed, changed, added))
+
+
+def test_a_save_that_changes_nothing_writes_no_version(editor_client, acme):
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    response = editor_client.post(url("change", acme.pk), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    acme.refresh_from_db()
+    assert acme.version == 1
+    assert acme.history.count() == 1
+    assert CompanyAlias.history.count() == 1
+
+    # A change to a row alone is a change: one version, after which the row is written.
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    data["aliases-0-name"] = "Acme Incorporated"
+    assert editor_client.post(url("change", acme.pk), data).status_code == 302
+    acme.refresh_from_db()
+    assert acme.version == 2
+    assert acme.history.count() == 2
+    alias = acme.aliases.get()
+    assert alias.name == "Acme Incorporated"
+    assert alias.history.first().history_date > acme.history.first().history_date
+
+
+def test_revert_page_shows_the_differences_and_reverting_brings_the_rows_back(
+    editor_client, editor, acme
+):
+    old_alias = acme.aliases.get()
+    version_1 = acme.history.get(version=1)
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    data |= {
+        "name": "Acme Corp",
+        "aliases-0-DELETE": "on",
+        "aliases-1-name": "Acme Group",
+        "aliases-TOTAL_FORMS": "2",
+    }
+    assert editor_client.post(url("change", acme.pk), data).status_code == 302
+    assert list(acme.aliases.values_list("name", flat=True)) == ["Acme Group"]
+    new_alias = acme.aliases.get()
+
+    page = editor_client.get(url("simple_history", acme.pk, version_1.history_id))
+    assert page.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    assert "Reverting changes what the record holds now to what this version held" in text
+    assert "Name Acme Corp Acme" in text
+    assert f"Company alias {old_alias.pk} — Acme Inc" in text
+    assert f"Company alias {new_alias.pk} Acme Group —" in text
+
+    data = form_data(page)
+    data["change_reason"] = "The rename was a mistake"
+    response = editor_client.post(url("simple_history", acme.pk, version_1.history_id), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    acme = Company.objects.get(pk=acme.pk)
+    assert acme.name == "Acme"
+    assert acme.version == 3
+    assert acme.history.first().history_change_reason.startswith("Reverted to version 1"), (
+        acme.history.first().history_change_reason
+    )
+    # The alias of version 1 is back with its own id; the one added since is gone.
+    assert list(acme.aliases.values_list("pk", "name")) == [(old_alias.pk, "Acme Inc")]
+    assert not CompanyAlias.objects.filter(pk=new_alias.pk).exists()
+    assert CompanyAlias.history.filter(id=old_alias.pk).first().history_user == editor
+
+
+def test_revert_page_says_when_a_version_holds_what_the_record_holds(editor_client, acme):
+    version_1 = acme.history.get()
+    page = editor_client.get(url("simple_history", acme.pk, version_1.history_id))
+    assert "reverting to it changes nothing" in page.content.decode()
+
+
+def test_reverting_a_round_brings_its_investments_back(editor_client, editor):
+    first, second = CompanyFactory(kind="investor"), CompanyFactory(kind="investor")
+    funding_round = FundingRoundFactory.build(company=CompanyFactory())
+    record_write(funding_round, fields={}, children={"investments": [{"investor": first}]})
+    kept = funding_round.investments.get()
+    record_write(
+        funding_round,
+        fields={"round_type": "series_b"},
+        children={"investments": [{"investor": second, "is_lead": True}]},
+        user=editor,
+    )
+    added = funding_round.investments.get()
+
+    page, response = revert(editor_client, funding_round, 1)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    assert f"Investment {kept.pk} — " in text and f"Investment {added.pk} " in text
+
+    funding_round = FundingRound.objects.get(pk=funding_round.pk)
+    assert funding_round.round_type == "series_a"
+    investment = funding_round.investments.get()
+    assert (investment.pk, investment.investor_id) == (kept.pk, first.pk)
+    assert investment.company_id == funding_round.company_id
+    assert not Investment.objects.filter(pk=added.pk).exists()
+
+
+def test_reverting_a_product_brings_its_platform_list_back(editor_client, editor):
+    product = ProductFactory.build(company=CompanyFactory())
+    ios, android = Platform.objects.get(slug="ios"), Platform.objects.get(slug="android")
+    record_write(product, fields={}, m2m={"platforms": [ios]})
+    record_write(product, fields={}, m2m={"platforms": [android]}, user=editor)
+    assert product.version == 2
+
+    page, response = revert(editor_client, product, 1)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    assert "Platforms Android iOS" in text  # now, then
+    assert response.status_code == 302, response.content.decode()[:3000]
+    product = Product.objects.get(pk=product.pk)
+    assert list(product.platforms.all()) == [ios]
+    assert product.version == 3
+
+
+def test_a_deleted_record_is_not_reverted_but_restored(editor_client, acme):
+    pk = acme.pk
+    record_delete(acme)
+    row = Company.history.get(id=pk, history_type="+")
+    page_url = url("simple_history", pk, row.history_id)
+    page = editor_client.get(page_url)
+    assert "This record is deleted: restore it" in page.content.decode()
+    response = editor_client.post(page_url, form_data(page), follow=True)
+    assert "Not reverted: this company is deleted" in response.content.decode()
+    assert not Company.objects.filter(pk=pk).exists()
+
+
+def test_every_kinds_history_and_revert_pages_render(editor_client):
+    """One record of each kind (its first history row written by simple-history's
+    populate_history): its history page lists its versions, and its revert page shows what
+    a revert would change."""
+    company = CompanyFactory()
+    CompanyAliasFactory(company=company)
+    CompanyIdentifierFactory(company=company)
+    product = ProductFactory(company=company)
+    CitationFactory(fact=company)
+    RoleFactory(company=company)
+    PartnershipFactory()
+    InvestmentFactory(company=company, funding_round=FundingRoundFactory(company=company))
+    EventFactory()
+    MetricFactory(company=None, product=product)
+    call_command("populate_history", "--auto", stdout=io.StringIO())
+    for model, model_admin in admin.site._registry.items():
+        if not isinstance(model_admin, TrackedAdmin):
+            continue
+        row = model.history.exclude(history_type="-").order_by("history_date").first()
+        assert row is not None, f"no {model._meta.label} made above"
+        page = editor_client.get(url("history", row.id, model=model))
+        assert page.status_code == 200, model
+        assert "Date/time (UTC)" in page.content.decode(), model
+        page = editor_client.get(url("simple_history", row.id, row.history_id, model=model))
+        assert page.status_code == 200, model
+        content = page.content.decode()
+        assert 'id="revert-changes"' in content or "changes nothing" in content, model
