@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, renderers, serializers, viewsets
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from companies.models import Platform
@@ -15,6 +14,8 @@ from factbase.api.fields import StrictPrimaryKeyRelatedField, brief
 from factbase.api.filters import (
     IdField,
 )
+from factbase.api.pagination import StrictLimitOffset
+from factbase.api.params import StrictQueryParams
 from factbase.api.schema import brief_serializer_class
 from factbase.api.shape import read_queryset
 from factbase.core import reasons
@@ -84,7 +85,7 @@ class ResolveSerializer(serializers.Serializer):
     )
 
 
-class ConflictPagination(LimitOffsetPagination):
+class ConflictPagination(StrictLimitOffset):
     default_limit = 50
     max_limit = 200  # each conflict carries two metrics with their citations
 
@@ -108,7 +109,7 @@ class ResolvePermission(permissions.DjangoModelPermissions):
     }
 
 
-class ConflictViewSet(AsOfMixin, viewsets.GenericViewSet):
+class ConflictViewSet(StrictQueryParams, AsOfMixin, viewsets.GenericViewSet):
     """Open conflicts between metrics: two claims about the same subject, metric type,
     region and platform, in overlapping periods, whose values cannot both be true."""
 

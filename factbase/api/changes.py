@@ -38,6 +38,7 @@ from .history import (
     with_previous,
 )
 from .pagination import Pagination
+from .params import StrictQueryParams
 
 COLUMNS = ("history_id", "history_date", "history_type", "history_user_id")
 CSV_HEADER = ("kind", "id", "url", "action", "at", "user", "reason", "fields", "history_id")
@@ -256,7 +257,7 @@ CHANGE_PARAMS = [
 ]
 
 
-class ChangeLogView(APIView):
+class ChangeLogView(StrictQueryParams, APIView):
     """The change log of every kind of record."""
 
     pagination_class = ChangesPagination

@@ -34,7 +34,33 @@ def planner_rows(queryset) -> int:
         return planned_rows(cursor, sql, params)
 
 
-class Pagination(LimitOffsetPagination):
+class StrictLimitOffset(LimitOffsetPagination):
+    """`limit` and `offset` that are not whole numbers (`limit=abc`, `offset=-5`,
+    `limit=0`) are a 400 naming the parameter: DRF's paging reads them as its defaults,
+    answering a page nobody asked for. A limit above `max_limit` is that maximum, as the
+    schema says."""
+
+    def get_limit(self, request):
+        raw = request.query_params.get(self.limit_query_param, "")
+        if raw == "":
+            return self.default_limit
+        return min(_whole(raw, self.limit_query_param, minimum=1), self.max_limit)
+
+    def get_offset(self, request):
+        raw = request.query_params.get(self.offset_query_param, "")
+        if raw == "":
+            return 0
+        return _whole(raw, self.offset_query_param, minimum=0)
+
+
+def _whole(raw: str, param: str, *, minimum: int) -> int:
+    if not (raw.isascii() and raw.isdigit()) or int(raw[:20]) < minimum:
+        raise ValidationError({param: [f"Give a whole number, {minimum} or more."]})
+    # Past any table either way; int() refuses over 4,300 digits.
+    return int(raw) if len(raw) <= 30 else 10**30
+
+
+class Pagination(StrictLimitOffset):
     default_limit = 50
     max_limit = 1000
     after_query_param = "after"

@@ -17,7 +17,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -25,6 +24,9 @@ from rest_framework.reverse import reverse
 from factbase.core.models import Snapshot
 from factbase.snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
 from factbase.snapshots.store import SnapshotFileMissing, snapshot_open, snapshot_take
+
+from .pagination import StrictLimitOffset
+from .params import StrictQueryParams
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -74,7 +76,7 @@ class ZipOrJsonNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class SnapshotPagination(LimitOffsetPagination):
+class SnapshotPagination(StrictLimitOffset):
     """`limit` and `offset`, as elsewhere; no keyset `after`, which follows ids and so
     would not follow the newest-first order."""
 
@@ -87,6 +89,7 @@ class SnapshotPagination(LimitOffsetPagination):
     retrieve=extend_schema(description="One snapshot: what it holds and where to download it."),
 )
 class SnapshotViewSet(
+    StrictQueryParams,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -26,6 +26,7 @@ from .exceptions import PreconditionFailed, PreconditionRequired
 from .fields import etag
 from .history import HistoryMixin
 from .pagination import Pagination
+from .params import StrictQueryParams
 from .rows import Reader
 from .shape import csv_columns, read_queryset, serializer_fields
 
@@ -55,13 +56,51 @@ REASON = OpenApiParameter(
 
 
 class StableOrderingFilter(filters.OrderingFilter):
-    """Ordering with ties broken by id, so pages never repeat or skip a row."""
+    """Ordering with ties broken by id, so pages never repeat or skip a row. A field that
+    cannot order the list is a 400 naming it (DRF drops it silently); the schema lists the
+    accepted values."""
 
     def get_ordering(self, request, queryset, view):
         ordering = list(super().get_ordering(request, queryset, view) or ["id"])
         if "id" not in ordering and "-id" not in ordering:
             ordering.append("id")
         return ordering
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = self.choices(queryset, view, request)
+        unknown = [term for term in fields if term.strip() not in valid]
+        if unknown:
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Cannot order by {', '.join(unknown)}. Accepted: {', '.join(valid)} "
+                        "(comma-separated; a leading - for descending)."
+                    ]
+                }
+            )
+        return [term.strip() for term in fields]
+
+    def choices(self, queryset, view, request=None) -> list[str]:
+        names = [name for name, _ in self.get_valid_fields(queryset, view, {"request": request})]
+        return [term for name in names for term in (name, f"-{name}")]
+
+    def get_schema_operation_parameters(self, view):
+        queryset = view.get_queryset() if hasattr(view, "get_queryset") else None
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Order by these fields, comma-separated; a leading - for "
+                "descending. Ties are broken by id.",
+                "schema": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": self.choices(queryset, view)},
+                },
+                "style": "form",
+                "explode": False,
+            }
+        ]
 
 
 def change_reason(request, *, prefix: str = "") -> str:
@@ -120,7 +159,7 @@ def parse_if_match(request) -> int | None:
     partial_update=extend_schema(parameters=[IF_MATCH, REASON]),
     destroy=extend_schema(parameters=[IF_MATCH, REASON]),
 )
-class RecordViewSet(HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
+class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
     """Subclasses set `serializer_class`, `filterset_class` and `ordering_fields`. The
     query, the CSV's columns and its file name follow from the serializer and the kind
     (factbase.api.shape); a subclass sets `queryset` only to start from more than the

@@ -384,7 +384,7 @@ def test_list_pages(anon_api):
     }
     past_the_end = anon_api.get(f"{URL}?offset=10").json()
     assert (past_the_end["count"], past_the_end["results"]) == (3, [])
-    assert anon_api.get(f"{URL}?limit=abc").status_code == 200  # DRF's default limit
+    assert anon_api.get(f"{URL}?limit=abc").json() == {"limit": ["Give a whole number, 1 or more."]}
 
 
 def test_a_page_of_conflicts_costs_the_same_for_2_and_12(anon_api):

@@ -158,21 +158,44 @@ def test_a_post_to_a_record_is_405(editor_api):
     assert response.status_code == 405
 
 
-@pytest.mark.parametrize("query", ["limit=abc", "limit=-1", "limit=0", "offset=-5", "offset=x"])
-def test_bad_paging_parameters_fall_back_to_the_defaults(anon_api, query):
-    """DRF's limit/offset paging reads a value it cannot use as its default."""
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("limit=abc", "limit"),
+        ("limit=-1", "limit"),
+        ("limit=0", "limit"),
+        ("offset=-5", "offset"),
+        ("offset=x", "offset"),
+        ("limit=1.5", "limit"),
+    ],
+)
+def test_bad_paging_parameters_are_refused(anon_api, query, param):
+    """DRF's limit/offset paging reads a value it cannot use as its default: a page the
+    client did not ask for. Here it is a 400 naming the parameter."""
     CompanyFactory()
     response = anon_api.get(f"/api/v1/companies/?{query}")
+    assert response.status_code == 400
+    assert response.json() == {param: [f"Give a whole number, {int(param == 'limit')} or more."]}
+
+
+def test_a_limit_above_the_maximum_is_the_maximum(anon_api):
+    CompanyFactory()
+    response = anon_api.get("/api/v1/companies/?limit=5000")
     assert response.status_code == 200
-    assert len(response.json()["results"]) == 1
+    assert response.json()["count"] == 1
 
 
-@pytest.mark.parametrize(
-    "query", ["ordering=nonsense", "ordering=created_by__password", "ordering="]
-)
-def test_undocumented_orderings_are_ignored(anon_api, query):
-    a, b = CompanyFactory(name="B"), CompanyFactory(name="A")
+@pytest.mark.parametrize("query", ["ordering=nonsense", "ordering=created_by__password"])
+def test_undocumented_orderings_are_refused(anon_api, query):
+    CompanyFactory()
     response = anon_api.get(f"/api/v1/companies/?{query}")
+    assert response.status_code == 400
+    assert response.json()["ordering"][0].startswith("Cannot order by ")
+
+
+def test_an_empty_ordering_is_the_default_order(anon_api):
+    a, b = CompanyFactory(name="B"), CompanyFactory(name="A")
+    response = anon_api.get("/api/v1/companies/?ordering=")
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [a.pk, b.pk]
 
@@ -283,6 +306,19 @@ def test_healthz(client, django_assert_max_num_queries):
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_healthz_says_the_database_is_unreachable_without_naming_it(client, monkeypatch):
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def refuse(self):
+        raise OperationalError('connection to server at "10.0.0.7", port 5432 failed')
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
 
 
 def test_the_api_root_lists_every_endpoint(anon_api):

@@ -1,0 +1,77 @@
+"""A query parameter an endpoint does not know is a 400 naming it, never silently ignored:
+a typo in a filter's name (`compnay=mistral-ai`) would otherwise answer every row, as
+though the filter had matched.
+
+What an endpoint knows is what its OpenAPI operation lists, read from the same
+declarations the schema is generated from: the parameters given to `extend_schema` for
+the action, and, for a list, its filter backends' and paginator's parameters (DRF's
+`get_schema_operation_parameters`). The schema and the check cannot disagree; a test
+(tests/api/test_strict_params.py) holds it for every operation of the schema.
+"""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
+from rest_framework.settings import api_settings
+
+# Every endpoint answers `?format=json` or `?format=csv` (DRF's format override).
+ALWAYS = frozenset({api_settings.URL_FORMAT_OVERRIDE})
+
+_known: dict[tuple, frozenset] = {}
+
+
+class StrictQueryParams:
+    """For API views: refuse a query parameter the endpoint's schema does not list."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        known = known_query_params(self, request.method)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            accepted = ", ".join(sorted(known))
+            raise ValidationError(
+                {name: [f"Unknown parameter. Accepted here: {accepted}."] for name in unknown}
+            )
+
+
+def known_query_params(view, method: str) -> frozenset:
+    """The query parameters the operation of `view` for `method` declares, built once per
+    view class, action and method."""
+    key = (type(view), getattr(view, "action", None), method)
+    found = _known.get(key)
+    if found is None:
+        found = _known[key] = frozenset(ALWAYS | _declared(view, method))
+    return found
+
+
+def _declared(view, method: str) -> set[str]:
+    # extend_schema on an APIView's handler keeps its schema class on the handler; on a
+    # viewset's action, the view is given it.
+    handler = getattr(view, method.lower(), None)
+    schema = getattr(handler, "kwargs", {}).get("schema") or view.schema
+    if isinstance(schema, type):
+        schema = schema()
+    schema.view = view
+    schema.method = method  # extend_schema's parameters may apply to some methods only
+    names = {
+        parameter.name
+        for parameter in schema.get_override_parameters()
+        if isinstance(parameter, OpenApiParameter) and parameter.location == OpenApiParameter.QUERY
+    }
+    if getattr(view, "action", None) == "list":
+        for backend_class in getattr(view, "filter_backends", ()):
+            backend = backend_class()
+            if isinstance(backend, DjangoFilterBackend):
+                # django-filter leaves its schema to drf-spectacular, which lists each filter.
+                filterset = backend.get_filterset_class(view, view.get_queryset())
+                names |= set(filterset.base_filters) if filterset else set()
+            else:
+                names |= _names(backend.get_schema_operation_parameters(view))
+        paginator = getattr(view, "paginator", None)
+        if paginator is not None:
+            names |= _names(paginator.get_schema_operation_parameters(view))
+    return names
+
+
+def _names(parameters) -> set[str]:
+    return {p["name"] for p in parameters if p.get("in") == "query"}
