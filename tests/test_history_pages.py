@@ -329,3 +329,17 @@ def test_every_kinds_history_and_revert_pages_render(editor_client):
         assert page.status_code == 200, model
         content = page.content.decode()
         assert 'id="revert-changes"' in content or "changes nothing" in content, model
+
+
+def test_amounts_in_the_history_have_thousands_separators_and_no_trailing_zeros(
+    editor_client,
+):
+    from decimal import Decimal
+
+    from events.models import Metric
+
+    metric = MetricFactory(value=Decimal("1000000"))
+    record_write(metric, fields={"value": Decimal("1250000.5")})
+    page = editor_client.get(url("history", metric.pk, model=Metric)).content.decode()
+    assert "1,000,000 → 1,250,000.5" in page
+    assert "1000000.0000" not in page and "1250000.5000" not in page

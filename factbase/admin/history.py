@@ -15,6 +15,7 @@ from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.utils import get_m2m_reverse_field_name
 
 from factbase.core.models import Citation, FactModel
+from factbase.core.quantities import format_number
 from factbase.core.services.saving import STAMPED_FIELDS
 
 EMPTY = "—"  # an absent value: never "None", never a blank that reads as a missing cell
@@ -106,7 +107,7 @@ class Labels:
         if isinstance(value, datetime.date):
             return value.isoformat()
         if isinstance(value, Decimal):
-            return format(value.normalize(), "f")
+            return format_number(value)  # as every admin page writes it: 600,000,000
         return str(value)
 
     def record_text(self, related, pk) -> str:
