@@ -332,5 +332,15 @@ def _stream_copy(queryset, cols, planned_rows: int | None) -> Iterator[bytes]:
             yield bytes(buffer)
 
 
-def select_columns(cols: Iterable[Column], fields: set[str] | None) -> list[Column]:
-    return [c for c in cols if not fields or c.field in fields]
+def select_columns(cols: Iterable[Column], fields: Iterable[str] | None) -> list[Column]:
+    """The columns `fields=` asks for, in the order it names them: a field's name gives all
+    its columns (`company`: its id, name and slug), a column's header that column alone
+    (`company_slug`). Every column when it asks for none."""
+    cols = list(cols)
+    if not fields:
+        return cols
+    chosen: dict[str, Column] = {}
+    for name in fields:
+        own = [c for c in cols if c.header == name] or [c for c in cols if c.field == name]
+        chosen.update((c.header, c) for c in own if c.header not in chosen)
+    return list(chosen.values())

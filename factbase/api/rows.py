@@ -55,7 +55,7 @@ class Reader:
     def cached(cls, serializer_class, *, nested: bool, fields) -> "Reader | None":
         """The reader of a serializer as `fields=` and `brief=` shape it, built once per
         process: building a serializer's fields costs more than rendering a page."""
-        return _cached_reader(serializer_class, nested, frozenset(fields) if fields else None)
+        return _cached_reader(serializer_class, nested, tuple(fields) if fields else None)
 
     def __init__(self, serializer):
         self.serializer = serializer
@@ -342,5 +342,5 @@ def brief_data(prefix: str, pk: int, names, values) -> dict:
 
 
 @lru_cache(maxsize=512)
-def _cached_reader(serializer_class, nested: bool, fields: frozenset | None):
+def _cached_reader(serializer_class, nested: bool, fields: tuple | None):
     return Reader.of(serializer_class(nested=nested, fields=fields, context={}))

@@ -96,6 +96,10 @@ class RecordSerializer(serializers.ModelSerializer):
             for name in list(self.fields):
                 if name not in keep:
                     self.fields.pop(name)
+        if fields and not nested:
+            # In the order asked for (BindingDict keeps its fields, already bound, here).
+            own = self.fields.fields
+            self.fields.fields = {name: own[name] for name in fields if name in own}
 
     def get_url(self, obj) -> str:
         return record_url(obj, self.context)

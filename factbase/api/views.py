@@ -218,17 +218,32 @@ class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelVi
         self.check_object_permissions(self.request, obj)
         return obj
 
-    def requested_fields(self) -> set[str] | None:
+    def requested_fields(self) -> tuple[str, ...] | None:
+        """The names `fields=` gives, in its order, once each: the API's field names, or a
+        CSV column's header (`company_slug`), which in JSON stands for its field."""
         raw = self.request.query_params.get("fields")
         if not raw:
             return None
-        names = {name.strip() for name in raw.split(",") if name.strip()}
-        known = set(serializer_fields(self.get_serializer_class()))
-        unknown = sorted(names - known)
+        names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+        known = serializer_fields(self.get_serializer_class())
+        headers = {c.header: c.field for c in self.csv_columns}
+        unknown = [name for name in names if name not in known and name not in headers]
         if unknown:
-            detail = f"Unknown: {', '.join(unknown)}. Known: {', '.join(sorted(known))}."
+            detail = (
+                f"Unknown: {', '.join(unknown)}. Known: {', '.join(sorted(known))}; or a CSV "
+                f"column's name: {', '.join(h for h in headers if h not in known)}."
+            )
             raise serializers.ValidationError({"fields": [detail]})
         return names
+
+    def json_fields(self) -> tuple[str, ...] | None:
+        """The fields of a JSON answer, in the order asked: a CSV header is its field."""
+        names = self.requested_fields()
+        if names is None:
+            return None
+        known = serializer_fields(self.get_serializer_class())
+        headers = {c.header: c.field for c in self.csv_columns}
+        return tuple(dict.fromkeys(n if n in known else headers[n] for n in names))
 
     def wants_brief(self) -> bool:
         return self.request.query_params.get("brief", "").lower() in {"1", "true", "yes"}
@@ -238,14 +253,14 @@ class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelVi
             brief = self.wants_brief()
             kwargs.setdefault("nested", brief)
             if not brief:
-                kwargs.setdefault("fields", self.requested_fields())
+                kwargs.setdefault("fields", self.json_fields())
         return super().get_serializer(*args, **kwargs)
 
     def reader(self) -> Reader | None:
         """The row reader of this request's shape (`brief=`, `fields=`), if the kind's
         serializer can be read from rows."""
         brief = self.wants_brief()
-        fields = None if brief else self.requested_fields()
+        fields = None if brief else self.json_fields()
         return Reader.cached(self.get_serializer_class(), nested=brief, fields=fields)
 
     # --- reads ------------------------------------------------------------------------
@@ -262,7 +277,14 @@ class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelVi
 
     def csv_response(self):
         queryset = self.filter_queryset(self.get_queryset())
-        cols = select_columns(self.csv_columns, self.requested_fields())
+        names = self.requested_fields()
+        cols = select_columns(self.csv_columns, names)
+        missing = [n for n in names or () if not select_columns(self.csv_columns, [n])]
+        if missing:
+            # Asked for and not in the file: an error, not a column silently left out.
+            raise serializers.ValidationError(
+                {"fields": [f"Not in the CSV: {', '.join(missing)} (JSON only)."]}
+            )
         planned = check_query(queryset, cols)
         rows = self.stream_as_of(stream_rows(queryset, cols, planned_rows=planned))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")

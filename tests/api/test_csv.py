@@ -12,6 +12,7 @@ from ..factories import (
     CompanyFactory,
     MetricFactory,
     MetricTypeFactory,
+    PartnershipFactory,
     ProductFactory,
     SourceFactory,
 )
@@ -167,6 +168,38 @@ def test_json_fields_keep_only_those_fields(anon_api):
     metric = MetricFactory()
     rows = results(anon_api.get(f"/api/v1/metrics/?id={metric.pk}&fields=id,value,region"))
     assert rows == [{"id": metric.pk, "value": "1000", "region": ""}]
+
+
+def test_fields_keep_the_order_asked_for_in_json_and_csv(anon_api):
+    metric = MetricFactory(region="FR")
+    rows = results(anon_api.get(f"/api/v1/metrics/?id={metric.pk}&fields=region,value,id"))
+    assert [list(row) for row in rows] == [["region", "value", "id"]]
+    detail = anon_api.get(f"/api/v1/metrics/{metric.pk}/?fields=value,id").json()
+    assert list(detail) == ["value", "id"]
+    header, _ = csv_rows(
+        anon_api.get(f"/api/v1/metrics/?id={metric.pk}&format=csv&fields=region,company,id")
+    )
+    assert header == ["region", "company_id", "company_name", "company_slug", "id"]
+
+
+def test_fields_take_csv_column_names_too(anon_api):
+    metric = MetricFactory()
+    query = f"id={metric.pk}&fields=company_slug,value"
+    header, rows = csv_rows(anon_api.get(f"/api/v1/metrics/?{query}&format=csv"))
+    assert header == ["company_slug", "value"]
+    assert rows == [{"company_slug": metric.company.slug, "value": "1000"}]
+    # In JSON a column's name stands for its field.
+    (row,) = results(anon_api.get(f"/api/v1/metrics/?{query}"))
+    assert list(row) == ["company", "value"]
+    assert row["company"]["slug"] == metric.company.slug
+
+
+def test_a_field_that_has_no_csv_column_is_refused_in_csv(anon_api):
+    PartnershipFactory()
+    response = anon_api.get("/api/v1/partnerships/?format=csv&fields=id,title,parties")
+    assert response.status_code == 400
+    assert "Not in the CSV: parties (JSON only)." in response.content.decode()
+    assert anon_api.get("/api/v1/partnerships/?fields=id,title,parties").status_code == 200
 
 
 def test_csv_error_is_readable(anon_api):
