@@ -57,6 +57,17 @@ class AmountFilters(FilterSet):
     qualifier = ChoiceInFilter(choices=Qualifier.choices)
     value_min = df.NumberFilter(field_name="value", lookup_expr="gte")
     value_max = df.NumberFilter(field_name="value", lookup_expr="lte")
+    # Money compared across currencies: the value in US dollars, where it was converted.
+    value_usd_min = df.NumberFilter(
+        field_name="value_usd",
+        lookup_expr="gte",
+        label="value in US dollars at least this (records without a conversion left out)",
+    )
+    value_usd_max = df.NumberFilter(
+        field_name="value_usd",
+        lookup_expr="lte",
+        label="value in US dollars at most this (records without a conversion left out)",
+    )
 
 
 class FundingRoundFilterSet(FactFilterSet, AmountFilters):

@@ -27,13 +27,13 @@ class PartnershipViewSet(RecordViewSet):
 class FundingRoundViewSet(RecordViewSet):
     serializer_class = FundingRoundSerializer
     filterset_class = FundingRoundFilterSet
-    ordering_fields = ["id", "announced_on", "value", "created_at", "updated_at"]
+    ordering_fields = ["id", "announced_on", "value", "value_usd", "created_at", "updated_at"]
 
 
 class InvestmentViewSet(RecordViewSet):
     serializer_class = InvestmentSerializer
     filterset_class = InvestmentFilterSet
-    ordering_fields = ["id", "value", "created_at", "updated_at"]
+    ordering_fields = ["id", "value", "value_usd", "created_at", "updated_at"]
 
 
 class MetricTypeViewSet(RecordViewSet):
@@ -45,7 +45,15 @@ class MetricTypeViewSet(RecordViewSet):
 class MetricViewSet(RecordViewSet):
     serializer_class = MetricSerializer
     filterset_class = MetricFilterSet
-    ordering_fields = ["id", "value", "period_start", "period_until", "created_at", "updated_at"]
+    ordering_fields = [
+        "id",
+        "value",
+        "value_usd",
+        "period_start",
+        "period_until",
+        "created_at",
+        "updated_at",
+    ]
 
 
 class EventViewSet(RecordViewSet):

@@ -17,7 +17,12 @@ from . import constraints
 from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind, Status
 from .codes import CURRENCY_CHOICES
 from .dates import format_partial_date, period_start_error
-from .quantities import AmountInput, format_number, format_quantity  # noqa: F401 (shared)
+from .quantities import (  # noqa: F401 (format_number, format_quantity: shared)
+    AmountInput,
+    format_number,
+    format_quantity,
+    usd_mismatch,
+)
 from .validation import ChangeValidation
 
 
@@ -180,6 +185,10 @@ class Quantity(models.Model):
             errors["usd_rate"] = (
                 "An exchange rate is above zero: US dollars per one unit of the currency."
             )
+        elif None not in (self.value, self.value_usd, self.usd_rate):
+            problem = usd_mismatch(self.value, self.usd_rate, self.value_usd)
+            if problem:
+                errors["value_usd"] = problem
         if errors:
             raise ValidationError(errors)
 

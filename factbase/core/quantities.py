@@ -292,3 +292,19 @@ def format_quantity(value, high, qualifier, currency="") -> str:
     if qualifier == Qualifier.RANGE and high is not None:
         return format_money(f"{format_number(value)}–{format_number(high)}", currency)
     return QUALIFIER_SIGNS.get(qualifier, "") + format_money(format_number(value), currency)
+
+
+def usd_mismatch(value: Decimal, rate: Decimal, value_usd: Decimal) -> str | None:
+    """Why `value_usd` is not `value` converted at `rate`, or None when it is: equal to the
+    cent, or within what the rate's own precision allows (a rate given as 1.08 may be
+    anything from 1.075 to 1.085)."""
+    expected = value * rate
+    places = max(-rate.normalize().as_tuple().exponent, 0)
+    tolerance = Decimal("0.005") + abs(value) * Decimal(5).scaleb(-places - 1)
+    if abs(value_usd - expected) <= tolerance:
+        return None
+    product = format_number(expected.quantize(Decimal("0.01")))
+    return (
+        f"{format_number(value_usd)} is not the value converted at the rate: "
+        f"{format_number(value)} × {format_number(rate)} = {product}."
+    )
