@@ -5,6 +5,7 @@ from factbase.api.filters import (
     BooleanFilter,
     CharInFilter,
     ChoiceInFilter,
+    CountFilter,
     FactFilterSet,
     FilterSet,
     NumberInFilter,
@@ -28,6 +29,7 @@ from .models import (
     PartnershipStage,
     RoundType,
     UnitKind,
+    WindowAnchor,
 )
 
 
@@ -136,6 +138,16 @@ class MetricFilterSet(FactFilterSet, AmountFilters, MetricSubjectFilters):
     region = ChoiceInFilter(choices=REGION_CHOICES)
     platform = RefsFilter("platform", label="platform slugs or ids")
     is_target = BooleanFilter(method="filter_is_target")
+    window_days = NumberInFilter(
+        field_name="window_days", lookup_expr="in", label="a window of these many days"
+    )
+    window_days_max = CountFilter(
+        field_name="window_days", lookup_expr="lte", label="a window of at most these days"
+    )
+    window_anchor = ChoiceInFilter(choices=WindowAnchor.choices, label="the window's anchor")
+    anchor_event = NumberInFilter(
+        field_name="anchor_event_id", lookup_expr="in", label="windows anchored on these events"
+    )
     period_after = df.DateFilter(
         method="filter_period_after", label="period overlaps: ends on or after this date"
     )

@@ -313,8 +313,17 @@ class FactFilterSet(RecordFilterSet):
     source_count_min = CountFilter(
         method="filter_source_count", label="backed by at least this many independent sources"
     )
+    source_count_max = CountFilter(
+        method="filter_source_count", label="backed by at most this many independent sources"
+    )
+    has_citations = BooleanFilter(
+        method="filter_has_citations", label="cited by at least one source, or by none"
+    )
 
     def filter_source_count(self, queryset, name, value):
+        if name == "source_count_max":
+            # At most N: not among those backed by N + 1 or more.
+            return queryset.exclude(pk__in=facts_with_sources(queryset.model, value + 1))
         minimum = CORROBORATED if name == "corroborated" else value
         if minimum <= 0:
             return queryset
@@ -322,6 +331,12 @@ class FactFilterSet(RecordFilterSet):
         if name == "corroborated" and not value:
             return queryset.exclude(pk__in=backed)
         return queryset.filter(pk__in=backed)
+
+    def filter_has_citations(self, queryset, name, value):
+        cited = Citation.objects.filter(
+            content_type=ContentType.objects.get_for_model(queryset.model)
+        ).values("object_id")
+        return queryset.filter(pk__in=cited) if value else queryset.exclude(pk__in=cited)
 
     def filter_cited_by(self, queryset, name, value):
         lookup = {

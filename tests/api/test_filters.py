@@ -146,6 +146,35 @@ def _common(path: str):
         return "q=zephyrion%20quokka", [hit], [half]
 
 
+def backed_by_sources(factory):
+    """Two publishers; two sources of one publisher (not independent); none."""
+    two, one, uncited = factory(), factory(), factory()
+    for fact, publishers in ((two, ["Le Monde", "Reuters"]), (one, ["Reuters", "Reuters"])):
+        for publisher in publishers:
+            CitationFactory(fact=fact, source=SourceFactory(publisher=publisher))
+    return two, one, uncited
+
+
+def _citations(path: str):
+    """The review filters: facts with or without citations, backed by at most N."""
+    factory, _ = MAKERS[path]
+
+    @case(path, "source_count_max")
+    def by_source_count_max():
+        two, one, uncited = backed_by_sources(factory)
+        return "source_count_max=1", [one, uncited], [two]
+
+    @case(path, "has_citations")
+    def by_has_citations():
+        two, one, uncited = backed_by_sources(factory)
+        return "has_citations=true", [two, one], [uncited]
+
+    @case(path, "has_citations")
+    def by_has_no_citations():
+        two, one, uncited = backed_by_sources(factory)
+        return "has_citations=false", [uncited], [two, one]
+
+
 def _facts(path: str):
     factory, _ = MAKERS[path]
 
@@ -194,12 +223,7 @@ def _facts(path: str):
         return "language=FR", [a], [b, uncited]
 
     def backed():
-        """Two publishers; two sources of one publisher (not independent); none."""
-        two, one, uncited = factory(), factory(), factory()
-        for fact, publishers in ((two, ["Le Monde", "Reuters"]), (one, ["Reuters", "Reuters"])):
-            for publisher in publishers:
-                CitationFactory(fact=fact, source=SourceFactory(publisher=publisher))
-        return two, one, uncited
+        return backed_by_sources(factory)
 
     @case(path, "corroborated")
     def by_corroborated():
@@ -221,6 +245,7 @@ for _path in MAKERS:
     _common(_path)
 for _path in FACT_PATHS:
     _facts(_path)
+    _citations(_path)
 
 
 # companies
@@ -658,6 +683,26 @@ def round_value_between():
     return query, [small, exact], [large, FundingRoundFactory(value=Decimal("104999999.99"))]
 
 
+def usd(value_usd: str, rate: str = "1.1") -> dict:
+    """A US dollar value with its rate, date and source (the four go together)."""
+    return {
+        "value_usd": Decimal(value_usd),
+        "usd_rate": Decimal(rate),
+        "usd_rate_on": datetime.date(2024, 6, 28),
+        "usd_rate_source": "ECB reference rate",
+    }
+
+
+@case("funding-rounds", "value_usd_min", "value_usd_max")
+def round_value_in_usd_between():
+    euros = FundingRoundFactory(value=Decimal("95000000"), **usd("105003500", "1.1053"))
+    pounds = FundingRoundFactory(
+        value=Decimal("120000000"), currency="GBP", **usd("94800000", "0.79")
+    )
+    query = "value_usd_min=100000000&value_usd_max=200000000"
+    return query, [euros], [pounds, FundingRoundFactory(value=Decimal("900000000"))]
+
+
 @case("funding-rounds", "q")
 def round_by_company_name():
     found = FundingRoundFactory(company=CompanyFactory(name="Zorblax"))
@@ -751,6 +796,13 @@ def investment_value_between():
     query = "value_min=10.5&value_max=20"
     inside = [_invested("10.5"), _invested("20")]
     return query, inside, [_invested("10.4999"), _invested("20.0001"), InvestmentFactory()]
+
+
+@case("investments", "value_usd_min", "value_usd_max")
+def investment_value_in_usd_between():
+    inside = _invested("10", **usd("11"))
+    outside = [_invested("10", **usd("9", "0.9")), _invested("30")]
+    return "value_usd_min=10&value_usd_max=20", [inside], outside
 
 
 @case("investments", "q")
@@ -892,6 +944,45 @@ def metric_currency():
 def metric_qualifier():
     at_least = _metric(qualifier="at_least")
     return "qualifier=at_least,at_most", [at_least], [_metric(qualifier="exact")]
+
+
+@case("metrics", "value_usd_min", "value_usd_max")
+def metric_value_in_usd_between():
+    revenue = MetricType.objects.get(slug="revenue")
+    inside = MetricFactory(metric_type=revenue, currency="EUR", **usd("1500", "1.5"))
+    below = MetricFactory(metric_type=revenue, currency="EUR", **usd("999", "0.999"))
+    return "value_usd_min=1000&value_usd_max=2000", [inside], [below, MetricFactory()]
+
+
+def _windowed(days, anchor="launch", event=None):
+    return MetricFactory(
+        product=ProductFactory(),
+        company=None,
+        period_start=None,
+        window_days=days,
+        window_anchor=anchor,
+        anchor_event=event,
+    )
+
+
+@case("metrics", "window_days")
+def metric_window_days():
+    fortnight = _windowed(14)
+    return "window_days=14,30", [fortnight], [_windowed(7), MetricFactory()]
+
+
+@case("metrics", "window_days_max")
+def metric_window_days_max():
+    week = _windowed(7)
+    return "window_days_max=14", [week, _windowed(14)], [_windowed(15), MetricFactory()]
+
+
+@case("metrics", "window_anchor", "anchor_event")
+def metric_window_anchor():
+    summit = EventFactory()
+    after_event = _windowed(14, "event", summit)
+    query = f"window_anchor=event&anchor_event={summit.pk}"
+    return query, [after_event], [_windowed(14), _windowed(14, "event", EventFactory())]
 
 
 @case("metrics", "value_min")
