@@ -4,7 +4,9 @@ pages (a whole large table is not counted) and the CSV export (how to count sour
 import json
 
 
-def planned_rows(cursor, sql: str, params=()) -> int:
+def planned_rows(cursor, sql: str, params=None) -> int:
+    # No params: the statement is run as it is, not read for placeholders (a search
+    # inlined into it may hold `%>`, pg_trgm's word similarity operator).
     cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
     (plan,) = cursor.fetchone()
     plan = json.loads(plan) if isinstance(plan, str) else plan

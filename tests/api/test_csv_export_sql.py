@@ -268,3 +268,15 @@ def test_a_computed_text_column_with_parameters(counted):
     lines = copied_bytes(queryset, [metric_columns({"id"})[0], label]).decode().splitlines()
     assert lines[0] == "id,label"
     assert lines[1:] == [f"{metric.pk},'=1+2" for metric in sorted(counted, key=lambda m: m.pk)]
+
+
+def test_a_csv_of_a_search_by_similarity(anon_api):
+    """The search's similarity tier writes pg_trgm's `%>` into the statement the export plans
+    and copies: it is run as it is, not read for placeholders."""
+    from tests.factories import CompanyFactory
+
+    CompanyFactory(name="Mistral AI")
+    response = anon_api.get("/api/v1/companies/?q=mistrall&format=csv&fields=name")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    assert body.splitlines()[0] == "name"
