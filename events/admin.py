@@ -1,17 +1,23 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
-from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, partial_date
+from companies.models import Company
+from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, charts, partial_date
 from factbase.admin.columns import shown
 from factbase.admin.filters import in_use
+from factbase.admin.related import STATUS, Column, Panel, RelatedPanelsMixin
 from factbase.admin.widgets import SearchableChoicesMixin
 from factbase.core import reasons
+from factbase.core.corroboration import CORROBORATED, fact_source_count
 
 from .conflicts import metric_conflict_resolve, metric_conflicts
 from .models import (
@@ -30,6 +36,74 @@ QUANTITY_FIELDS = (
     ("qualifier", "value", "value_high", "currency"),
     ("value_usd", "usd_rate", "usd_rate_on", "usd_rate_source"),
 )
+
+
+class CompanyWithProductsFilter(admin.SimpleListFilter):
+    """The metrics of a company and of its products: where a company's page leads with
+    "all N" (its metrics panel). Offered only once chosen, by that link."""
+
+    title = "company, with its products"
+    parameter_name = "of_company"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not (value and value.isdigit()):
+            return []
+        company = Company.objects.filter(pk=value).first()
+        return [(value, company.name)] if company else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(Q(company_id=value) | Q(product__company_id=value))
+        return queryset
+
+
+def same_measure(metric) -> QuerySet:
+    """The claims about what `metric` measures: the same type, subject, region and
+    platform (an empty region or platform matches only an empty one), as conflicts
+    compare them (events.conflicts)."""
+    return Metric.objects.filter(
+        metric_type_id=metric.metric_type_id,
+        company_id=metric.company_id,
+        product_id=metric.product_id,
+        region=metric.region,
+        platform_id=metric.platform_id,
+    )
+
+
+def same_measure_query(metric) -> dict:
+    """The metrics' admin list showing the same measure as `metric`."""
+    query = {"metric_type__id__exact": metric.metric_type_id, "region__exact": metric.region}
+    if metric.company_id:
+        query["company__id__exact"] = metric.company_id
+    else:
+        query["product__id__exact"] = metric.product_id
+    if metric.platform_id:
+        query["platform__id__exact"] = metric.platform_id
+    else:
+        query["platform__isnull"] = "True"
+    return query
+
+
+@dataclass
+class ConflictWith:
+    """An open conflict as the page of one of its claims shows it: the other claim."""
+
+    other: Metric
+    reason: str
+
+
+def conflicts_of(metric) -> list[ConflictWith]:
+    """The open conflicts `metric` is part of; both claims are of the same measure."""
+    return [
+        ConflictWith(
+            other=next(claim for claim in conflict.claims if claim.pk != metric.pk),
+            reason=conflict.reason,
+        )
+        for conflict in metric_conflicts(same_measure(metric))
+        if metric.pk in (conflict.claims[0].pk, conflict.claims[1].pk)
+    ]
 
 
 class ConflictResolveForm(forms.Form):
@@ -148,16 +222,19 @@ class InvestmentAdmin(FactAdmin):
 
 
 @admin.register(MetricType)
-class MetricTypeAdmin(TrackedAdmin):
+class MetricTypeAdmin(RelatedPanelsMixin, TrackedAdmin):
     list_display = ("name", "slug", "unit_kind")
     list_filter = ("unit_kind",)
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     fields = ("name", "slug", "unit_kind", "description", *AUDIT_FIELDS)
 
+    def get_charts(self, request, obj):
+        return charts.type_charts(obj, region=request.GET.get("region", ""))
+
 
 @admin.register(Metric)
-class MetricAdmin(FactAdmin):
+class MetricAdmin(RelatedPanelsMixin, FactAdmin):
     list_display = (
         "subject",
         "metric_type",
@@ -170,7 +247,7 @@ class MetricAdmin(FactAdmin):
         "status",
         "citation_count",
     )
-    list_filter = ("metric_type", in_use("region"), "platform")
+    list_filter = ("metric_type", in_use("region"), "platform", CompanyWithProductsFilter)
     search_fields = ("company__name", "product__name", "metric_type__name", "note")
     autocomplete_fields = ("metric_type", "company", "product", "platform", "anchor_event")
     list_select_related = ("company", "product", "metric_type", "platform", "anchor_event")
@@ -187,7 +264,36 @@ class MetricAdmin(FactAdmin):
                 )
             },
         ),
-        ("Provenance", {"fields": FactAdmin.fact_fields}),
+        ("Provenance", {"fields": (*FactAdmin.fact_fields, "independent_sources")}),
+    ]
+    readonly_fields = ("independent_sources",)
+    related_panels = [
+        Panel(
+            "Other claims of the same measure (type, subject, region, platform)",
+            "events.Metric",
+            rows=lambda metric: same_measure(metric).exclude(pk=metric.pk),
+            list_query=same_measure_query,
+            select_related=("metric_type", "anchor_event"),
+            order_by=("-period_start", "id"),
+            columns=(
+                Column("value", "value_display", "."),
+                Column("period", lambda m: m.period_display or m.window_display),
+                Column("claim type", "get_claim_type_display"),
+                Column("confidence", "get_confidence_display"),
+                STATUS,
+            ),
+        ),
+        Panel(
+            "Open conflicts",
+            "events.Metric",
+            rows=conflicts_of,
+            list_url=lambda metric: reverse("admin:events_metric_conflicts"),
+            columns=(
+                Column("with the claim", "other", "other"),
+                Column("values", "reason"),
+                Column("its status", "other.get_status_display"),
+            ),
+        ),
     ]
 
     value_column = shown("value_display", "value", ordering="value")
@@ -197,6 +303,14 @@ class MetricAdmin(FactAdmin):
     @admin.display(description="subject")
     def subject(self, obj):
         return obj.subject
+
+    @admin.display(description="independent sources")
+    def independent_sources(self, obj):
+        # Distinct publishers among its citations (factbase.core.corroboration).
+        if obj is None or obj.pk is None:
+            return "—"
+        count = fact_source_count(obj)
+        return f"{count} (corroborated)" if count >= CORROBORATED else str(count)
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_conflicts"
@@ -252,7 +366,7 @@ class MetricAdmin(FactAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(FactAdmin):
+class EventAdmin(RelatedPanelsMixin, FactAdmin):
     list_display = ("title", "kind", "occurred", "place", "country", "status", "citation_count")
     list_filter = ("kind", in_use("country"))
     search_fields = ("title", "summary", "place")
@@ -267,3 +381,29 @@ class EventAdmin(FactAdmin):
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]
     occurred = partial_date("occurred_on", "occurred_precision", "date")
+    related_panels = [
+        Panel(
+            "Part of",
+            "events.Event",
+            lookup="parts",
+            columns=(
+                Column("event", "title", "."),
+                Column("date", "occurred_display"),
+                Column("place", "place"),
+                STATUS,
+            ),
+        ),
+        Panel(
+            "Its parts",
+            "events.Event",
+            lookup="part_of",
+            order_by=("occurred_on", "title", "id"),
+            columns=(
+                Column("event", "title", "."),
+                Column("kind", "get_kind_display"),
+                Column("date", "occurred_display"),
+                Column("place", "place"),
+                STATUS,
+            ),
+        ),
+    ]

@@ -290,8 +290,8 @@ def test_list_columns_have_plain_names(editor_client):
 
     # The company's page lists its metrics and rounds under the same names.
     content = editor_client.get(url(Company, "change", metric.company_id)).content.decode()
-    assert '<th class="column-value_column">Value' in content
-    assert '<th class="column-period_column">Period' in content
+    assert '<th scope="col">Value</th>' in content
+    assert '<th scope="col">Period</th>' in content
     assert "Value display" not in content and "Period display" not in content
 
 
