@@ -1,14 +1,17 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .front import front_door
 from .health import healthz
 
 admin.site.site_header = "Factbase"
 admin.site.site_title = "Factbase admin"
 admin.site.index_title = "Facts and their sources"
+admin.site.site_url = reverse_lazy("front")  # "View site": the front door
 
 urlpatterns = [
+    path("", front_door, name="front"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("factbase.api.urls")),
     path("api/v1/", include("companies.api.urls")),

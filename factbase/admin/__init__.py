@@ -10,11 +10,13 @@ admin writes the same history, with the editor as author, as the API and command
 - widgets.py, languages.py: searchable pickers of countries, currencies and languages;
 - columns.py: list columns under plain names ("Value", "Period");
 - sources.py, snapshots.py: the admin of sources and citations, and of snapshots.
+- dashboard.py: the index page's dashboard (the work waiting, this week's changes);
+- cited.py: the "has citations" filter of every fact list.
 
 The domain apps build their admins on TrackedAdmin and FactAdmin, imported from here.
 """
 
-from . import snapshots, sources  # noqa: F401  (they register their admins)
+from . import dashboard, snapshots, sources  # noqa: F401  (they register themselves)
 from .base import AUDIT_FIELDS, TrackedAdmin, partial_date
 from .facts import FactAdmin
 

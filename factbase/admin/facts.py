@@ -13,6 +13,14 @@ from factbase.core.models import Citation
 
 from .actions import STATUS_ACTIONS
 from .base import TrackedAdmin
+from .cited import HasCitationsFilter
+from .citing import (
+    OFFSET_FIELDS,
+    PrefilledCitationForm,
+    citation_prefill,
+    prefilled_formset,
+    see_in_source,
+)
 from .widgets import SearchableChoicesMixin
 
 # What an editor sees of a citation, inline under its fact and on its own page.
@@ -60,12 +68,13 @@ class CitationInline(GenericStackedInline):
     stands folded away (opened when one of them has an error)."""
 
     model = Citation
+    form = PrefilledCitationForm
     formset = CitationFormSet
     ct_field = "content_type"
     ct_fk_field = "object_id"
     extra = 1
     fieldsets = [
-        (None, {"fields": ("source", "quote", "translation")}),
+        (None, {"fields": ("source", "quote", "translation", "see_in_source")}),
         (
             "Who said it, and where",
             {
@@ -74,13 +83,33 @@ class CitationInline(GenericStackedInline):
             },
         ),
     ]
-    readonly_fields = ("char_start", "char_end")
+    readonly_fields = ("char_start", "char_end", "see_in_source")
     autocomplete_fields = ("source", "attributed_to")
+
+    # Words cited from a source's reader (factbase.admin.citing) arrive in the add form's
+    # query: the first row starts with them, and their offsets travel as hidden inputs,
+    # so that the citation keeps the place the editor selected, not the quote's first.
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        prefill = citation_prefill(request.GET) if obj is None else None
+        return prefilled_formset(formset, prefill) if prefill else formset
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is None and citation_prefill(request.GET):
+            return tuple(name for name in readonly if name not in OFFSET_FIELDS)
+        return readonly
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in ("quote", "translation"):
             kwargs["widget"] = QUOTE_WIDGET
+        if db_field.name in OFFSET_FIELDS:
+            kwargs["widget"] = forms.HiddenInput
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="in the source")
+    def see_in_source(self, obj):
+        return see_in_source(obj)
 
 
 def with_citation_count(queryset):
@@ -99,7 +128,7 @@ class FactAdmin(SearchableChoicesMixin, TrackedAdmin):
 
     inlines = [CitationInline]
     actions = STATUS_ACTIONS
-    fact_list_filter = ("status", "confidence", "claim_type")
+    fact_list_filter = ("status", "confidence", "claim_type", HasCitationsFilter)
     fact_fields = ("status", "confidence", "claim_type", "note")
 
     class Media:
