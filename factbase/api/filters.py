@@ -19,9 +19,10 @@ from django_filters.filters import FilterMethod
 from django_filters.widgets import BaseCSVWidget
 from rest_framework.exceptions import ValidationError
 
+from factbase.core.asof import reading_at
 from factbase.core.choices import ClaimType, Confidence, SourceKind, Status
 from factbase.core.corroboration import CORROBORATED, facts_with_sources
-from factbase.core.models import Citation, Source
+from factbase.core.models import Citation, Source, history_model_of
 
 from .search import related_model, search
 
@@ -153,13 +154,23 @@ def refs_condition(values, path: str, model, *, param: str) -> Q:
     slugs = {v for v in values if not (v.isascii() and v.isdigit())}
     if slugs:
         found = dict(model.objects.filter(slug__in=slugs).values_list("slug", "pk"))
-        unknown = sorted(slugs - set(found))
+        unknown = sorted(slugs - set(found) - _named_later(model, slugs - set(found)))
         if unknown:
             name = model._meta.verbose_name
             raise ValidationError({param: [f"Unknown {name}: {', '.join(unknown)}."]})
         ids.update(found.values())
     # `{path}__in`, not `{path}_id__in`: the path may be a many-to-many field.
     return Q(**{f"{path}__in": sorted(ids)})
+
+
+def _named_later(model, slugs: set[str]) -> set[str]:
+    """Under `as_of`, the slugs a record of `model` has had at any time: unknown at that
+    instant, they match nothing then (an empty answer), where a slug never given is a
+    typo (a 400)."""
+    history = history_model_of(model)
+    if not slugs or reading_at() is None or history is None:
+        return set()
+    return set(history._default_manager.filter(slug__in=slugs).values_list("slug", flat=True))
 
 
 class RefsMixin:

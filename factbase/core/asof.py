@@ -18,6 +18,7 @@ import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -174,6 +175,16 @@ def shadow_history(connection, moment: datetime.datetime) -> None:
     _execute(connection, statements)
 
 
+# The instant the current block reads at, for code that must tell the past from the
+# present (a slug unknown then may be known now: factbase.api.filters).
+_reading_at: ContextVar[datetime.datetime | None] = ContextVar("reading_at", default=None)
+
+
+def reading_at() -> datetime.datetime | None:
+    """The instant of the enclosing `recorded_at` block, None outside one."""
+    return _reading_at.get()
+
+
 @contextmanager
 def recorded_at(
     moment: datetime.datetime, *, using: str = DEFAULT_DB_ALIAS, history: bool = False
@@ -185,7 +196,9 @@ def recorded_at(
     connection = connections[using]
     with transaction.atomic(using=using):
         _execute(connection, shadow_statements(connection, moment, history=history))
+        token = _reading_at.set(moment)
         try:
             yield
         finally:
+            _reading_at.reset(token)
             transaction.set_rollback(True, using=using)

@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from companies.models import Company
+
 pytestmark = pytest.mark.django_db
 
 TEXT = "Acme said its assistant reached two million users in France."
@@ -283,3 +285,25 @@ def test_a_restore_shows_from_its_moment_on(anon_api, editor_api, timeline):
     # and the moments before it are unchanged by the restore
     [edited] = metrics(anon_api, at["edited"])
     assert edited["version"] == 2
+
+
+def test_as_of_a_records_own_updated_at_shows_that_version(anon_api, editor_api):
+    add_company(editor_api, "acme", "Acme")
+    renamed = ok(editor_api.patch("/api/v1/companies/acme/", {"name": "Acme Robotics"}))
+    # The record and its history row carry the same instant.
+    company = Company.objects.get(slug="acme")
+    assert company.history.first().history_date == company.updated_at
+    at = renamed["updated_at"].replace("+00:00", "Z")
+    seen = ok(anon_api.get(f"/api/v1/companies/acme/?as_of={at}"))
+    assert (seen["name"], seen["version"]) == ("Acme Robotics", 2)
+
+
+def test_as_of_a_slug_named_only_later_matches_nothing(anon_api, timeline):
+    before = timeline["at"]["before"]
+    assert metrics(anon_api, before, "&company=acme") == []
+    detail = anon_api.get(f"/api/v1/companies/acme/?as_of={before}")
+    assert detail.status_code == 404
+    # A slug no record ever had is still a typo: a 400 naming the parameter.
+    typo = anon_api.get(f"/api/v1/metrics/?as_of={before}&company=acme-typo")
+    assert typo.status_code == 400
+    assert "company" in typo.json()

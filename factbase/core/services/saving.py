@@ -35,6 +35,9 @@ def _stamp(instance: TrackedModel, *, user, reason: str) -> None:
         instance.version += 1
     instance.updated_at = now
     instance.updated_by = user
+    # The history row carries the same instant as the record: `as_of=<updated_at>` shows
+    # this version (simple-history would stamp its own, a few milliseconds later).
+    instance._history_date = now
     instance._history_user = user
     instance._change_reason = reason_text(reason) or None
 
