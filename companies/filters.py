@@ -7,6 +7,7 @@ from factbase.api.filters import (
     ChoiceInFilter,
     FactFilterSet,
     NumberInFilter,
+    PartialDateAfterFilter,
     RecordFilterSet,
     RefsFilter,
     slug_or_id_filters,
@@ -30,7 +31,7 @@ class CompanyFilterSet(FactFilterSet):
     kind = ChoiceInFilter(choices=CompanyKind.choices)
     country = ChoiceInFilter(choices=COUNTRY_CHOICES)
     slug = CharInFilter(field_name="slug", lookup_expr="in")
-    founded_after = df.DateFilter(field_name="founded_on", lookup_expr="gte")
+    founded_after = PartialDateAfterFilter(field_name="founded_on")
     founded_before = df.DateFilter(field_name="founded_on", lookup_expr="lte")
     has_products = BooleanFilter(method="filter_has_products")
     has_partnerships = BooleanFilter(method="filter_has_partnerships")
@@ -54,7 +55,7 @@ class ProductFilterSet(FactFilterSet):
     audience = ChoiceInFilter(choices=Audience.choices)
     platform = RefsFilter("platforms", label="platform slugs or ids")
     slug = CharInFilter(field_name="slug", lookup_expr="in")
-    launched_after = df.DateFilter(field_name="launched_on", lookup_expr="gte")
+    launched_after = PartialDateAfterFilter(field_name="launched_on")
     launched_before = df.DateFilter(field_name="launched_on", lookup_expr="lte")
 
     search_fields = ("name", "slug", "description", "company__name")

@@ -9,6 +9,7 @@ from factbase.api.filters import (
     FactFilterSet,
     FilterSet,
     NumberInFilter,
+    PartialDateAfterFilter,
     RecordFilterSet,
     RefIdsFilter,
     RefsFilter,
@@ -43,7 +44,7 @@ class PartnershipFilterSet(FactFilterSet):
     kind = ChoiceInFilter(choices=PartnershipKind.choices)
     stage = ChoiceInFilter(choices=PartnershipStage.choices)
     product = RefsFilter("products", label="product slugs or ids")
-    announced_after = df.DateFilter(field_name="announced_on", lookup_expr="gte")
+    announced_after = PartialDateAfterFilter(field_name="announced_on")
     announced_before = df.DateFilter(field_name="announced_on", lookup_expr="lte")
 
     search_fields = ("title", "summary", "parties__company__name")
@@ -81,7 +82,7 @@ class FundingRoundFilterSet(FactFilterSet, AmountFilters):
         label="lead investor slugs or ids",
     )
     round_type = ChoiceInFilter(choices=RoundType.choices)
-    announced_after = df.DateFilter(field_name="announced_on", lookup_expr="gte")
+    announced_after = PartialDateAfterFilter(field_name="announced_on")
     announced_before = df.DateFilter(field_name="announced_on", lookup_expr="lte")
 
     search_fields = ("company__name", "note")
@@ -179,7 +180,7 @@ class EventFilterSet(FactFilterSet):
     person = RefsFilter("people")
     country = ChoiceInFilter(choices=COUNTRY_CHOICES)
     part_of = NumberInFilter(field_name="part_of_id", lookup_expr="in")
-    date_after = df.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    date_after = PartialDateAfterFilter(field_name="occurred_on")
     date_before = df.DateFilter(field_name="occurred_on", lookup_expr="lte")
 
     search_fields = ("title", "summary", "place")

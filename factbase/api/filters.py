@@ -20,8 +20,9 @@ from django_filters.widgets import BaseCSVWidget
 from rest_framework.exceptions import ValidationError
 
 from factbase.core.asof import reading_at
-from factbase.core.choices import ClaimType, Confidence, SourceKind, Status
+from factbase.core.choices import ClaimType, Confidence, DatePrecision, SourceKind, Status
 from factbase.core.corroboration import CORROBORATED, facts_with_sources
+from factbase.core.dates import truncate_date
 from factbase.core.models import Citation, Source, history_model_of
 
 from .search import related_model, search
@@ -101,6 +102,32 @@ class UTCDateTimeField(IsoDateTimeField):
 
 class DateTimeFilter(df.IsoDateTimeFilter):
     field_class = UTCDateTimeField
+
+
+class PartialDateAfterFilter(df.DateFilter):
+    """Records whose partial date overlaps the days from this one on: a date of precision
+    month, quarter or year stands for its whole period, so `founded_after=2024-06-15`
+    keeps a company founded "June 2024" (stored as 2024-06-01), as `period_after` does for
+    metrics. A partial date is the first day of its period, so the period reaches the date
+    asked for when it starts on or after that date's own period of the same precision; one
+    range condition per precision, which an index on the date serves. (`*_before` needs no
+    such care: a period overlaps the days up to a date when it starts on or before it.)"""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "label", "on or after this date; a month, quarter or year counts as its whole period"
+        )
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        precision_field = dict(qs.model.partial_dates)[self.field_name]
+        condition = Q(**{precision_field: "", f"{self.field_name}__gte": value})
+        for precision in DatePrecision.values:
+            start = truncate_date(value, precision)
+            condition |= Q(**{precision_field: precision, f"{self.field_name}__gte": start})
+        return qs.filter(condition)
 
 
 class StrictBooleanField(forms.Field):
@@ -365,7 +392,7 @@ class SourceFilterSet(RecordFilterSet):
     publisher = df.CharFilter(field_name="publisher", lookup_expr="iexact")
     language = CharInFilter(field_name="language", lookup_expr="in")
     kind = ChoiceInFilter(choices=SourceKind.choices)
-    published_after = df.DateFilter(field_name="published_on", lookup_expr="gte")
+    published_after = PartialDateAfterFilter(field_name="published_on")
     published_before = df.DateFilter(field_name="published_on", lookup_expr="lte")
 
     search_fields = ("title", "publisher", "author", "text")
