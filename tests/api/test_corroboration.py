@@ -222,8 +222,10 @@ def test_a_page_costs_the_same_for_3_and_30_rows(anon_api, query):
     def count():
         with CaptureQueriesContext(connection) as page:
             rows = results(anon_api.get(url))
+        # `corroborated` is JSON only: the CSV has the count it follows from.
+        csv_url = url.replace(",corroborated", "")
         with CaptureQueriesContext(connection) as export:
-            b"".join(anon_api.get(f"{url}&format=csv").streaming_content)
+            b"".join(anon_api.get(f"{csv_url}&format=csv").streaming_content)
         return len(rows), len(page), len(export)
 
     count()  # content types and other per-process caches

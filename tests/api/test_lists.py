@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import resolve
 
 from companies.models import Platform
+from events.models import MetricType
 
 from ..factories import CompanyFactory
 from .base import ids, results
@@ -85,6 +86,13 @@ ALONG = {
 }
 
 
+USD_RATE = {
+    "usd_rate": Decimal("1"),
+    "usd_rate_on": datetime.date(2025, 1, 1),
+    "usd_rate_source": "ECB reference rate",
+}
+
+
 def distinct_value(field, rank: int, pk: int):
     if isinstance(field, models.DateTimeField):
         return datetime.datetime(2025, 1, rank, 12, tzinfo=datetime.UTC)
@@ -117,6 +125,10 @@ def test_ordering_by_each_documented_field(anon_api, resource, field):
             updates.update(period_start=value, period_until=value)
         if field == "value" and resource.path == "investments":
             updates.update(qualifier="exact", currency="EUR")
+        if field == "value_usd":  # with its rate and the currency it converts, as it must
+            updates.update(value=value, qualifier="exact", currency="EUR", **USD_RATE)
+            if resource.path == "metrics":
+                updates.update(metric_type=MetricType.objects.get(slug="revenue"), unit="money")
         resource.model.objects.filter(pk=obj.pk).update(**updates)
     keys = ",".join(str(obj.pk) for obj in made)
     by_rank = [obj.pk for _, obj in sorted(zip(SHUFFLE, made, strict=True))]
