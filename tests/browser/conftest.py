@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -142,13 +143,21 @@ class Browser:
         label = label or search
         wait = WebDriverWait(self.driver, WAIT_SECONDS)
 
-        def result(driver):
+        def click_result(driver) -> bool:
+            # Found and clicked in one step, tried again if select2 redraws the results
+            # in between (a later answer to the search replaces the list).
             options = driver.find_elements(
                 By.CSS_SELECTOR, ".select2-container--open .select2-results__option"
             )
-            return next((o for o in options if o.text == label), False)
+            option = next((o for o in options if o.text == label), None)
+            if option is None:
+                return False
+            option.click()
+            return True
 
-        wait.until(result).click()
+        WebDriverWait(
+            self.driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(click_result)
         wait.until(lambda driver: self.selected(name) == label)
 
     def selected(self, name: str) -> str:
