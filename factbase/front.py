@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from factbase.admin.dashboard import ESTIMATE_ABOVE, count_each, table_sizes
+from factbase.core.counts import ESTIMATE_ABOVE, count_each, table_sizes
 from factbase.core.kinds import kinds
 from factbase.core.models import Snapshot
 

@@ -46,6 +46,7 @@ from django.utils.safestring import mark_safe
 
 from factbase.api.pagination import planner_rows
 from factbase.core.choices import Status
+from factbase.core.counts import ESTIMATE_ABOVE, count_each, table_sizes
 from factbase.core.kinds import fact_kinds, kinds
 from factbase.core.models import Citation, Snapshot
 
@@ -54,9 +55,6 @@ from .cited import without_citations
 CACHE_KEY = "factbase:admin-dashboard"
 CACHE_SECONDS = 300
 BUDGET_MS = 250
-# Lower than the API's limit for counting a table (Pagination.ESTIMATE_ABOVE): the index
-# counts two things of every kind, and a count without citations is an anti-join.
-ESTIMATE_ABOVE = 20_000
 WEEK = datetime.timedelta(days=7)
 RECENT = 10  # the editor's own changes shown
 LINKED = 100  # mismatched citations named in the link to their list
@@ -107,37 +105,6 @@ def within_budget(work: Callable):
         if getattr(error.__cause__, "sqlstate", None) != "57014":  # query_canceled
             raise
         return None
-
-
-def table_sizes(models: list[type[Model]]) -> dict[type[Model], int]:
-    """Each model's rows as the planner last counted them: 0 everywhere but PostgreSQL,
-    and for a table never analysed (reltuples -1, new and small as a rule; a large one is
-    still counted within the budget)."""
-    if connection.vendor != "postgresql":
-        return dict.fromkeys(models, 0)
-    tables = [model._meta.db_table for model in models]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT t.name, c.reltuples FROM unnest(%s::text[]) AS t(name)"
-            " JOIN pg_class c ON c.oid = to_regclass(quote_ident(t.name))",
-            [tables],
-        )
-        tuples = dict(cursor.fetchall())
-    return {model: max(int(tuples.get(model._meta.db_table, 0)), 0) for model in models}
-
-
-def count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
-    """The rows of each queryset, in one statement."""
-    if not querysets:
-        return {}
-    parts, params = [], []
-    for key, queryset in querysets.items():
-        sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
-        parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) AS counted")
-        params += [key, *sql_params]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return dict(cursor.fetchall())
 
 
 # The shared figures, cached.
