@@ -53,6 +53,13 @@ def dated(date_field: str, precision_field: str) -> Callable:
     return lambda row: format_partial_date(date(row), precision(row))
 
 
+# When a role was held, as a role's panel shows it on a company's and a person's page.
+ROLE_PERIOD = (
+    Column("from", dated("started_on", "started_precision")),
+    Column("until", dated("ended_on", "ended_precision")),
+)
+
+
 def party_list(partnership) -> str:
     return ", ".join(f"{p.company.name} ({p.get_role_display()})" for p in partnership.others)
 
@@ -151,8 +158,7 @@ class CompanyAdmin(RelatedPanelsMixin, FactAdmin):
             columns=(
                 Column("person", "person", "person"),
                 Column("title", "title", "."),
-                Column("from", dated("started_on", "started_precision")),
-                Column("until", dated("ended_on", "ended_precision")),
+                *ROLE_PERIOD,
                 STATUS,
             ),
         ),
@@ -310,8 +316,7 @@ class PersonAdmin(RelatedPanelsMixin, FactAdmin):
             columns=(
                 Column("company", "company", "company"),
                 Column("title", "title", "."),
-                Column("from", dated("started_on", "started_precision")),
-                Column("until", dated("ended_on", "ended_precision")),
+                *ROLE_PERIOD,
                 STATUS,
             ),
         ),
