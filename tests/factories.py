@@ -172,3 +172,24 @@ class PartnershipPartyFactory(factory.django.DjangoModelFactory):
     partnership = factory.SubFactory(PartnershipFactory)
     company = factory.SubFactory(CompanyFactory)
     role = "partner"
+
+
+def downloads_claim(product, qualifier, value, *, user=None, reason="") -> Metric:
+    """A claim of a product's downloads in France on iOS in February 2025, saved through the
+    services: two of them with incompatible values conflict."""
+    from factbase.core.services import record_save
+
+    return record_save(
+        Metric(
+            metric_type=MetricType.objects.get(slug="downloads"),
+            product=product,
+            qualifier=qualifier,
+            value=Decimal(value),
+            region="FR",
+            platform=platform("ios"),
+            period_start=datetime.date(2025, 2, 1),
+            period_precision="month",
+        ),
+        user=user,
+        reason=reason,
+    )

@@ -1,35 +1,19 @@
 """The admin page of open conflicts: claims side by side with their citations, and the
 forms that resolve one (editors only), recorded in history."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 
-from events.models import Metric, MetricType
-from factbase.core.services import record_save
+from events.models import Metric
 
-from .factories import CitationFactory, ProductFactory, SourceFactory, platform
+from .factories import CitationFactory, ProductFactory, SourceFactory, downloads_claim
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("admin:events_metric_conflicts")
 
 
-def claim(product, qualifier, value) -> Metric:
-    return record_save(
-        Metric(
-            metric_type=MetricType.objects.get(slug="downloads"),
-            product=product,
-            qualifier=qualifier,
-            value=Decimal(value),
-            region="FR",
-            platform=platform("ios"),
-            period_start=datetime.date(2025, 2, 1),
-            period_precision="month",
-        )
-    )
+claim = downloads_claim
 
 
 @pytest.fixture

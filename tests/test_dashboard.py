@@ -2,9 +2,7 @@
 who changed facts this week; the latest snapshot; the editor's own recent changes. Its
 query count does not grow with the data."""
 
-import datetime
 import re
-from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -16,12 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from companies.models import Company
-from events.models import Metric, MetricType
+from events.models import Metric
 from factbase.admin.dashboard import CACHE_KEY
 from factbase.core.models import Citation, Snapshot
 from factbase.core.services import record_save
 
-from .factories import CitationFactory, CompanyFactory, ProductFactory, SourceFactory, platform
+from .factories import (
+    CitationFactory,
+    CompanyFactory,
+    ProductFactory,
+    SourceFactory,
+    downloads_claim,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,20 +51,7 @@ def link(cell: str) -> tuple[str, str]:
 
 
 def claim(product, qualifier, value, user=None) -> Metric:
-    return record_save(
-        Metric(
-            metric_type=MetricType.objects.get(slug="downloads"),
-            product=product,
-            qualifier=qualifier,
-            value=Decimal(value),
-            region="FR",
-            platform=platform("ios"),
-            period_start=datetime.date(2025, 2, 1),
-            period_precision="month",
-        ),
-        user=user,
-        reason="From the store",
-    )
+    return downloads_claim(product, qualifier, value, user=user, reason="From the store")
 
 
 @pytest.fixture
