@@ -24,6 +24,7 @@ from django.db.models import Expression, F, IntegerField, QuerySet, TextField
 from django.db.models.sql.constants import LOUTER
 
 from factbase.core import text
+from factbase.core.asof import in_past
 
 from .planner import planned_rows
 
@@ -320,7 +321,8 @@ def _stream_copy(queryset, cols, planned_rows: int | None) -> Iterator[bytes]:
         yield text.csv_line([c.header for c in cols]).encode()
         return
     copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER true)"
-    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+    # COPY goes past Django's cursor.execute, which an `as_of` block rewrites.
+    with connection.cursor() as cursor, cursor.cursor.copy(in_past(copy_sql)) as copy:
         # COPY hands over one row at a time; the server writes far fewer, larger pieces.
         buffer = bytearray()
         for row in copy:

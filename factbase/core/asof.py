@@ -2,15 +2,20 @@
 
 Every record table has a history table (django-simple-history) holding each version of
 each row with the moment it was written, and each version of a record's many-to-many
-links. Inside `recorded_at(moment)`, every record table is shadowed by a temporary view
-of the same name showing the latest version of each row written at or before `moment`,
-unless that version is a deletion; the link tables show the links of those versions.
+links. Inside `recorded_at(moment)`, every statement Django sends names the record tables
+it reads as usual, and is given a `WITH` clause first: for each of those tables, a common
+table expression of the same name holding the latest version of each row written at or
+before `moment`, unless that version is a deletion; a link table shows the links of those
+versions. An unqualified name in a statement refers to a common table expression before a
+table, on PostgreSQL and SQLite alike, so every query Django builds (filters, joins,
+prefetches, annotations, counts, the CSV's COPY) reads the past without knowing it.
 
-Both PostgreSQL and SQLite look up an unqualified table name in the connection's
-temporary schema first, so every query Django builds (filters, joins, prefetches,
-annotations, COPY for CSV) reads the past without knowing it. The views are created in a
-transaction that is always rolled back: nothing outlives the block, and nothing is
-written. Tables without history (users, content types, tokens) show the present.
+Nothing is created: no temporary view, no temporary table. So time travel works where
+nothing may be written, in a READ ONLY transaction or on a hot-standby replica. Each
+expression is `NOT MATERIALIZED`, so the planner folds it into the statement like a view
+and pushes the statement's filters down into the history table's scan, even where the
+statement names the table twice. Tables without history (users, content types, tokens)
+show the present.
 """
 
 import datetime
@@ -93,16 +98,44 @@ def tracked_tables() -> tuple[Tracked, ...]:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class Shadow:
+    """The common table expressions that show a database as recorded at an instant: for
+    each table name, its body and the names it reads (which come before it)."""
+
+    bodies: dict[str, tuple[str, tuple[str, ...]]]
+    names: re.Pattern
+
+    def expressions(self, sql: str) -> str:
+        """`name AS NOT MATERIALIZED (...)`, comma-separated, for the tables `sql` names
+        (and those they read), in an order where each comes after what it reads; "" if
+        it names none."""
+        wanted: list[str] = []
+
+        def want(name: str) -> None:
+            if name not in wanted:
+                for needed in self.bodies[name][1]:
+                    want(needed)
+                wanted.append(name)
+
+        for name in sorted(set(self.names.findall(sql))):
+            want(name)
+        return ", ".join(
+            f'"{name}" AS NOT MATERIALIZED ({self.bodies[name][0]})' for name in wanted
+        )
+
+
 def _literal(connection, moment: datetime.datetime) -> str:
-    # A view cannot take query parameters; the literal is built from a datetime, never
-    # from the request's text.
+    # Built from a datetime, never from the request's text; a literal rather than a query
+    # parameter, so that a statement's own parameters keep their places.
     if connection.vendor == "postgresql":
         return f"'{moment.isoformat()}'::timestamptz"
     return f"'{connection.ops.adapt_datetimefield_value(moment)}'"
 
 
 def _main(connection) -> str:
-    """The schema holding the tables, named so that a view can read the table it hides."""
+    """The schema holding the tables, named so that an expression can read the table it
+    hides."""
     if connection.vendor != "postgresql":
         return "main"
     if not hasattr(connection, "_factbase_schema"):
@@ -112,77 +145,93 @@ def _main(connection) -> str:
     return connection._factbase_schema
 
 
-def shadow_statements(connection, moment: datetime.datetime, *, history: bool) -> list[str]:
-    """CREATE TEMP VIEW statements showing the records (and, with `history`, the history
-    tables too) as recorded at `moment`."""
+def shadow(connection, moment: datetime.datetime, *, history: bool) -> Shadow:
+    """The records (and, with `history`, the history tables and the users who had joined)
+    as recorded at `moment`."""
     qn = connection.ops.quote_name
     main = _main(connection)
     at = _literal(connection, moment)
-    statements = []
+    bodies: dict[str, tuple[str, tuple[str, ...]]] = {}
     for tracked in tracked_tables():
         source = f"{main}.{qn(tracked.history)}"
         cols = ", ".join(f"h.{qn(c)}" for c in tracked.columns)
         # The latest version at or before the moment: no later version of the same id.
-        statements.append(
-            f"CREATE TEMP VIEW {qn(tracked.table)} AS SELECT {cols}, h.history_id "
+        bodies[tracked.table] = (
+            f"SELECT {cols}, h.history_id "
             f"FROM {source} h WHERE h.history_date <= {at} AND h.history_type <> '-' "
             f"AND NOT EXISTS (SELECT 1 FROM {source} n WHERE n.id = h.id "
             f"AND n.history_date <= {at} AND (n.history_date > h.history_date "
-            f"OR (n.history_date = h.history_date AND n.history_id > h.history_id)))"
+            f"OR (n.history_date = h.history_date AND n.history_id > h.history_id)))",
+            (),
         )
         for table, link_history, columns in tracked.links:
             link_cols = ", ".join(f"m.{qn(c)}" for c in columns)
-            statements.append(
-                f"CREATE TEMP VIEW {qn(table)} AS SELECT {link_cols} "
-                f"FROM {main}.{qn(link_history)} m "
-                f"JOIN {qn(tracked.table)} p ON p.history_id = m.history_id"
+            bodies[table] = (
+                f"SELECT {link_cols} FROM {main}.{qn(link_history)} m "
+                f"JOIN {qn(tracked.table)} p ON p.history_id = m.history_id",
+                (tracked.table,),
             )
         if history:
-            statements.append(
-                f"CREATE TEMP VIEW {qn(tracked.history)} AS SELECT * FROM {source} "
-                f"WHERE history_date <= {at}"
-            )
+            bodies[tracked.history] = (f"SELECT * FROM {source} WHERE history_date <= {at}", ())
             for _table, link_history, _columns in tracked.links:
-                statements.append(
-                    f"CREATE TEMP VIEW {qn(link_history)} AS SELECT m.* "
-                    f"FROM {main}.{qn(link_history)} m "
+                bodies[link_history] = (
+                    f"SELECT m.* FROM {main}.{qn(link_history)} m "
                     f"JOIN {source} p ON p.history_id = m.history_id "
-                    f"WHERE p.history_date <= {at}"
+                    f"WHERE p.history_date <= {at}",
+                    (),
                 )
-    return statements
-
-
-def _execute(connection, statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(";\n".join(statements))  # one round trip
-        else:
-            for statement in statements:
-                cursor.execute(statement)
-
-
-def shadow_history(connection, moment: datetime.datetime) -> None:
-    """In the connection's current transaction, show everything a snapshot holds as it
-    was at `moment`: the records, the history tables, and the users who had joined. The
-    caller rolls the transaction back."""
-    qn = connection.ops.quote_name
-    users = get_user_model()._meta.db_table
-    statements = shadow_statements(connection, moment, history=True)
-    statements.append(
-        f"CREATE TEMP VIEW {qn(users)} AS SELECT * FROM {_main(connection)}.{qn(users)} "
-        f"WHERE date_joined <= {_literal(connection, moment)}"
+    if history:
+        users = get_user_model()._meta.db_table
+        bodies[users] = (f"SELECT * FROM {main}.{qn(users)} WHERE date_joined <= {at}", ())
+    # A name as a whole word, quoted or not: "companies_company" is not found inside
+    # "companies_companyalias".
+    names = re.compile(
+        r"\b("
+        + "|".join(re.escape(name) for name in sorted(bodies, key=len, reverse=True))
+        + r")\b"
     )
-    _execute(connection, statements)
+    return Shadow(bodies, names)
+
+
+# Where a statement's query starts: after EXPLAIN and its options, and inside COPY's
+# parentheses; then either its own WITH or the query itself.
+_HEAD = re.compile(r"^\s*(?:EXPLAIN\s*(?:\([^)]*\))?\s*)?(?:COPY\s*\(\s*)?", re.IGNORECASE)
+_QUERY = re.compile(r"(?P<with>WITH(?:\s+RECURSIVE)?\s+)?(?=SELECT\b|\(|VALUES\b)", re.IGNORECASE)
+
+
+def rewrite(sql: str, shadow: Shadow) -> str:
+    """`sql` reading the past: its query preceded by the expressions of the tables it
+    names. A statement that is not a query (a savepoint, a SET) is left as it is."""
+    head = _HEAD.match(sql).end()
+    query = _QUERY.match(sql, head)
+    if query is None:
+        return sql
+    expressions = shadow.expressions(sql)
+    if not expressions:
+        return sql
+    if query.group("with"):
+        return f"{sql[:head]}{query.group('with')}{expressions}, {sql[query.end('with') :]}"
+    return f"{sql[:head]}WITH {expressions} {sql[head:]}"
 
 
 # The instant the current block reads at, for code that must tell the past from the
-# present (a slug unknown then may be known now: factbase.api.filters).
+# present (a slug unknown then may be known now: factbase.api.filters), and the
+# expressions that show it, for code that sends SQL past Django's cursor (COPY).
 _reading_at: ContextVar[datetime.datetime | None] = ContextVar("reading_at", default=None)
+_shadows: ContextVar[dict[str, Shadow] | None] = ContextVar("shadows", default=None)
 
 
 def reading_at() -> datetime.datetime | None:
     """The instant of the enclosing `recorded_at` block, None outside one."""
     return _reading_at.get()
+
+
+def in_past(sql: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """`sql` as it must be sent to read at the enclosing block's instant; as it is outside
+    one. For statements that do not go through Django's cursor.execute (psycopg's COPY),
+    which the block rewrites by itself."""
+    found = (_shadows.get() or {}).get(using)
+    return sql if found is None else rewrite(sql, found)
 
 
 @contextmanager
@@ -191,14 +240,22 @@ def recorded_at(
 ) -> Iterator[None]:
     """Inside the block, queries on `using` see the records as recorded at `moment`.
 
-    With `history`, the history tables end at `moment` too, as a snapshot taken then
-    would show them. Opens a transaction (a savepoint inside one) that is rolled back."""
+    With `history`, the history tables and the users end at `moment` too, as a snapshot
+    taken then would show them. Opens a transaction (a savepoint inside one) that is
+    rolled back, so that nothing done inside the block can outlive it."""
     connection = connections[using]
     with transaction.atomic(using=using):
-        _execute(connection, shadow_statements(connection, moment, history=history))
-        token = _reading_at.set(moment)
+        found = shadow(connection, moment, history=history)
+
+        def reading_the_past(execute, sql, params, many, context):
+            return execute(rewrite(sql, found), params, many, context)
+
+        moment_token = _reading_at.set(moment)
+        shadows_token = _shadows.set({**(_shadows.get() or {}), using: found})
         try:
-            yield
+            with connection.execute_wrapper(reading_the_past):
+                yield
         finally:
-            _reading_at.reset(token)
+            _shadows.reset(shadows_token)
+            _reading_at.reset(moment_token)
             transaction.set_rollback(True, using=using)

@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 import factbase
-from factbase.core.asof import shadow_history
+from factbase.core.asof import in_past, recorded_at
 
 from . import formats
 from .descriptor import DESCRIPTOR, dump_descriptor, package_descriptor, resource_descriptor
@@ -114,8 +115,12 @@ def export_snapshot(
             connection.ensure_connection()
             connection.close_if_health_check_failed()
             connection.ensure_connection()
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            _begin(connection, cursor, outer=outer, as_of=as_of, method=method)
+        with ExitStack() as block:
+            block.enter_context(transaction.atomic(using=using))
+            cursor = block.enter_context(connection.cursor())
+            _begin(connection, cursor, outer=outer, method=method)
+            if as_of is not None:
+                block.enter_context(recorded_at(as_of, using=using, history=True))
             migrations = applied_migrations(connection)
             if not fixed_time:
                 # The first query fixed what the transaction sees: this is its moment.
@@ -140,8 +145,6 @@ def export_snapshot(
                 total_rows += rows
                 if progress:
                     progress(table.name, rows, writer.bytes, time.monotonic() - table_started)
-            if as_of is not None:
-                transaction.set_rollback(True, using=using)  # drops the views
         descriptor = package_descriptor(
             resources,
             created=formats.format_datetime(created),
@@ -175,19 +178,11 @@ def _export_method(connection, method: str | None) -> str:
     return method
 
 
-def _begin(
-    connection, cursor, *, outer: bool, as_of: datetime.datetime | None, method: str
-) -> None:
+def _begin(connection, cursor, *, outer: bool, method: str) -> None:
     """The first statements of the export's transaction: its isolation level (unless it
-    is a caller's), the views of the past for `as_of`, and the check that COPY writes
-    dates as the snapshot does."""
+    is a caller's) and the check that COPY writes dates as the snapshot does."""
     if connection.vendor == "postgresql" and not outer:
-        # The past is read through temporary views, which a READ ONLY
-        # transaction may not create; they are rolled back with it.
-        read_only = ", READ ONLY" if as_of is None else ""
-        cursor.execute(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ{read_only}")
-    if as_of is not None:
-        shadow_history(connection, as_of)
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     if method == "copy":
         cursor.execute("SHOW DateStyle")
         if not cursor.fetchone()[0].startswith("ISO"):
@@ -303,7 +298,8 @@ def _copy_table(cursor, table: Table, out, content_types, pseudonymise: bool = F
     )
     writer = BackgroundWriter(out)
     try:
-        with cursor.cursor.copy(sql) as copy:
+        # COPY goes past Django's cursor.execute, which an `as_of` block rewrites.
+        with cursor.cursor.copy(in_past(sql, cursor.db.alias)) as copy:
             # COPY sends a message per row: gather them into larger writes.
             buffer = bytearray()
             for data in copy:

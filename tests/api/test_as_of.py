@@ -307,3 +307,37 @@ def test_as_of_a_slug_named_only_later_matches_nothing(anon_api, timeline):
     typo = anon_api.get(f"/api/v1/metrics/?as_of={before}&company=acme-typo")
     assert typo.status_code == 400
     assert "company" in typo.json()
+
+
+@pytest.fixture
+def read_only():
+    """The connection made read-only, as a hot-standby replica's is: PostgreSQL refuses
+    any write (and any temporary object) in its transactions, SQLite any write."""
+    vendor = connection.vendor
+    on, off = {
+        "postgresql": (
+            "SET default_transaction_read_only = on",
+            "RESET default_transaction_read_only",
+        ),
+        "sqlite": ("PRAGMA query_only = ON", "PRAGMA query_only = OFF"),
+    }[vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(on)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(off)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_time_travel_works_where_nothing_may_be_written(anon_api, timeline, read_only):
+    """as_of creates nothing, so it answers on a read-only connection: lists, details and
+    CSV, each showing its moment."""
+    at, pk = timeline["at"], timeline["metric"]["id"]
+    with pytest.raises(Exception, match="read.only|readonly"):
+        Company.objects.filter(slug="acme").update(name="Changed")
+    assert [m["value"] for m in metrics(anon_api, at["created"])] == ["1000"]
+    assert ok(anon_api.get(f"/api/v1/metrics/{pk}/", {"as_of": at["edited"]}))["value"] == "2000000"
+    response = anon_api.get("/api/v1/metrics/", {"as_of": at["edited"], "format": "csv"})
+    body = b"".join(response.streaming_content).decode()
+    assert [row["value"] for row in csv.DictReader(io.StringIO(body))] == ["2000000"]
+    assert ok(anon_api.get("/api/v1/companies/acme/", {"as_of": at["deleted"]}))["name"] == "Acme"
