@@ -11,12 +11,13 @@ admin writes the same history, with the editor as author, as the API and command
 - columns.py: list columns under plain names ("Value", "Period");
 - sources.py, snapshots.py: the admin of sources and citations, and of snapshots.
 - dashboard.py: the index page's dashboard (the work waiting, this week's changes);
-- cited.py: the "has citations" filter of every fact list.
+- cited.py: the "has citations" filter of every fact list;
+- tokens.py: API tokens, each staff user's own (replaces DRF's token admin).
 
 The domain apps build their admins on TrackedAdmin and FactAdmin, imported from here.
 """
 
-from . import dashboard, snapshots, sources  # noqa: F401  (they register themselves)
+from . import dashboard, snapshots, sources, tokens  # noqa: F401  (they register themselves)
 from .base import AUDIT_FIELDS, TrackedAdmin, partial_date
 from .facts import FactAdmin
 
