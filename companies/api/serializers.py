@@ -1,3 +1,4 @@
+from factbase.api.csv_lists import CsvItem
 from factbase.api.serializers import (
     AUDIT_FIELDS,
     FACT_FIELDS,
@@ -13,12 +14,14 @@ class CompanyAliasSerializer(ChildSerializer):
     class Meta:
         model = CompanyAlias
         fields = ("id", "name")
+        csv_item = CsvItem("name")  # in a company's CSV: "Mistral; Mistral AI SAS"
 
 
 class CompanyIdentifierSerializer(ChildSerializer):
     class Meta:
         model = CompanyIdentifier
         fields = ("id", "scheme", "value")
+        csv_item = CsvItem("value", detail="scheme")  # "Q116898962 (wikidata)"
 
 
 class CompanySerializer(FactSerializer):
@@ -91,6 +94,7 @@ class RoleSerializer(ChildSerializer):
             "ended_precision",
             *FACT_FIELDS,
         )
+        csv_item = CsvItem("company", detail="title")  # in a person's CSV: "mistral-ai (CEO)"
 
 
 class PersonSerializer(FactSerializer):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from factbase.api.csv_lists import CsvItem
 from factbase.api.fields import brief
 from factbase.api.serializers import (
     AUDIT_FIELDS,
@@ -35,6 +36,7 @@ class PartySerializer(ChildSerializer):
     class Meta:
         model = PartnershipParty
         fields = ("id", "company", "role")
+        csv_item = CsvItem("company", detail="role")  # "mistral-ai (provider)"
 
 
 class PartnershipSerializer(FactSerializer):
@@ -73,6 +75,8 @@ class RoundInvestmentSerializer(ChildSerializer):
     class Meta:
         model = Investment
         fields = ("id", "investor", "is_lead", *QUANTITY_FIELDS, "description", *FACT_FIELDS)
+        # In a round's CSV: "general-catalyst (lead); lightspeed".
+        csv_item = CsvItem("investor", detail="is_lead", flag="lead")
 
 
 class FundingRoundSerializer(FactSerializer):

@@ -3,14 +3,14 @@
 On PostgreSQL the database writes the CSV itself (`COPY (SELECT ...) TO STDOUT`), with
 every value already in its text form, and the bytes stream through untouched: no Python
 runs per row but the copying of its bytes. A computed column that can be read for many
-rows at once (a count of related rows, `grouped_count`) comes from one grouped pass joined
-to the rows rather than from a subquery run once per row. Elsewhere rows come from
-`values_list()` in chunks. Both write the same bytes: text cells that a spreadsheet would
-read as a formula (starting with =, +, -, @, tab or carriage return) get a leading
-apostrophe, as the OWASP CSV-injection guidance recommends; numbers are plain digits
-("1000000", "12.5"); times are UTC with microseconds ("2025-02-11T09:30:00.000000Z");
-booleans are true/false; null and the empty string are both an empty cell; lines end with
-a line feed.
+rows at once (a count of related rows, `grouped_count`; a list of related records,
+factbase.api.csv_lists) comes from one grouped pass joined to the rows rather than from a
+subquery run once per row. Elsewhere rows come from `values_list()` in chunks. Both write
+the same bytes: text cells that a spreadsheet would read as a formula (starting with =, +,
+-, @, tab or carriage return) get a leading apostrophe, as the OWASP CSV-injection
+guidance recommends; numbers are plain digits ("1000000", "12.5"); times are UTC with
+microseconds ("2025-02-11T09:30:00.000000Z"); booleans are true/false; null and the empty
+string are both an empty cell; lines end with a line feed.
 """
 
 import datetime
@@ -40,8 +40,15 @@ class Column:
     # `path` names as an annotation (a count of related rows, say). A count may also
     # offer `expression.grouped_count(model)`: the same numbers for every row at once, a
     # values() query of (row id, count) where a row it does not list counts 0. The export
-    # on PostgreSQL joins that instead when it has many rows (GroupedCount).
+    # on PostgreSQL joins that instead when it has many rows (GroupedCount). A list column's
+    # expression is a csv_lists.ListPart: its `part` (the labels, or the ids) of its
+    # `items`, which on PostgreSQL are read for every row at once, with the list's other
+    # columns (GroupedList).
     expression: Callable | None = field(default=None, compare=False)
+
+    @property
+    def is_list(self) -> bool:
+        return hasattr(self.expression, "part")
 
 
 def columns(*specs) -> list[Column]:
@@ -93,10 +100,19 @@ def stream_rows(
     queryset: QuerySet, cols: list[Column], *, planned_rows: int | None = None, chunk_size=2000
 ) -> Iterator:
     """The CSV of `queryset`. `planned_rows`, the planner's estimate that check_query
-    gives, chooses how the database counts sources (see _counts_grouped)."""
+    gives, chooses how the database counts sources and reads lists (see _reads_grouped)."""
     if connection.vendor == "postgresql":
         return _stream_copy(queryset, cols, planned_rows)
     return _stream_python(with_computed_columns(queryset, cols), cols, chunk_size)
+
+
+def _lists(cols: list[Column]) -> dict:
+    """The lists the list columns among `cols` show, each with the parts they ask of it."""
+    parts: dict = {}
+    for c in cols:
+        if c.is_list:
+            parts.setdefault(c.expression.items, []).append(c.expression.part)
+    return parts
 
 
 def _stream_python(queryset, cols, chunk_size) -> Iterator[str]:
@@ -116,30 +132,52 @@ def _stream_python(queryset, cols, chunk_size) -> Iterator[str]:
 
 
 class _GroupedJoin:
-    """`LEFT OUTER JOIN (<grouped query>) alias ("key", "value") ON alias."key" = <pk>`,
-    as an entry of a query's alias_map (the interface of Django's sql Join)."""
+    """`LEFT OUTER JOIN (<grouped query>) alias ("key", ...) ON alias."key" = <pk>`, as an
+    entry of a query's alias_map (the interface of Django's sql Join). `lateral`: the
+    grouped query of each row alone, `LEFT OUTER JOIN LATERAL (... WHERE "key" = <pk>)`,
+    for a few rows, where one pass over every row's items would cost more."""
 
     join_type = LOUTER
     nullable = True
     filtered_relation = None
 
-    def __init__(self, grouped: QuerySet, parent_alias: str, pk_column: str, alias: str):
+    def __init__(
+        self,
+        grouped: QuerySet,
+        parent_alias: str,
+        pk_column: str,
+        alias: str,
+        columns: tuple[str, ...] = ("key", "value"),
+        lateral: bool = False,
+        source=None,
+    ):
         self.grouped = grouped
         self.parent_alias = parent_alias
         self.pk_column = pk_column
         self.table_name = self.table_alias = alias
+        self.columns = columns
+        self.lateral = lateral
+        self.source = source  # what it reads, for the columns that read the same
 
     def as_sql(self, compiler, connection):
         sql, params = self.grouped.query.get_compiler(connection=connection).as_sql()
+        qn = connection.ops.quote_name
+        alias = qn(self.table_alias)
+        names = ", ".join(qn(name) for name in self.columns)
+        pk = f"{compiler.quote_name_unless_alias(self.parent_alias)}.{qn(self.pk_column)}"
+        if self.lateral:
+            # The condition on the grouping column goes down into the grouped query, an
+            # index lookup of the row's own items. LIMIT 1 (a row has one group) keeps the
+            # planner from folding the lateral query into a join, which would group every
+            # row's items first, and from expecting more than one group for each row.
+            own = f'SELECT * FROM ({sql}) AS items ({names}) WHERE items."key" = {pk} LIMIT 1'
+            return f"LEFT OUTER JOIN LATERAL ({own}) {alias} ON true", params
         # pg_backend_pid() is parallel restricted (and never 0): the planner leaves the
         # grouped pass to the leader, which runs it once, instead of having each parallel
         # worker run all of it beside its share of the rows (a third less work in all).
         counts = f"SELECT * FROM ({sql}) AS counts WHERE pg_backend_pid() > 0"
-        qn = connection.ops.quote_name
-        alias = qn(self.table_alias)
-        pk = f"{compiler.quote_name_unless_alias(self.parent_alias)}.{qn(self.pk_column)}"
         on = f'{alias}."key" = {pk}'
-        return f'LEFT OUTER JOIN ({counts}) {alias} ("key", "value") ON ({on})', params
+        return f"LEFT OUTER JOIN ({counts}) {alias} ({names}) ON ({on})", params
 
     def relabeled_clone(self, change_map):
         return _GroupedJoin(
@@ -147,6 +185,9 @@ class _GroupedJoin:
             change_map.get(self.parent_alias, self.parent_alias),
             self.pk_column,
             change_map.get(self.table_alias, self.table_alias),
+            self.columns,
+            self.lateral,
+            self.source,
         )
 
     @property
@@ -158,6 +199,24 @@ class _GroupedJoin:
 
     def __hash__(self):
         return hash(self.identity)
+
+
+def _join_grouped(query, grouped_query, **join) -> str:
+    """The alias of `grouped_query` joined to the rows of `query`: the join already there
+    for the same `source`, or a new one."""
+    source = join.get("source")
+    for alias, existing in query.alias_map.items():
+        if source is not None and isinstance(existing, _GroupedJoin) and existing.source is source:
+            return alias
+    taken = sum(isinstance(j, _GroupedJoin) for j in query.alias_map.values())
+    alias = f"grouped_{taken}"
+    pk_column = query.get_meta().pk.column
+    query.alias_map[alias] = _GroupedJoin(
+        grouped_query(), query.get_initial_alias(), pk_column, alias, **join
+    )
+    query.alias_refcount[alias] = 1
+    query.table_map[alias] = [alias]
+    return alias
 
 
 class GroupedCount(Expression):
@@ -175,29 +234,53 @@ class GroupedCount(Expression):
 
     def resolve_expression(self, query=None, *args, **kwargs):
         resolved = super().resolve_expression(query, *args, **kwargs)
-        taken = sum(isinstance(join, _GroupedJoin) for join in query.alias_map.values())
-        resolved.alias = f"grouped_{taken}"
-        pk_column = query.get_meta().pk.column
-        join = _GroupedJoin(self.grouped, query.get_initial_alias(), pk_column, resolved.alias)
-        query.alias_map[resolved.alias] = join
-        query.alias_refcount[resolved.alias] = 1
-        query.table_map[resolved.alias] = [resolved.alias]
+        resolved.alias = _join_grouped(query, lambda: self.grouped)
         return resolved
 
     def as_sql(self, compiler, connection):
         return f'COALESCE({connection.ops.quote_name(self.alias)}."value", 0)', []
 
 
-# From how many rows a filtered export counts in one grouped pass: below, the subquery of
-# each row (a few index lookups) costs less than one pass over every citation of the kind.
-# On the bench data (1M metrics, 1.1M citations), one pass counts a whole table in a
-# quarter of the time and 450,000 filtered rows in four fifths of it.
+class GroupedList(Expression):
+    """A row's text of one part of a list (csv_lists.ListPart: its labels or its ids),
+    NULL for a row without items: a column of the list's grouped query, joined to the rows
+    once for all the list's columns. `parts`: the parts the export reads of that list;
+    `lateral`: each row's items looked up for that row (a few rows). PostgreSQL only."""
+
+    output_field = TextField()
+
+    def __init__(self, part, parts: list[str], lateral: bool):
+        super().__init__()
+        self.part, self.parts, self.lateral = part, parts, lateral
+        self.alias = None
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        resolved = super().resolve_expression(query, *args, **kwargs)
+        items = self.part.items
+        resolved.alias = _join_grouped(
+            query,
+            lambda: items.grouped(self.parts),
+            columns=("key", *self.parts),
+            lateral=self.lateral,
+            source=items,
+        )
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        qn = connection.ops.quote_name
+        return f"{qn(self.alias)}.{qn(self.part.part)}", []
+
+
+# From how many rows a filtered export counts and reads lists in one grouped pass: below,
+# a lookup for each row (a few index lookups) costs less than one pass over every citation
+# of the kind. On the bench data (1M metrics, 1.1M citations), one pass counts a whole
+# table in a quarter of the time and 450,000 filtered rows in four fifths of it.
 GROUPED_FROM_ROWS = 250_000
 
 
-def _counts_grouped(queryset: QuerySet, planned_rows: int | None) -> bool:
-    """Whether the export counts in one grouped pass: every row of a kind does; filtered
-    rows do when check_query's plan expects that many of them."""
+def _reads_grouped(queryset: QuerySet, planned_rows: int | None) -> bool:
+    """Whether the export counts and reads lists in one grouped pass: every row of a kind
+    does; filtered rows do when check_query's plan expects that many of them."""
     return not queryset.query.where or (planned_rows or 0) >= GROUPED_FROM_ROWS
 
 
@@ -205,15 +288,24 @@ def with_grouped_columns(
     queryset: QuerySet, cols: list[Column], planned_rows: int | None = None
 ) -> QuerySet:
     """`queryset` with the annotations the computed columns among `cols` read: the
-    counts that offer it from one grouped pass joined to the rows when there are many."""
-    if not _counts_grouped(queryset, planned_rows):
-        return with_computed_columns(queryset, cols)
-    grouped = {
-        c.path: GroupedCount(c.expression.grouped_count(queryset.model))
-        for c in cols
-        if hasattr(c.expression, "grouped_count") and c.path not in queryset.query.annotations
-    }
-    return with_computed_columns(queryset.annotate(**grouped) if grouped else queryset, cols)
+    counts that offer it from one grouped pass joined to the rows when there are many; the
+    lists from one grouped pass, or for a few rows each row's own, joined once per list."""
+    grouped = _reads_grouped(queryset, planned_rows)
+    annotations = {}
+    if grouped:
+        annotations = {
+            c.path: GroupedCount(c.expression.grouped_count(queryset.model))
+            for c in cols
+            if hasattr(c.expression, "grouped_count") and c.path not in queryset.query.annotations
+        }
+    lists = _lists(cols)
+    for c in cols:
+        if c.is_list and c.path not in queryset.query.annotations:
+            parts = lists[c.expression.items]
+            annotations[c.path] = GroupedList(c.expression, parts, lateral=not grouped)
+    if annotations:
+        queryset = queryset.annotate(**annotations)
+    return with_computed_columns(queryset, cols)
 
 
 def _field(model, path: str):
@@ -299,7 +391,7 @@ def check_query(queryset, cols) -> int | None:
     """Plan the export's query now, so that an error in it is an HTTP error rather than a
     stream that breaks off. The rows themselves are only read as the client reads. Gives
     the planner's count of the rows (None off PostgreSQL), for stream_rows to count
-    sources the way that costs least for that many rows (_counts_grouped)."""
+    sources and read lists the way that costs least for that many rows (_reads_grouped)."""
     if connection.vendor != "postgresql":
         return None
     try:
@@ -336,13 +428,14 @@ def _stream_copy(queryset, cols, planned_rows: int | None) -> Iterator[bytes]:
 
 def select_columns(cols: Iterable[Column], fields: Iterable[str] | None) -> list[Column]:
     """The columns `fields=` asks for, in the order it names them: a field's name gives all
-    its columns (`company`: its id, name and slug), a column's header that column alone
-    (`company_slug`). Every column when it asks for none."""
+    its columns (`company`: its id, name and slug; `parties`: its labels and its
+    companies' ids), a column's header that column alone (`company_slug`). Every column
+    when it asks for none."""
     cols = list(cols)
     if not fields:
         return cols
     chosen: dict[str, Column] = {}
     for name in fields:
-        own = [c for c in cols if c.header == name] or [c for c in cols if c.field == name]
+        own = [c for c in cols if c.field == name] or [c for c in cols if c.header == name]
         chosen.update((c.header, c) for c in own if c.header not in chosen)
     return list(chosen.values())

@@ -23,6 +23,7 @@ from factbase.core.corroboration import (
 from factbase.core.kinds import fact_kinds, kind_of
 from factbase.core.models import Citation, Source
 
+from .csv_lists import CsvItem
 from .fields import (
     BRIEF_SERIALIZERS,
     STRICT_NUMBER_FIELDS,
@@ -177,6 +178,9 @@ class CitationNestedSerializer(ChildSerializer):
         model = Citation
         fields = ("id", *CITATION_FIELDS)
         read_only_fields = ("char_start", "char_end")
+        # In its fact's CSV, the cited sources' ids (`citations_source_ids`: "3;3;7"): a
+        # source has no slug to show.
+        csv_item = CsvItem("source")
 
 
 class FactSerializer(RecordSerializer):

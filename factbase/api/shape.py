@@ -9,7 +9,9 @@ of what a record shows. From it come:
 - `csv_columns()`: the columns of its CSV. A plain field is a column under its API name;
   a related record is its id and its brief form's values (`company_id`, `company_name`,
   `company_slug`), narrowed by `Meta.csv_relations` where a spreadsheet wants less;
-  lists (citations, child rows, many-to-many) are left out; a computed field is a column
+  a list (citations, child rows, many-to-many) is its items' labels and the ids of the
+  records they name (factbase.api.csv_lists: `parties`, `parties_company_ids`), each
+  child row read as its serializer's `Meta.csv_item` says; a computed field is a column
   when the serializer gives its SQL (`csv_expressions`); `Meta.csv_exclude` leaves out
   what is too big for a spreadsheet (a source's text).
 
@@ -22,6 +24,7 @@ from django.db.models import Prefetch, QuerySet
 from rest_framework import serializers
 
 from .csv_export import Column
+from .csv_lists import list_columns
 from .fields import BRIEF_SERIALIZERS, RecordRefField
 
 
@@ -52,9 +55,11 @@ def csv_columns(serializer_class) -> tuple[Column, ...]:
     expressions = getattr(serializer_class, "csv_expressions", {})
     columns = []
     for name, field in serializer_fields(serializer_class).items():
-        if name == "url" or name in excluded or _is_list(field):
+        if name == "url" or name in excluded:
             continue
-        if isinstance(field, serializers.SerializerMethodField):
+        if _is_list(field):
+            columns += list_columns(meta.model, name, field)
+        elif isinstance(field, serializers.SerializerMethodField):
             if name in expressions:
                 columns.append(Column(name, name, name, expressions[name]))
         elif isinstance(field, RecordRefField):
