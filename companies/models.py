@@ -3,12 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CheckConstraint, Q, UniqueConstraint
-from simple_history.models import HistoricalRecords
 
 from factbase.core import constraints
 from factbase.core.choices import DatePrecision
 from factbase.core.codes import COUNTRY_CHOICES
 from factbase.core.dates import format_partial_date
+from factbase.core.feed import HistoricalRecords
 from factbase.core.models import FactModel, TrackedModel
 
 

@@ -1,10 +1,11 @@
 """The history manager the models of this package declare."""
 
-from simple_history.models import HistoricalRecords as BaseHistoricalRecords
+from factbase.core.feed import HistoricalRecords as BaseHistoricalRecords
 
 
 class HistoricalRecords(BaseHistoricalRecords):
-    """simple-history's manager, with each historical model kept in `events.models`.
+    """The numbered history manager (factbase.core.feed), with each historical model
+    kept in `events.models`.
 
     For a model defined outside its app's `models` module (here `events.models.metrics`),
     simple-history names the historical class's module "events" but sets the class on the

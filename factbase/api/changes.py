@@ -1,4 +1,6 @@
-"""`GET /api/v1/changes/`: the change log of every kind of record, newest first.
+"""`GET /api/v1/changes/`: the change log of every kind of record, newest first; with
+`after=<cursor>`, the change feed: oldest first, in commit order, for programs that keep a
+copy in sync (factbase.core.feed says why nothing is missed or repeated).
 
 Each kind keeps its versions in its own history table. A page is one UNION ALL of those
 tables (the few columns that order and identify a version), sorted and cut by the
@@ -40,8 +42,19 @@ from .history import (
 from .pagination import Pagination
 from .params import StrictQueryParams
 
-COLUMNS = ("history_id", "history_date", "history_type", "history_user_id")
-CSV_HEADER = ("kind", "id", "url", "action", "at", "user", "reason", "fields", "history_id")
+COLUMNS = ("history_id", "history_date", "history_type", "history_user_id", "change_seq")
+CSV_HEADER = (
+    "kind",
+    "id",
+    "url",
+    "action",
+    "at",
+    "user",
+    "reason",
+    "fields",
+    "history_id",
+    "cursor",
+)
 
 
 def tracked_kinds() -> dict[str, type]:
@@ -72,11 +85,16 @@ class ChangeLogEntrySerializer(VersionSerializer):
 
 
 class ChangesPagination(Pagination):
-    """limit/offset over the merged history, with no count (see the module's docstring)."""
+    """limit/offset over the merged history, with no count (see the module's docstring);
+    in the feed (`after`), pages by cursor."""
+
+    cursor = None
 
     def paginate_queryset(self, filters, request, view=None):
         self.request = request
         self.limit = self.get_limit(request)
+        if filters.after is not None:
+            return self.feed_page(filters)
         self.offset = self.get_offset(request)
         if self.offset + self.limit + 1 > MAX_ID:  # each table's LIMIT is offset + limit + 1
             raise ValidationError({self.offset_query_param: ["Too large."]})
@@ -88,11 +106,33 @@ class ChangesPagination(Pagination):
         self.has_next = len(rows) > self.limit
         return rows[: self.limit]
 
+    def feed_page(self, filters) -> list:
+        """The first `limit` changes after the cursor; the page's last cursor, to ask
+        for the next ones (the one given when there are none yet)."""
+        self.count = None
+        rows = list(filters.queryset(top=self.limit + 1)[: self.limit + 1])
+        self.has_next = len(rows) > self.limit
+        rows = rows[: self.limit]
+        self.cursor = rows[-1][-1] if rows else filters.after
+        return rows
+
     def get_next_link(self):
         if not self.has_next:
             return None
         url = replace_query_param(self.request.build_absolute_uri(), "limit", self.limit)
+        if self.cursor is not None:
+            return replace_query_param(url, "after", self.cursor)
         return replace_query_param(url, "offset", self.offset + self.limit)
+
+    def get_previous_link(self):
+        return None if self.cursor is not None else super().get_previous_link()
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        if self.cursor is not None:
+            # Where to go on from, even when nothing follows yet: a poller asks again later.
+            response.data["cursor"] = str(self.cursor)
+        return response
 
     def get_schema_operation_parameters(self, view):
         return [
@@ -151,6 +191,7 @@ class Filters:
             if user_id is None:
                 errors["user"] = [f"No user {username!r}."]
             self.user_id = user_id
+        self.after = self._cursor(params, errors)
         self.record = None
         if params.get("id"):
             raw = params["id"]
@@ -163,9 +204,23 @@ class Filters:
         if errors:
             raise ValidationError(errors)
 
+    @staticmethod
+    def _cursor(params, errors: dict) -> int | None:
+        raw = params.get("after")
+        if not raw:
+            return None
+        if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):
+            errors["after"] = ["Give a cursor: a change's `cursor`, or a page's, or 0."]
+        elif params.get("offset"):
+            errors["offset"] = ["The feed (`after`) pages by cursor: follow `next`."]
+        else:
+            return int(raw)
+        return None
+
     def queryset(self, top: int | None = None):
         """The merged history: (kind, id, history_id, history_date, ...) rows, newest
-        first, ties broken by kind and history_id so that pages never overlap.
+        first, ties broken by kind and history_id so that pages never overlap; in the
+        feed, the changes after the cursor in commit order.
 
         With `top`, only the first `top` rows are wanted: where the database allows it
         (PostgreSQL), each table gives just its own newest `top` rows, read from its
@@ -187,16 +242,27 @@ class Filters:
                 rows = rows.filter(history_user_id=self.user_id)
             if self.record is not None:
                 rows = rows.filter(id=self.record)
+            if self.after is not None:
+                rows = rows.filter(change_seq__gt=self.after)
             rows = rows.annotate(record_kind=Value(kind, output_field=CharField())).values_list(
                 "record_kind", "id", *COLUMNS
             )
             if limit_branches:
-                rows = rows.order_by("-history_date", "-history_id")[:top]
+                rows = rows.order_by(*self.order(branch=True))[:top]
             else:
                 rows = rows.order_by()
             branches.append(rows)
         merged = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
-        return merged.order_by("-history_date", "record_kind", "-history_id")
+        return merged.order_by(*self.order())
+
+    def order(self, *, branch: bool = False) -> tuple[str, ...]:
+        if self.after is not None:
+            return ("change_seq",)
+        return (
+            ("-history_date", "-history_id")
+            if branch
+            else ("-history_date", "record_kind", "-history_id")
+        )
 
 
 def entries(request, filters: Filters, rows) -> list[dict]:
@@ -248,6 +314,14 @@ CHANGE_PARAMS = [
         description="Changes at or after this time (ISO 8601; UTC unless it has an offset).",
     ),
     OpenApiParameter("until", OpenApiTypes.DATETIME, description="Changes at or before this time."),
+    OpenApiParameter(
+        "after",
+        OpenApiTypes.STR,
+        description="The change feed: the changes committed after this cursor (an entry's "
+        "or a page's `cursor`; `0` for the first), oldest first, in commit order, paged by "
+        "`next`; the page's `cursor` is where to go on from. A change that commits late "
+        "is never skipped, none is given twice.",
+    ),
     OpenApiParameter(
         "format",
         OpenApiTypes.STR,
@@ -323,5 +397,6 @@ class ChangeLogView(StrictQueryParams, APIView):
                     cell(entry["reason"]),
                     " ".join(change["field"] for change in entry["changes"]),
                     entry["history_id"],
+                    entry["cursor"] or "",
                 ]
             )

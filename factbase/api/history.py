@@ -71,6 +71,11 @@ class VersionSerializer(serializers.Serializer):
         help_text="Field by field, against the previous version; for a creation, every "
         "field that has a value. Many-to-many fields hold sorted lists of ids.",
     )
+    cursor = serializers.CharField(
+        allow_null=True,
+        help_text="The change's place in the change feed: `/api/v1/changes/?after=<cursor>` "
+        "gives the changes committed after it. Opaque; compare cursors only through the feed.",
+    )
 
 
 def paged(serializer_class, name: str):
@@ -206,6 +211,7 @@ def describe(history_model, rows) -> list[dict]:
                     {"field": names.get(name, name), "old": plain(old), "new": plain(new)}
                     for name, old, new in changes
                 ],
+                "cursor": None if row.change_seq is None else str(row.change_seq),
             }
         )
     return described

@@ -6,7 +6,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import prefetch_related_objects
 from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from factbase.api.csv_export import check_query, select_columns, stream_rows
+from factbase.core.feed import hold
 from factbase.core.kinds import kind_of
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, VersionConflict, record_delete, record_write
@@ -320,6 +321,7 @@ class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelVi
         # One transaction: the record is read once, under its row lock (get_object), and
         # no other writer changes it before it is written.
         with transaction.atomic():
+            hold(router.db_for_write(self.get_queryset().model))  # before the row lock
             instance = self.get_object()
             expected = parse_if_match(request)
             if expected is not None and instance.version != expected:
@@ -364,6 +366,7 @@ class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelVi
     def perform_destroy(self, instance):
         expected = parse_if_match(self.request)
         with transaction.atomic():
+            hold(router.db_for_write(type(instance)))  # before the row lock
             current = type(instance).objects.select_for_update().get(pk=instance.pk)
             if expected is not None and current.version != expected:
                 raise VersionConflict(instance, current.version)

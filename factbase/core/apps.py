@@ -3,6 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _after_migrate(sender, **kwargs):
+    from .feed import ensure_clock
     from .groups import ensure_groups
     from .kinds import record_apps
     from .seeds import ensure_seeds
@@ -13,6 +14,7 @@ def _after_migrate(sender, **kwargs):
     if sender.label in record_apps():
         ensure_seeds(sender.label)
     if sender.label == record_apps()[-1]:
+        ensure_clock(kwargs.get("using") or "default")
         ensure_groups()
 
 
@@ -25,10 +27,14 @@ class CoreConfig(AppConfig):
     verbose_name = "Provenance"
 
     def ready(self):
+        from simple_history.signals import pre_create_historical_record
+
         from factbase.api import schema  # noqa: F401  (registers the OpenAPI extensions)
 
         from . import kinds
+        from .feed import number_version
         from .models import Citation, Source
 
         kinds.register(kinds.Kind(Source, "sources"), kinds.Kind(Citation, "citations"))
         post_migrate.connect(_after_migrate, dispatch_uid="factbase_groups")
+        pre_create_historical_record.connect(number_version, dispatch_uid="factbase_feed")

@@ -11,12 +11,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import CheckConstraint, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from . import constraints
 from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind, Status
 from .codes import CURRENCY_CHOICES
 from .dates import format_partial_date, period_start_error
+from .feed import ChangeClock, HistoricalRecords  # noqa: F401 (ChangeClock: a model of this app)
 from .quantities import (  # noqa: F401 (format_number, format_quantity: shared)
     AmountInput,
     format_number,

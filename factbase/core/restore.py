@@ -5,9 +5,10 @@ factbase.core.services, kept apart for its size."""
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
 
+from .feed import hold
 from .models import Citation, FactModel, TrackedModel
 from .reasons import reason_text
 from .services import fact_require_citation
@@ -136,6 +137,7 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
     Returns the restored records, `model`'s first. Raises RecordExists if the record
     exists, `model.DoesNotExist` if it never did, and ValidationError (by field) if it
     refers to a record that is deleted, or no longer passes validation."""
+    hold(router.db_for_write(model))
     if model._default_manager.filter(pk=pk).exists():
         raise RecordExists(f"{model._meta.verbose_name} {pk} exists: there is nothing to restore.")
     note = reason_text(reason, prefix=RESTORED)

@@ -45,6 +45,16 @@ def _valuation(cells: Cells) -> Cells:
     return valuation_columns(cells["valuation"] != formats.NULL, cells["currency"])
 
 
+def _unnumbered(cells: Cells) -> Cells:
+    # Numbered once loaded, in the order of time, as the migration numbered the rows it
+    # found (factbase.core.feed.restart_clock).
+    return {"change_seq": formats.NULL}
+
+
+def _history(app: str, *models: str) -> tuple[str, ...]:
+    return tuple(f"{app}_historical{model}" for model in models)
+
+
 UPGRADES = (
     Upgrade(
         "events",
@@ -52,6 +62,45 @@ UPGRADES = (
         ("events_fundinground", "events_historicalfundinground"),
         NEW_COLUMNS,
         _valuation,
+    ),
+    Upgrade(
+        "factbase",
+        "0005_change_seq",
+        _history("factbase", "citation", "source"),
+        ("change_seq",),
+        _unnumbered,
+    ),
+    Upgrade(
+        "companies",
+        "0004_change_seq",
+        _history(
+            "companies",
+            "company",
+            "companyalias",
+            "companyidentifier",
+            "person",
+            "platform",
+            "product",
+            "role",
+        ),
+        ("change_seq",),
+        _unnumbered,
+    ),
+    Upgrade(
+        "events",
+        "0008_change_seq",
+        _history(
+            "events",
+            "event",
+            "fundinground",
+            "investment",
+            "metric",
+            "metrictype",
+            "partnership",
+            "partnershipparty",
+        ),
+        ("change_seq",),
+        _unnumbered,
     ),
 )
 
@@ -88,14 +137,20 @@ class UpgradedSource:
         resources = {
             r.get("name"): r for r in descriptor.get("resources") or [] if isinstance(r, dict)
         }
+        # A table that several migrations added columns to is brought through all of them
+        # at once: its file lacks the columns of each.
+        by_table: dict[str, list[Upgrade]] = {}
         for upgrade in upgrades:
             for name in upgrade.tables:
-                resource, table = resources.get(name), tables.get(name)
-                if resource is not None and table is not None:
-                    self._upgrade(upgrade, table, resource)
+                by_table.setdefault(name, []).append(upgrade)
+        for name, due in by_table.items():
+            resource, table = resources.get(name), tables.get(name)
+            if resource is not None and table is not None:
+                self._upgrade(due, table, resource)
 
-    def _upgrade(self, upgrade: Upgrade, table, resource: dict) -> None:
-        older = [n for n in table.names if n not in upgrade.new_columns]
+    def _upgrade(self, upgrades: list[Upgrade], table, resource: dict) -> None:
+        new_columns = {column for upgrade in upgrades for column in upgrade.new_columns}
+        older = [n for n in table.names if n not in new_columns]
         target = self.folder / f"{table.name}.csv"
         try:
             with self.source.open(table.path) as binary, open(target, "wb") as out:
@@ -112,7 +167,8 @@ class UpgradedSource:
                     if len(cells) != len(older):
                         return  # the file's own checks say what is wrong with it
                     row = dict(zip(older, cells, strict=True))
-                    row.update(upgrade.fill(row))
+                    for upgrade in upgrades:
+                        row.update(upgrade.fill(row))
                     text.write(",".join(_cell(row[n]) for n in table.names) + "\n")
                     rows += 1
                 text.flush()

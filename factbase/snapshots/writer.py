@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 
+from factbase.core.feed import restart_clock
 from factbase.core.seeds import only_seeds
 
 from .converters import converted_rows, row_converters
@@ -84,6 +85,9 @@ class Writer:
                         "loaded", table.name, rows, resource["bytes"], time.monotonic() - started
                     )
             self._reset_sequences()
+            # The change feed goes on after the snapshot's last version; versions of a
+            # snapshot taken before the feed existed are numbered in the order of time.
+            restart_clock(connection.alias)
             if self.postgres:
                 # Foreign keys are checked now, not at commit, so that a failure is
                 # reported here, with the transaction rolled back.

@@ -23,6 +23,7 @@ from events.models import (
     Partnership,
     PartnershipParty,
 )
+from factbase.core.feed import number_unnumbered
 from factbase.core.models import Citation, Source, history_model_of
 
 from .companies import make_companies, make_products
@@ -112,6 +113,7 @@ def fill(run: Run, log: Callable) -> Report:
         writer.copy_history(run.citations)
         log(f"citations: {run.citations.count:,} rows, with their history")
         writer.finish()
+        number_unnumbered(run.connection.alias)  # the change feed's order (core.feed)
     return Report(rows=dict(writer.rows), seconds=time.monotonic() - started)
 
 

@@ -121,7 +121,8 @@ class Writer:
             elif f.name == "history_change_reason":
                 expressions.append("%s")
                 params.append(self.reason)
-            elif f.name == "history_user":
+            elif f.name in ("history_user", "change_seq"):
+                # change_seq: numbered in the order of time once all is written (run.py).
                 expressions.append("NULL")
             elif f.column in source_columns:
                 expressions.append(qn(f.column))

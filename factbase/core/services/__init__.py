@@ -4,7 +4,8 @@ transaction. The API, the admin and the management commands all call them.
 
 - saving.py: one record (record_save), the version check and the citation rule;
 - writing.py: a record with its lists and child rows (record_write);
-- deleting.py: deletes and status changes.
+- deleting.py: deletes and status changes;
+- clock.py: the instant writes are recorded at (now, or the past a loader sets).
 """
 
 from .deleting import facts_set_status, m2m_referrers, record_delete, records_delete

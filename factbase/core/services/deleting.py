@@ -4,15 +4,17 @@ from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, router, transaction
 from django.db.models import ProtectedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from ..choices import Status
+from ..feed import hold
 from ..models import Citation, TrackedModel
 from ..reasons import reason_text
+from . import clock
 from .saving import fact_require_citation
 
 
@@ -39,6 +41,7 @@ def record_delete(
     nothing disappears unrecorded. Deleting the last citation of a verified fact is
     refused (unless the caller checks it itself), and so is deleting a record that others
     list in a many-to-many field (ProtectedError)."""
+    hold(instance._state.db or router.db_for_write(type(instance)))
     referrers = m2m_referrers(instance)
     if referrers:
         raise ProtectedError(
@@ -47,7 +50,7 @@ def record_delete(
         )
     # Every row this delete removes is recorded at the same instant: that is how a
     # restore tells what went with the record from what was deleted on its own.
-    moment = timezone.now()
+    moment = clock.now()
     fact = instance.fact if isinstance(instance, Citation) else None
     # Collected here rather than by instance.delete(), so that the rows the delete
     # cascades to (the citations of a fact through its generic relation, a company's
@@ -79,6 +82,7 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
 
     Marking verified refuses the whole batch if any fact lacks a citation.
     """
+    hold(queryset.db)
     model = queryset.model
     # Re-select by pk: the caller's queryset may carry annotations that FOR UPDATE refuses.
     facts = list(model.objects.select_for_update().filter(pk__in=queryset.values("pk")))

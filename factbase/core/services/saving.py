@@ -4,12 +4,13 @@ from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import models, router, transaction
 
 from ..choices import Status
+from ..feed import hold
 from ..models import Citation, FactModel, TrackedModel
 from ..reasons import reason_text
+from . import clock
 
 
 class VersionConflict(Exception):
@@ -26,7 +27,7 @@ class VersionConflict(Exception):
 
 def _stamp(instance: TrackedModel, *, user, reason: str) -> None:
     """Audit fields, and what django-simple-history reads for its record."""
-    now = timezone.now()
+    now = clock.now()
     if instance._state.adding:
         instance.created_at = now
         instance.created_by = user
@@ -86,6 +87,7 @@ def record_save(
     by callers that validate and save the citations themselves right after, in the same
     transaction (the admin's inline formset).
     """
+    hold(instance._state.db or router.db_for_write(type(instance)))
     return _save(
         instance,
         user=user,

@@ -3,8 +3,9 @@ a partnership's parties), in one transaction."""
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
 
+from ..feed import hold
 from ..models import Citation, Source, TrackedModel
 from .deleting import record_delete
 from .saving import (
@@ -52,6 +53,7 @@ def record_write(
 
     Raises RecordInvalid naming every invalid field and row; nothing is written then. An
     invalid record's rows are still checked, so that one answer names them all."""
+    hold(instance._state.db or router.db_for_write(type(instance)))
     m2m, children = m2m or {}, children or {}
     for name, value in fields.items():
         setattr(instance, name, value)
