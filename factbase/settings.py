@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "factbase.core",  # the provenance core (app label "factbase")
     "companies",
     "events",
+    "factbase.rates",  # reference exchange rates (not records: no history, no snapshot)
     "factbase.snapshots",
     "factbase.demo",
     "factbase.synth",

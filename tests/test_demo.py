@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
 from companies.models import Company, CompanyAlias, Person, Product, Role
-from events.models import Event, Investment, Metric, Partnership
+from events.models import Event, Investment, Metric, MetricType, Partnership
 from factbase.core.kinds import kinds
 from factbase.core.models import Citation, Source
+from factbase.demo import data
 
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "factbase" / "demo" / "sources"
 IT_FILE = "2025-02-11-mistral-ai-action-summit.it.txt"
@@ -183,14 +185,16 @@ def test_le_chat_first_on_ios_in_france_cited_by_both_articles(demo):
 
 
 def test_le_chat_ranks_abroad(demo):
-    germany = metric("app-store-rank", product__slug="le-chat", region="DE")
+    germany = metric("app-store-rank", product__slug="le-chat", region="DE", value=66)
     assert (germany.value, germany.qualifier) == (Decimal(66), "exact")
     assert germany.platform.slug == "ios"
     assert germany.note
-    for region in ("IT", "ES", "GB"):
+    for region in ("IT", "GB"):
         rank = metric("app-store-rank", product__slug="le-chat", region=region)
         assert (rank.value, rank.qualifier) == (Decimal(101), "at_least")
         assert rank.value_display == "≥ 101"
+    # France; Germany twice (6, a typing mistake, and 66); Italy; the United Kingdom.
+    # Spain's was deleted (see the story below).
     assert Metric.objects.filter(metric_type__slug="app-store-rank").count() == 5
 
 
@@ -325,23 +329,25 @@ def test_deepseek_million_downloads_in_january(demo):
 # Statuses and citations
 
 
-def test_everything_is_verified_but_the_disputed_claim_and_the_speculation(demo):
+def test_everything_is_verified_but_what_waits_for_review(demo):
     not_verified = [
-        (type(fact).__name__, str(fact))
+        (type(fact).__name__, fact.status, str(fact))
         for model in fact_models()
         for fact in model.objects.exclude(status="verified")
     ]
     assert sorted(not_verified) == [
-        ("Investment", "MGX → Mistral AI"),
-        ("Metric", "ChatGPT · Downloads: ≥ 500,000"),
+        ("Event", "unverified", "Le Chat launches on iOS and Android"),
+        ("Investment", "unverified", "MGX → Mistral AI"),
+        ("Metric", "disputed", "ChatGPT · Downloads: ≥ 500,000"),
+        ("Metric", "unverified", "Le Chat · App-store rank: 66"),
     ]
 
 
-def test_every_fact_has_a_citation(demo):
+def test_every_fact_has_a_citation_but_the_launch_awaiting_a_source(demo):
     facts = [fact for model in fact_models() for fact in model.objects.all()]
     assert len(facts) > 40
     uncited = [str(fact) for fact in facts if not fact.citations.exists()]
-    assert uncited == []
+    assert uncited == ["Le Chat launches on iOS and Android"]
 
 
 def test_every_quote_is_verbatim_at_its_offsets_and_outside_the_related_headlines(demo):
@@ -372,11 +378,19 @@ def test_quotes_by_people_are_attributed(demo):
 
 
 def test_history_records_the_reason(demo):
+    later = {
+        f"load_demo: {record[step].why}"
+        for records in (data.EVENTS, data.METRICS)
+        for record in records
+        for step in ("recorded", "corrected", "deleted")
+        if step in record
+    }
+    assert len(later) == 4
     for model in history_models():
         if not any(f.name == "history_change_reason" for f in model._meta.fields):
             continue  # the rows of a many-to-many field's history
         reasons = set(model.objects.values_list("history_change_reason", flat=True))
-        assert reasons <= {"load_demo", "Initial vocabulary"}, model
+        assert reasons <= {"load_demo", "Initial vocabulary", *later}, model
 
 
 # Idempotence
@@ -400,8 +414,166 @@ def test_a_missing_citation_is_added_back_on_the_next_run(demo):
     rank = metric("app-store-rank", product__slug="le-chat", region="FR")
     french = rank.citations.get(source__language="fr")
     french.delete()
+    started = timezone.now()
 
     output = load_demo()
 
     assert citation_languages(rank) == ["fr", "it"]
     assert "citations: 1 created" in output
+    # Added now: the demo's past is written once, on a fresh database.
+    assert rank.citations.get(source__language="fr").created_at >= started
+
+
+def test_nothing_is_written_again_after_the_examples_of_the_docs(demo, editor_api):
+    """The resolve and restore of docs/api.md leave the demo complete: a new run finds
+    every record (the restored rank in Spain among them) and writes nothing."""
+    six, sixty_six = germany(6), germany(66)
+    resolved = editor_api.post(
+        "/api/v1/conflicts/resolve/",
+        {"keep": sixty_six.pk, "dispute": six.pk, "reason": "66th in the article"},
+        format="json",
+    )
+    assert resolved.status_code == 200, resolved.content
+    restored = editor_api.post(f"/api/v1/metrics/{spain_id()}/restore/", {}, format="json")
+    assert restored.status_code == 201, restored.content
+    counts = row_counts()
+
+    assert load_demo().splitlines()[-1].startswith("Demo data loaded: 0 created,")
+    assert row_counts() == counts
+
+
+# How it was recorded: the articles' readings, then the editors' later writes, each at its
+# own instant (data.py's docstring), shown through the API as time travel, history, the
+# change log, a restore, a conflict and the review filters show them.
+
+IT_READ, FR_READ = data.READ["it"], data.READ["fr"]
+CORRECTED = datetime.datetime(2025, 2, 13, 8, 15, tzinfo=datetime.UTC)
+DELETED = datetime.datetime(2025, 2, 14, 16, 40, tzinfo=datetime.UTC)
+ADDED = datetime.datetime(2025, 3, 3, 10, 0, tzinfo=datetime.UTC)
+
+
+def germany(rank: int) -> Metric:
+    return metric("app-store-rank", product__slug="le-chat", region="DE", value=rank)
+
+
+def spain_id() -> int:
+    (row,) = Metric.history.filter(region="ES", history_type="-")
+    return row.id
+
+
+def test_each_article_is_recorded_when_it_was_read(demo):
+    assert source("it").created_at == IT_READ
+    assert source("fr").created_at == FR_READ
+    # Cited by the Italian article: recorded at its reading; the French one added its
+    # citation when it was read.
+    rank = metric("app-store-rank", product__slug="le-chat", region="FR")
+    assert rank.created_at == IT_READ
+    assert sorted(c.created_at for c in rank.citations.all()) == [IT_READ, FR_READ]
+    # Cited by the French article alone: recorded at its reading.
+    assert metric("downloads", product__slug="le-chat").created_at == FR_READ
+    assert Product.objects.get(slug="gemini").created_at == FR_READ
+    assert Company.objects.get(slug="mistral-ai").history.get().history_date == IT_READ
+
+
+def test_as_of_before_the_french_reading_shows_the_italian_facts(demo, anon_api):
+    before = anon_api.get(
+        "/api/v1/metrics/?product=le-chat&as_of=2025-02-15T12:00:00Z&fields=region,value,metric_type"
+    ).json()["results"]
+    assert [(row["region"], row["value"]) for row in before] == [
+        ("FR", "1"),
+        ("DE", "6"),
+        ("IT", "101"),
+        ("GB", "101"),
+    ]
+    # The vocabulary is there then too: it is recorded before any record.
+    assert {row["metric_type"]["slug"] for row in before} == {"app-store-rank"}
+    first = anon_api.get("/api/v1/sources/?as_of=2025-02-15&fields=language").json()
+    assert [row["language"] for row in first["results"]] == ["it"]
+
+
+def test_the_revenue_target_typed_in_dollars_was_corrected_to_euros(demo, anon_api):
+    path = "/api/v1/metrics/?metric_type=revenue-target&fields=currency"
+    then = anon_api.get(f"{path}&as_of=2025-02-13T08:14:59Z").json()["results"]
+    assert then == [{"currency": "USD"}]
+    assert anon_api.get(path).json()["results"] == [{"currency": "EUR"}]
+    target = metric("revenue-target", company__slug="mistral-ai")
+    versions = anon_api.get(f"/api/v1/metrics/{target.pk}/history/").json()["results"]
+    correction = next(v for v in versions if v["version"] == 2)
+    assert correction["at"] == "2025-02-13T08:15:00Z"
+    assert correction["reason"].startswith("load_demo: “500 milioni di euro”")
+    assert correction["changes"] == [{"field": "currency", "old": "USD", "new": "EUR"}]
+
+
+def test_the_rank_in_spain_deleted_as_a_duplicate_is_restored_with_its_citations(
+    demo, anon_api, editor_api
+):
+    assert not Metric.objects.filter(region="ES").exists()
+    pk = spain_id()
+    (deleted,) = Metric.history.filter(id=pk, history_type="-")
+    assert deleted.history_date == DELETED
+    assert deleted.history_change_reason.startswith("load_demo: Duplicate of Le Chat's rank")
+    gone = Citation.history.filter(object_id=pk, history_type="-", history_date=DELETED)
+    assert gone.count() == 2
+    on_the_13th = anon_api.get("/api/v1/metrics/?region=ES&as_of=2025-02-13").json()
+    assert [row["id"] for row in on_the_13th["results"]] == [pk]
+
+    restored = editor_api.post(
+        f"/api/v1/metrics/{pk}/restore/", {"reason": "Spain, not Italy"}, format="json"
+    )
+
+    assert restored.status_code == 201, restored.content
+    assert restored.json()["region"] == "ES"
+    assert len(restored.json()["citations"]) == 2
+
+
+def test_the_open_conflict_is_le_chat_in_germany_and_resolves(demo, anon_api, editor_api):
+    six, sixty_six = germany(6), germany(66)
+    assert (six.status, six.created_at) == ("verified", IT_READ)
+    assert (sixty_six.status, sixty_six.created_at) == ("unverified", ADDED)
+    (row,) = anon_api.get("/api/v1/conflicts/").json()["results"]
+    assert row["reason"] == "exactly 6 vs exactly 66"
+    assert [claim["id"] for claim in row["claims"]] == [six.pk, sixty_six.pk]
+
+    resolved = editor_api.post(
+        "/api/v1/conflicts/resolve/",
+        {"keep": sixty_six.pk, "dispute": six.pk, "reason": "66th in the article"},
+        format="json",
+    )
+
+    assert resolved.status_code == 200, resolved.content
+    assert anon_api.get("/api/v1/conflicts/").json()["results"] == []
+
+
+def test_the_review_filters_find_the_launch_and_the_disputed_claim(demo, anon_api):
+    uncited = anon_api.get("/api/v1/events/?has_citations=false&fields=title,status").json()
+    assert uncited["results"] == [
+        {"title": "Le Chat launches on iOS and Android", "status": "unverified"}
+    ]
+    disputed = anon_api.get("/api/v1/metrics/?status=disputed&fields=window_days").json()
+    assert disputed["results"] == [{"window_days": 6}]
+
+
+def test_the_change_log_tells_the_story_newest_first(demo, anon_api):
+    rows = anon_api.get("/api/v1/changes/?kind=metrics&limit=100").json()["results"]
+    ats = [row["at"] for row in rows]
+    assert ats == sorted(ats, reverse=True)
+    assert {(row["at"], row["action"]) for row in rows if row["at"] > "2025-02-12T09:30:00Z"} == {
+        ("2025-03-03T10:00:00Z", "create"),  # Germany's 66
+        ("2025-03-03T10:00:00Z", "update"),  # the US dollar values, once everything is there
+        ("2025-02-20T14:00:00Z", "create"),  # the French article's metrics
+        ("2025-02-14T16:40:00Z", "delete"),  # Spain's rank
+        ("2025-02-13T08:15:00Z", "update"),  # the revenue target in euros
+    }
+
+
+def test_the_past_is_written_only_after_the_vocabulary_it_names():
+    """A database whose metric types were recorded after the demo's first reading gets
+    the demo now: its past would name a vocabulary that did not exist yet."""
+    MetricType.history.filter(slug="downloads").update(history_date=timezone.now())
+    started = timezone.now()
+
+    output = load_demo()
+
+    assert "Recorded now, not at the demo's own dates: the metric types it names" in output
+    assert Source.objects.get(language="it").created_at >= started
+    assert Metric.objects.filter(region="ES").exists()  # the past's delete is not replayed

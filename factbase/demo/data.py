@@ -16,9 +16,23 @@ Confidence: "high" where an article states it plainly and it is either identity 
 both articles; "medium" for a figure or claim from one article, or where we read its words
 (a range for "a few tens of millions", a platform named in the sentence before); "low" for
 speculation and for a claim we doubt.
+
+How it was recorded (READ, and a record's `recorded`, `typed_first`, `corrected` and
+`deleted`), so that the history, time travel, restores and conflicts have something true
+to show. Each article's facts were recorded on the day it was read, with its quotes; the
+French article, read second, added its citations to the facts already there. Then:
+
+- 13 Feb 2025: Mistral AI's revenue target, typed in dollars, corrected to euros;
+- 14 Feb 2025: Le Chat's rank in Spain deleted as a duplicate of its rank in Italy (it is
+  not one: the two share a sentence and a rank, not a country);
+- 20 Feb 2025: Le Chat's launch recorded without a source, awaiting one that dates it;
+- 3 Mar 2025: Le Chat's rank in Germany recorded as 66, against the 6 typed on the first
+  reading (a digit dropped): an open conflict, for an editor to resolve.
+
+The ChatGPT claim of November 2023 is disputed from the start (its note says why).
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 
@@ -30,8 +44,21 @@ class Quote(NamedTuple):
     field: str = ""  # the field of the record this quote backs, when it backs one
 
 
+class Later(NamedTuple):
+    """An editor's later write: when, and the reason kept in history."""
+
+    at: datetime
+    why: str
+
+
 IT = "it"
 FR = "fr"
+
+# When each article was read: its facts are recorded at that instant.
+READ = {
+    IT: datetime(2025, 2, 12, 9, 30, tzinfo=UTC),  # the day after it was published
+    FR: datetime(2025, 2, 20, 14, 0, tzinfo=UTC),
+}
 
 # Neither page names its publisher (the Italian byline "da |" is empty too), so the
 # publisher says so rather than guess a name; no URL is known for either page.
@@ -410,6 +437,12 @@ PRODUCTS = [
         "confidence": "high",
         "quotes": [
             Quote(
+                IT,
+                "ChatGPT di OpenAI",
+                "OpenAI's ChatGPT",
+                field="company",
+            ),
+            Quote(
                 FR,
                 "plutôt que ChatGPT d’OpenAI",
                 "rather than OpenAI's ChatGPT",
@@ -624,6 +657,25 @@ EVENTS = [
                 said_by="nicolas-dufourcq",
             ),
         ],
+    },
+    {
+        "title": "Le Chat launches on iOS and Android",
+        "kind": "launch",
+        "summary": "Mistral AI releases Le Chat as a mobile app for iOS and Android.",
+        "companies": ["mistral-ai"],
+        "products": ["le-chat"],
+        "status": "unverified",
+        "confidence": "medium",
+        "note": (
+            "Both articles speak of the app as new, and the French one of its first 14 days, "
+            "but neither dates its launch. Recorded for the window of Le Chat's downloads; "
+            "it awaits a source that dates it."
+        ),
+        "quotes": [],
+        "recorded": Later(
+            datetime(2025, 2, 20, 14, 30, tzinfo=UTC),
+            "Le Chat's launch, which its 14-day downloads count from: awaiting a source",
+        ),
     },
     {
         "title": "Mistral AI plans a data centre in Essonne",
@@ -877,6 +929,33 @@ def not_in_top_100(region: str, note: str) -> dict:
     }
 
 
+def le_chat_in_germany(rank: int, **values) -> dict:
+    return {
+        "metric_type": "app-store-rank",
+        "product": "le-chat",
+        "value": rank,
+        "qualifier": "exact",
+        "region": "DE",
+        "platform": "ios",
+        **FEB_2025,
+        "confidence": "medium",
+        "note": (
+            "The sentence gives no platform; iOS, as the paragraph compares iOS ranks, "
+            "opening with France. Dated to the article's month; the day is not given."
+        ),
+        "quotes": [
+            Quote(
+                IT,
+                "In Germania è solo al 66° posto",
+                "In Germany it is only in 66th place",
+                field="value",
+            ),
+            LE_CHAT_RANKS_CONTEXT,
+        ],
+        **values,
+    }
+
+
 METRICS = [
     {
         "metric_type": "total-funding",
@@ -933,35 +1012,20 @@ METRICS = [
             ),
         ],
     },
-    {
-        "metric_type": "app-store-rank",
-        "product": "le-chat",
-        "value": 66,
-        "qualifier": "exact",
-        "region": "DE",
-        "platform": "ios",
-        **FEB_2025,
-        "status": "verified",
-        "confidence": "medium",
-        "note": (
-            "The sentence gives no platform; iOS, as the paragraph compares iOS ranks, "
-            "opening with France. Dated to the article's month; the day is not given."
-        ),
-        "quotes": [
-            Quote(
-                IT,
-                "In Germania è solo al 66° posto",
-                "In Germany it is only in 66th place",
-                field="value",
-            ),
-            LE_CHAT_RANKS_CONTEXT,
-        ],
-    },
+    # Typed as 6 on the first reading, a digit dropped, and marked verified: the claim of
+    # 66 recorded on 3 March stands against it, the open conflict an editor resolves.
+    le_chat_in_germany(6, status="verified"),
     not_in_top_100(
         "IT",
         NOT_IN_TOP_100_NOTE + " Italy: “da noi” (here, at home) on an Italian-language site.",
     ),
-    not_in_top_100("ES", NOT_IN_TOP_100_NOTE),
+    not_in_top_100("ES", NOT_IN_TOP_100_NOTE)
+    | {
+        "deleted": Later(
+            datetime(2025, 2, 14, 16, 40, tzinfo=UTC),
+            "Duplicate of Le Chat's rank in Italy: the same sentence, the same rank",
+        )
+    },
     not_in_top_100("GB", NOT_IN_TOP_100_NOTE),
     {
         "metric_type": "downloads",
@@ -1002,6 +1066,12 @@ METRICS = [
         "status": "verified",
         "confidence": "medium",
         "note": "The target as stated: 500 million euros of revenue in 2025.",
+        # The dollars of the total funding above, carried over on the first reading.
+        "typed_first": {"currency": "USD"},
+        "corrected": Later(
+            datetime(2025, 2, 13, 8, 15, tzinfo=UTC),
+            "“500 milioni di euro”: the target is in euros, not dollars",
+        ),
         "quotes": [
             Quote(
                 IT,
@@ -1137,4 +1207,12 @@ METRICS = [
             ),
         ],
     },
+    le_chat_in_germany(
+        66,
+        status="unverified",
+        recorded=Later(
+            datetime(2025, 3, 3, 10, 0, tzinfo=UTC),
+            "Germany is 66th in the article: the claim of 6 is left for review",
+        ),
+    ),
 ]

@@ -1,19 +1,40 @@
 """Loads the demo dataset of `factbase.demo.data` through the services.
 
+On a fresh database the demo is written as it was recorded (data.py tells how): each
+article's facts at the instant it was read, then the editors' later writes (a correction,
+a delete, records added later), each write through the services at its own instant
+(`writing_at`), with its history row and reason. Time travel, the change log, restores and
+the conflicts list then have a past to show.
+
 Every record is looked up by its natural key first and created only if it is missing, so
-a second run writes nothing: no rows and no history.
+a second run writes nothing: no rows and no history. On a database that holds the demo
+already, what is missing is added now, as the data has it (the past is not rewritten).
 """
 
+import datetime
 from collections import Counter
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.db import models, transaction
 
-from companies.models import Company, CompanyAlias, Person, Product, Role
-from events.models import Event, Investment, Metric, Partnership, PartnershipParty
+from companies.models import Company, CompanyAlias, Person, Platform, Product, Role
+from events.models import (
+    Event,
+    Investment,
+    Metric,
+    MetricType,
+    Partnership,
+    PartnershipParty,
+)
 from factbase.core.models import Citation, Source
-from factbase.core.services import record_write
+from factbase.core.reasons import reason_text
+from factbase.core.services import record_delete, record_write
+from factbase.core.services.clock import now, writing_at
+from factbase.rates.demo import fill_demo_usd
 
 from . import data
 
@@ -21,6 +42,8 @@ SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 REASON = "load_demo"
 # What a demo citation sets; the service ties it to its fact.
 CITATION_FIELDS = ("source", "quote", "translation", "field_name", "attributed_to")
+# What a record of the data says about how it was recorded, rather than what it holds.
+STORY = ("quotes", "aliases", "parties", "recorded", "typed_first", "corrected", "deleted")
 
 # What identifies a record, so that a second run finds what the first one wrote.
 NATURAL_KEYS: dict[type[models.Model], tuple[str, ...]] = {
@@ -34,6 +57,8 @@ NATURAL_KEYS: dict[type[models.Model], tuple[str, ...]] = {
     Partnership: ("title",),
     PartnershipParty: ("partnership", "company"),
     Investment: ("investor", "company", "funding_round"),
+    # With its value: two claims of the same measure (Le Chat's rank in Germany, 6 and
+    # 66) are two records.
     Metric: (
         "metric_type",
         "company",
@@ -45,12 +70,13 @@ NATURAL_KEYS: dict[type[models.Model], tuple[str, ...]] = {
         "period_end",
         "window_days",
         "window_anchor",
+        "value",
     ),
     Citation: ("content_type", "object_id", "source", "quote"),
 }
 
 # In dependency order: a record (or a quote's speaker) only names records of the sections
-# above it.
+# above it, or recorded at an earlier reading.
 SECTIONS: list[tuple[type[models.Model], list[dict]]] = [
     (Person, data.PEOPLE),
     (Company, data.COMPANIES),
@@ -69,9 +95,12 @@ class DemoDataError(Exception):
 
 @dataclass
 class LoadReport:
-    """How many records of each kind were created and how many were already there."""
+    """How many records of each kind were created and how many were already there, and
+    whether they were written at the demo's own instants (`dated`) or, if not, why."""
 
     counts: dict[str, Counter] = field(default_factory=dict)
+    dated: bool = False
+    undated_because: str = ""
 
     def add(self, label: str, *, created: bool) -> None:
         self.counts.setdefault(label, Counter())["created" if created else "present"] += 1
@@ -85,6 +114,22 @@ class LoadReport:
         return sum(c["present"] for c in self.counts.values())
 
 
+def vocabulary() -> dict[type[models.Model], set[str]]:
+    """The platforms and metric types the demo refers to, by slug: `migrate` writes them."""
+    platforms = {record["platform"] for record in data.METRICS if record.get("platform")}
+    for record in data.PRODUCTS:
+        platforms.update(record.get("platforms", ()))
+    return {
+        Platform: platforms,
+        MetricType: {record["metric_type"] for record in data.METRICS},
+    }
+
+
+def later_reason(step: data.Later) -> str:
+    """The history reason of an editor's later write in the demo: "load_demo: <why>"."""
+    return reason_text(step.why, prefix=REASON)
+
+
 class _Loader:
     def __init__(self, user, reason: str = REASON):
         self.user = user
@@ -92,53 +137,136 @@ class _Loader:
         self.report = LoadReport()
         self.sources: dict[str, Source] = {}
         self._refs: dict[tuple[type[models.Model], str], models.Model] = {}
+        self._counted: set = set()  # what the report counts already: each thing once
+        self._written: dict[int, models.Model] = {}  # id(record of the data) → created now
 
     def load(self) -> LoadReport:
-        for key, spec in data.SOURCES.items():
-            self.sources[key] = self.source(spec)
+        self.report.undated_because = self.undated_because()
+        self.report.dated = not self.report.undated_because
+        for at, step in self.steps():
+            with self.at(at):
+                step()
+        return self.report
+
+    def at(self, instant: datetime.datetime):
+        """The block where writes are recorded at `instant`, when the past is written."""
+        return writing_at(instant) if self.report.dated else nullcontext()
+
+    @property
+    def last_instant(self) -> datetime.datetime:
+        return self.steps()[-1][0]
+
+    def undated_because(self) -> str:
+        """Why the demo cannot be written at its own instants; "" when it can. History is
+        read in order of its instants: a past written after what is already recorded of
+        the same records, or before the vocabulary it names, would rewrite that past."""
+        titles = [spec["title"] for spec in data.SOURCES.values()]
+        if Source.history.filter(title__in=titles).exists():
+            return "the demo was recorded here before"
+        start = min(data.READ.values())
+        for model, slugs in vocabulary().items():
+            later = model.history.filter(slug__in=slugs, history_type="+", history_date__gt=start)
+            if later.exists():
+                return (
+                    f"the {model._meta.verbose_name_plural} it names were recorded after "
+                    f"{start:%Y-%m-%d}"
+                )
+        return ""
+
+    def steps(self) -> list[tuple[datetime.datetime, Callable[[], None]]]:
+        """What the loader writes, in the order of the instants it was recorded at: the
+        readings, the records added later, and (only when the past is written, on a fresh
+        database) the corrections and deletes."""
+        steps = [(data.READ[key], partial(self.reading, key)) for key in data.SOURCES]
         for model, records in SECTIONS:
             for record in records:
-                self.fact(model, record)
-        return self.report
+                if "recorded" in record:
+                    reason = later_reason(record["recorded"])
+                    write = partial(self.fact, model, record, record["quotes"], reason)
+                    steps.append((record["recorded"].at, write))
+                if self.report.dated and "corrected" in record:
+                    steps.append((record["corrected"].at, partial(self.correct, model, record)))
+                if self.report.dated and "deleted" in record:
+                    steps.append((record["deleted"].at, partial(self.delete, record)))
+        return sorted(steps, key=lambda step: step[0])
+
+    def reading(self, key: str) -> None:
+        """An article read: its source, and every fact it backs with its quotes (a fact
+        recorded at an earlier reading gets this article's citations)."""
+        self.sources[key] = self.source(data.SOURCES[key])
+        for model, records in SECTIONS:
+            for record in records:
+                quotes = [quote for quote in record["quotes"] if quote.source == key]
+                if quotes and "recorded" not in record:
+                    self.fact(model, record, quotes, self.reason)
 
     def source(self, spec: dict) -> Source:
         values = {name: value for name, value in spec.items() if name != "file"}
         # Decoded from the bytes, not read in text mode, so that no newline is translated
         # and the stored text hashes like the shipped file.
         values["text"] = (SOURCES_DIR / spec["file"]).read_bytes().decode("utf-8")
-        source, _ = self.ensure(Source, values)
+        source, _ = self.ensure(Source, values, reason=self.reason)
         return source
 
-    def fact(self, model: type[models.Model], record: dict) -> None:
+    def values(self, model: type[models.Model], record: dict) -> dict:
+        """The field values of `record`, records named by slug or title resolved."""
         values = dict(record)
-        quotes = values.pop("quotes")
-        aliases = values.pop("aliases", [])
-        parties = values.pop("parties", [])
-        links = {f.name: values.pop(f.name) for f in model._meta.many_to_many if f.name in values}
         for name, value in values.items():
             related = model._meta.get_field(name)
             if related.many_to_one and isinstance(value, str):
                 values[name] = self.ref(related.related_model, value)
+        return values
+
+    def fact(self, model: type[models.Model], record: dict, quotes: list, reason: str) -> None:
+        values = {name: value for name, value in record.items() if name not in STORY}
+        if self.report.dated:
+            values |= record.get("typed_first", {})
+        links = {f.name: values.pop(f.name) for f in model._meta.many_to_many if f.name in values}
+        values = self.values(model, values)
 
         citations = [self.citation(quote) for quote in quotes]
-        fact, created = self.ensure(model, values, citations=citations)
+        fact, created = self.ensure(
+            model, values, citations=citations, reason=reason, stays_deleted="deleted" in record
+        )
+        if fact is None:
+            return
         if created:
+            self._written[id(record)] = fact
             for _ in citations:
                 self.report.add("citations", created=True)
         else:
             for citation in citations:
                 citation.fact = fact
-                self.ensure(Citation, citation)
+                self.ensure(Citation, citation, reason=reason)
 
         for name, refs in links.items():
-            self.link(fact, name, refs)
-        for alias in aliases:
-            self.ensure(CompanyAlias, {"company": fact, "name": alias})
-        for slug, role in parties:
+            self.link(fact, name, refs, reason)
+        for alias in record.get("aliases", ()):
+            self.ensure(CompanyAlias, {"company": fact, "name": alias}, reason=reason)
+        for slug, role in record.get("parties", ()):
             self.ensure(
                 PartnershipParty,
                 {"partnership": fact, "company": self.ref(Company, slug), "role": role},
+                reason=reason,
             )
+
+    def correct(self, model: type[models.Model], record: dict) -> None:
+        """Put right what was typed first, on a record this run created."""
+        fact = self._written.get(id(record))
+        if fact is not None:
+            fields = {name: record[name] for name in record["typed_first"]}
+            record_write(
+                fact,
+                fields=self.values(model, fields),
+                user=self.user,
+                reason=later_reason(record["corrected"]),
+            )
+
+    def delete(self, record: dict) -> None:
+        """Delete a record this run created, as an editor did then."""
+        fact = self._written.get(id(record))
+        if fact is not None:
+            record_delete(fact, user=self.user, reason=later_reason(record["deleted"]))
 
     def citation(self, quote: data.Quote) -> Citation:
         return Citation(
@@ -149,8 +277,12 @@ class _Loader:
             attributed_to=self.ref(Person, quote.said_by) if quote.said_by else None,
         )
 
-    def ensure(self, model, values, *, citations=()) -> tuple[models.Model, bool]:
-        """The record with the natural key of `values`, created if missing.
+    def ensure(
+        self, model, values, *, reason: str, citations=(), stays_deleted: bool = False
+    ) -> tuple[models.Model | None, bool]:
+        """The record with the natural key of `values`, created if missing; None for a
+        record the demo deletes (`stays_deleted`) that was recorded here before: it is
+        not brought back but by a restore.
 
         `values` is a dict of field values, or an unsaved instance (a citation)."""
         instance = values if isinstance(values, models.Model) else None
@@ -163,8 +295,11 @@ class _Loader:
             }
         label = str(model._meta.verbose_name_plural)
         existing = model.objects.filter(**lookup).first()
+        if existing is None and stays_deleted and model.history.filter(**lookup).exists():
+            self.count(label, ("deleted", model, tuple(lookup.items())), created=False)
+            return None, False
         if existing is not None:
-            self.report.add(label, created=False)
+            self.count(label, (model, existing.pk), created=False)
             return existing, False
         if instance is None:
             instance = model(**values)
@@ -174,12 +309,18 @@ class _Loader:
             fields={},
             children={"citations": rows} if rows else {},
             user=self.user,
-            reason=self.reason,
+            reason=reason,
         )
-        self.report.add(label, created=True)
+        self.count(label, (model, instance.pk), created=True)
         return instance, True
 
-    def link(self, fact: models.Model, name: str, refs: list[str]) -> None:
+    def count(self, label: str, key, *, created: bool) -> None:
+        """Count a record once, however many readings find it."""
+        if key not in self._counted:
+            self._counted.add(key)
+            self.report.add(label, created=created)
+
+    def link(self, fact: models.Model, name: str, refs: list[str], reason: str) -> None:
         """Add the missing members of a many-to-many field; adding none writes nothing."""
         manager = getattr(fact, name)
         targets = [self.ref(manager.model, ref) for ref in refs]
@@ -187,12 +328,13 @@ class _Loader:
         missing = [target for target in targets if target.pk not in present]
         label = f"{fact._meta.verbose_name} {name} links"
         for target in targets:
-            self.report.add(label, created=target in missing)
+            self.count(label, (label, fact.pk, target.pk), created=target in missing)
         if missing:
             # The history record of the change is written by django-simple-history from
             # these, as the services set them for a save.
             fact._history_user = self.user
-            fact._change_reason = self.reason
+            fact._change_reason = reason
+            fact._history_date = now()
             manager.add(*missing)
 
     def ref(self, model: type[models.Model], key: str) -> models.Model:
@@ -204,7 +346,8 @@ class _Loader:
             except model.DoesNotExist:
                 raise DemoDataError(
                     f"No {model._meta.verbose_name} {key!r}. Platforms and metric types come "
-                    "with `migrate`; other records must come earlier in the demo data."
+                    "with `migrate`; other records must come earlier in the demo data (an "
+                    "earlier section, or an article read earlier)."
                 ) from None
         return self._refs[model, key]
 
@@ -212,6 +355,14 @@ class _Loader:
 @transaction.atomic
 def load_demo(*, user=None, reason: str = REASON) -> LoadReport:
     """Create what is missing of the demo dataset, in one transaction, each record through
-    `record_write` with the reason "load_demo". Returns what was created and what was
-    already there."""
-    return _Loader(user, reason).load()
+    the services with the reason "load_demo" (an editor's later write in the demo:
+    "load_demo: <why>"), at the demo's own instants on a fresh database. Returns what was
+    created and what was already there."""
+    loader = _Loader(user, reason)
+    report = loader.load()
+    # Once every fact is there: the sample ECB rates, and the US dollar values of the
+    # demo's money facts, written as `fill_usd` writes them (at the end of the demo's
+    # past, when it is written).
+    with loader.at(loader.last_instant):
+        fill_demo_usd(report, sources=loader.sources.values(), user=user, reason=reason)
+    return report

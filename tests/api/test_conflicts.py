@@ -313,9 +313,10 @@ def test_a_queryset_limits_the_search_to_its_metrics(product):
     assert [c.claims for c in metric_conflicts()[1:2]] == [(third, fourth)]
 
 
-def test_demo_data_has_no_open_conflict():
+def test_demo_data_has_one_open_conflict_le_chat_in_germany():
     call_command("load_demo", verbosity=0)
-    assert metric_conflicts().count() == 0
+    (conflict,) = metric_conflicts()
+    assert [(c.region, c.value) for c in conflict.claims] == [("DE", 6), ("DE", 66)]
 
 
 # --- the list ----------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ METRIC_CHANGES = [
     ({"company_id": None, "product_id": None}, {"metric_exactly_one_subject"}),
     ({"qualifier": "range", "value_high": None}, {"metric_value_high_only_on_ranges"}),
     ({"qualifier": "range", "value_high": Decimal("1")}, {"metric_value_high_not_below_value"}),
-    ({"value_usd": Decimal("10")}, {"metric_usd_value_has_rate"}),
+    ({"value_usd": Decimal("10"), "usd_rate_on": None}, {"metric_usd_value_has_rate"}),
     ({"region": "ZZ"}, {"metric_region_iso3166"}),
     ({"region": "001"}, set()),
     ({"window_days": 7}, {"metric_window_has_anchor"}),
