@@ -8,6 +8,7 @@ from rest_framework.reverse import reverse
 from factbase.core.kinds import kinds
 
 from .changes import ChangeLogView
+from .facts.views import FactQueueViewSet
 from .routers import Router
 from .snapshots import SnapshotViewSet
 from .sources import CitationViewSet, SourceViewSet
@@ -29,6 +30,7 @@ def api_root(request, format=None):
             for name in sorted([kind.name for kind in kinds() if kind.endpoint] + ["snapshots"])
         }
         | {"changes": reverse("factbase-api:changes", request=request)}
+        | {"facts": reverse("factbase-api:facts", request=request)}
         | {"schema": reverse("schema", request=request), "docs": reverse("docs", request=request)}
     )
 
@@ -37,5 +39,7 @@ app_name = "factbase-api"
 urlpatterns = [
     path("", api_root, name="root"),
     path("changes/", ChangeLogView.as_view(), name="changes"),
+    # Not a kind: facts of every kind, so not registered with the router.
+    path("facts/", FactQueueViewSet.as_view({"get": "list"}), name="facts"),
     *router.urls,
 ]

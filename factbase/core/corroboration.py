@@ -74,6 +74,19 @@ def source_count_expression(model):
 source_count_expression.grouped_count = source_counts
 
 
+def fact_backed_by(model, minimum: int) -> QuerySet:
+    """The citations of the fact of `model` that the outer query's row is, when they come
+    from at least `minimum` independent sources: for EXISTS / NOT EXISTS, looked up fact by
+    fact in the citations' index."""
+    return (
+        _citations_of(model)
+        .filter(object_id=OuterRef("pk"))
+        .values("object_id")
+        .annotate(sources=Count("source__publisher", distinct=True))
+        .filter(sources__gte=minimum)
+    )
+
+
 def facts_with_sources(model, minimum: int) -> QuerySet:
     """The ids of the facts of `model` backed by at least `minimum` (1 or more)
     independent sources: one grouped pass over that kind's citations, used as an IN
