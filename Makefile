@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test lint format serve bench api-checks install lock audit browsers clean
+.PHONY: run test lint format serve worker bench api-checks install lock audit browsers clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ format: $(STAMP)
 # The production server, as docker-compose runs it (settings in gunicorn.conf.py).
 serve: $(STAMP)
 	$(BIN)/gunicorn factbase.wsgi
+
+# The webhooks worker (Celery, on the Redis at WEBHOOKS_BROKER_URL), as docker-compose runs it.
+worker: $(STAMP)
+	$(MANAGE) webhooks_worker
 
 # Measurements against PostgreSQL on generated data; see docs/benchmarks.md.
 bench: $(STAMP)

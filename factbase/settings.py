@@ -64,9 +64,11 @@ INSTALLED_APPS = [
     "companies",
     "events",
     "factbase.rates",  # reference exchange rates (not records: no history, no snapshot)
+    "factbase.webhooks",  # subscriptions to the change feed, their delivery log
     "factbase.snapshots",
     "factbase.demo",
     "factbase.synth",
+    "factbase.mirror",  # a copy of another Factbase kept in sync (manage.py mirror)
 ]
 
 # The record a citation's quote is attributed to (Citation.attributed_to). The core names
@@ -202,6 +204,16 @@ CONTENT_SECURITY_POLICY = {
 SNAPSHOT_QUOTA_PER_HOUR = int(os.environ.get("SNAPSHOT_QUOTA_PER_HOUR", "4"))
 # Snapshots taken in the app write usernames as user-<id> (export_snapshot --pseudonymise).
 SNAPSHOT_PSEUDONYMISE = env_bool("SNAPSHOT_PSEUDONYMISE", False)
+
+# Webhooks (factbase.webhooks): the worker's queue, on Redis through Celery; the other
+# tunables are in factbase/webhooks/conf.py. The app itself never talks to the broker.
+WEBHOOKS_BROKER_URL = os.environ.get("WEBHOOKS_BROKER_URL", "redis://127.0.0.1:6379/0")
+WEBHOOKS_QUEUE = os.environ.get("WEBHOOKS_QUEUE", "webhooks")
+# SQLite, with the worker writing beside the app: a transaction takes the write lock as it
+# begins, so that another process's write waits its turn (up to the timeout) instead of
+# failing with "database is locked" when a transaction that has read goes on to write.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 
 # Anonymous API reads on PostgreSQL stop after this long (a 503 that says so); logged-in
 # users and CSV exports (which stream for as long as they take) are not bounded by it.

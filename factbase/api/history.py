@@ -11,6 +11,8 @@ functions.
 
 from functools import cache
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
@@ -52,6 +54,11 @@ class FieldChangeSerializer(serializers.Serializer):
     new = serializers.JSONField(allow_null=True)
 
 
+class FactRefSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="The kind of fact, as `fact_type` names it: `metric`.")
+    id = serializers.IntegerField()
+
+
 class VersionSerializer(serializers.Serializer):
     """One version of a record (for the schema; the data are built by `describe`)."""
 
@@ -75,6 +82,12 @@ class VersionSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The change's place in the change feed: `/api/v1/changes/?after=<cursor>` "
         "gives the changes committed after it. Opaque; compare cursors only through the feed.",
+    )
+    fact = FactRefSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Citations only: the fact this version cites. In `changes`, `fact_type` "
+        "is the id of a content type, which only the database that wrote it knows.",
     )
 
 
@@ -158,11 +171,28 @@ def is_empty(value) -> bool:
     return value is None or value == "" or value == []
 
 
+@cache
+def generic_references(model) -> list[GenericForeignKey]:
+    """The generic foreign keys of `model` (a citation's `fact`)."""
+    return [f for f in model._meta.private_fields if isinstance(f, GenericForeignKey)]
+
+
+def generic_reference(row, field: GenericForeignKey) -> dict | None:
+    """The record a generic foreign key of a version names, by kind and id: its content
+    type's id means nothing outside the database that holds it (a mirror's, say)."""
+    type_id = getattr(row, row._meta.get_field(field.ct_field).attname)
+    if type_id is None:
+        return None
+    content_type = ContentType.objects.get_for_id(type_id)  # cached: no query per row
+    return {"type": content_type.model, "id": getattr(row, field.fk_field)}
+
+
 def describe(history_model, rows) -> list[dict]:
     """The API's view of history rows of one model (annotated by `with_previous`, users
     joined): their versions with their changes. Two queries, plus one per many-to-many
-    field, however many rows."""
+    field, however many rows. A citation's version also names its `fact`."""
     model = history_model.instance_type
+    references = generic_references(model)
     previous_ids = {row.previous_id for row in rows if row.previous_id is not None}
     previous = {
         row.history_id: row
@@ -214,6 +244,8 @@ def describe(history_model, rows) -> list[dict]:
                 "cursor": None if row.change_seq is None else str(row.change_seq),
             }
         )
+        for field in references:
+            described[-1][field.name] = generic_reference(row, field)
     return described
 
 

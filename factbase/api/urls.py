@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from factbase.core.kinds import kinds
+from factbase.webhooks.api.views import SubscriptionViewSet
 
 from .changes import ChangeLogView
 from .facts.views import FactQueueViewSet
@@ -17,6 +18,7 @@ router = Router()
 router.register("sources", SourceViewSet)
 router.register("citations", CitationViewSet)
 router.register("snapshots", SnapshotViewSet)
+router.register("webhooks", SubscriptionViewSet, basename="webhook")
 
 
 @extend_schema(exclude=True)
@@ -27,7 +29,9 @@ def api_root(request, format=None):
     return Response(
         {
             name: request.build_absolute_uri(f"/api/v1/{name}/")
-            for name in sorted([kind.name for kind in kinds() if kind.endpoint] + ["snapshots"])
+            for name in sorted(
+                [kind.name for kind in kinds() if kind.endpoint] + ["snapshots", "webhooks"]
+            )
         }
         | {"changes": reverse("factbase-api:changes", request=request)}
         | {"facts": reverse("factbase-api:facts", request=request)}
