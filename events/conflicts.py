@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
 
 from factbase.core.choices import Qualifier, Status
@@ -72,7 +72,7 @@ def _disjoint(*, usd: bool) -> str:
 
 
 def _pairs_sql(restrict: str) -> str:
-    table = connection.ops.quote_name(Metric._meta.db_table)
+    table = connections[router.db_for_read(Metric)].ops.quote_name(Metric._meta.db_table)
     # COALESCE(x, 0) = COALESCE(y, 0) is "equal, NULL equal to NULL" (ids start at 1),
     # written as plain equality so that PostgreSQL can hash- or merge-join on it.
     return f"""
@@ -185,7 +185,7 @@ class MetricConflicts:
 
     def count(self) -> int:
         sql, params = self._sql()
-        with connection.cursor() as cursor:
+        with connections[router.db_for_read(Metric)].cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS pairs", params)
             return cursor.fetchone()[0]
 
@@ -200,7 +200,7 @@ class MetricConflicts:
             params += [limit, offset]
         elif offset:
             raise ValueError("An offset needs a limit.")
-        with connection.cursor() as cursor:
+        with connections[router.db_for_read(Metric)].cursor() as cursor:
             cursor.execute(sql, params)
             return [tuple(row) for row in cursor.fetchall()]
 
@@ -211,7 +211,7 @@ class MetricConflicts:
         sql, params = self._sql()
         sql = f"SELECT a_id, b_id, COUNT(*) OVER () FROM ({sql}) AS pairs"
         sql += " ORDER BY a_id, b_id LIMIT %s OFFSET %s"
-        with connection.cursor() as cursor:
+        with connections[router.db_for_read(Metric)].cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
             rows = cursor.fetchall()
         if not rows:

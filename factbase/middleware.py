@@ -2,7 +2,8 @@
 the database busy for long (docs/security.md)."""
 
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.contrib.contenttypes.models import ContentType
+from django.db import OperationalError, connections, router
 from django.http import JsonResponse
 
 try:
@@ -26,16 +27,21 @@ class AnonymousStatementTimeout:
         self.get_response = get_response
 
     def __call__(self, request):
+        # The connection the request reads from: a replica's, when there are replicas
+        # (factbase.core.routing chose it for this request before this runs).
+        connection = connections[router.db_for_read(ContentType)]
         if connection.vendor != "postgresql":
             return self.get_response(request)
-        self.set_timeout(settings.ANON_STATEMENT_TIMEOUT_MS if self.applies(request) else 0)
+        self.set_timeout(
+            connection, settings.ANON_STATEMENT_TIMEOUT_MS if self.applies(request) else 0
+        )
         response = self.get_response(request)
         if response.streaming:
-            self.set_timeout(0)
+            self.set_timeout(connection, 0)
         return response
 
     @staticmethod
-    def set_timeout(milliseconds: int) -> None:
+    def set_timeout(connection, milliseconds: int) -> None:
         connection.ensure_connection()
         raw = connection.connection
         if getattr(connection, "_statement_timeout", None) == (id(raw), milliseconds):

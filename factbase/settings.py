@@ -121,6 +121,30 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Read replicas (docs/scaling.md): DATABASE_REPLICA_URLS, comma-separated, adds the aliases
+# replica_1, replica_2, ... GET requests read from one of them, chosen per request; writes,
+# reads in a transaction on the primary, the admin and commands use `default`; a client
+# that wrote reads `default` for REPLICA_PIN_SECONDS. Without replicas, no router and no
+# middleware: one database, as before.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    DATABASES[f"replica_{_number}"] = {
+        **dj_database_url.parse(
+            _url,
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        # Tests read the test database through the replica's alias.
+        "TEST": {"MIRROR": "default"},
+    }
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "5"))
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["factbase.core.routing.ReplicaRouter"]
+    # Before the session and the user are read: they are reads too.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "factbase.core.pinning.ReadReplicaMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

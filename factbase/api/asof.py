@@ -1,5 +1,6 @@
 """`?as_of=<time>` on reads: the answer the API would have given at that instant."""
 
+from django.db import router
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
@@ -20,9 +21,11 @@ READS = {"GET", "HEAD", "OPTIONS"}
 class AsOfMixin:
     """Runs a read with `as_of` inside `recorded_at`, so the whole request (filters,
     pages, related records, citations) sees that instant. A streamed CSV re-enters it
-    while the rows are read."""
+    while the rows are read. The block covers the database this request reads from (a
+    replica, when there are: factbase.core.routing)."""
 
     as_of = None
+    as_of_using = None
     # Reads of records; a record's history and the change log are about time already.
     as_of_actions = ("list", "retrieve")
 
@@ -35,7 +38,8 @@ class AsOfMixin:
             moment = parse_moment(raw)
         except ValueError:
             return super().dispatch(request, *args, **kwargs)  # initial() answers 400
-        with recorded_at(moment):
+        self.as_of_using = router.db_for_read(self.get_queryset().model)
+        with recorded_at(moment, using=self.as_of_using):
             return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
@@ -57,9 +61,9 @@ class AsOfMixin:
         read after the view has returned, outside the request's time-travel block."""
         if self.as_of is None:
             return rows
-        return _read_at(self.as_of, rows)
+        return _read_at(self.as_of, rows, self.as_of_using)
 
 
-def _read_at(moment, rows):
-    with recorded_at(moment):
+def _read_at(moment, rows, using):
+    with recorded_at(moment, using=using):
         yield from rows

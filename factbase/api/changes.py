@@ -13,7 +13,7 @@ table on each page would cost more than the page.
 from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connections, router
 from django.db.models import CharField, Value
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -226,6 +226,8 @@ class Filters:
         (PostgreSQL), each table gives just its own newest `top` rows, read from its
         history_date index, and only those are merged and sorted, instead of every row
         of every table."""
+        # The database the history is read from (a replica, when there are).
+        connection = connections[router.db_for_read(next(iter(self.kinds.values())))]
         limit_branches = (
             top is not None
             and len(self.kinds) > 1

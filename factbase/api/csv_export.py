@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections
 from django.db.models import Expression, F, IntegerField, QuerySet, TextField
 from django.db.models.sql.constants import LOUTER
 
@@ -101,7 +101,10 @@ def stream_rows(
 ) -> Iterator:
     """The CSV of `queryset`. `planned_rows`, the planner's estimate that check_query
     gives, chooses how the database counts sources and reads lists (see _reads_grouped)."""
-    if connection.vendor == "postgresql":
+    # The database the request reads from (a replica, when there are), chosen now: the
+    # rows are read after the view has returned.
+    queryset = queryset.using(queryset.db)
+    if connections[queryset.db].vendor == "postgresql":
         return _stream_copy(queryset, cols, planned_rows)
     return _stream_python(with_computed_columns(queryset, cols), cols, chunk_size)
 
@@ -377,6 +380,7 @@ def _copy_sql(queryset, cols, planned_rows: int | None = None) -> str:
         for name, c in zip(names, cols, strict=True)
     }
     sql, params = queryset.annotate(**texts).values_list(*names).query.sql_with_params()
+    connection = connections[queryset.db]
     with connection.cursor() as cursor:
         inner = cursor.mogrify(sql, params)
     if isinstance(inner, bytes):
@@ -392,6 +396,7 @@ def check_query(queryset, cols) -> int | None:
     stream that breaks off. The rows themselves are only read as the client reads. Gives
     the planner's count of the rows (None off PostgreSQL), for stream_rows to count
     sources and read lists the way that costs least for that many rows (_reads_grouped)."""
+    connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
     try:
@@ -414,7 +419,11 @@ def _stream_copy(queryset, cols, planned_rows: int | None) -> Iterator[bytes]:
         return
     copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER true)"
     # COPY goes past Django's cursor.execute, which an `as_of` block rewrites.
-    with connection.cursor() as cursor, cursor.cursor.copy(in_past(copy_sql)) as copy:
+    using = queryset.db
+    with (
+        connections[using].cursor() as cursor,
+        cursor.cursor.copy(in_past(copy_sql, using)) as copy,
+    ):
         # COPY hands over one row at a time; the server writes far fewer, larger pieces.
         buffer = bytearray()
         for row in copy:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import dateparse, timezone
 
 from factbase.core.kinds import record_apps
@@ -199,6 +199,16 @@ _HEAD = re.compile(r"^\s*(?:EXPLAIN\s*(?:\([^)]*\))?\s*)?(?:COPY\s*\(\s*)?", re.
 _QUERY = re.compile(r"(?P<with>WITH(?:\s+RECURSIVE)?\s+)?(?=SELECT\b|\(|VALUES\b)", re.IGNORECASE)
 
 
+_WRITES = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|COPY\s+\w+\s+FROM)\b",
+    re.IGNORECASE,
+)
+
+
+class ReadingThePast(RuntimeError):
+    """A statement that would write, inside a `recorded_at` block."""
+
+
 def rewrite(sql: str, shadow: Shadow) -> str:
     """`sql` reading the past: its query preceded by the expressions of the tables it
     names. A statement that is not a query (a savepoint, a SET) is left as it is."""
@@ -241,21 +251,23 @@ def recorded_at(
     """Inside the block, queries on `using` see the records as recorded at `moment`.
 
     With `history`, the history tables and the users end at `moment` too, as a snapshot
-    taken then would show them. Opens a transaction (a savepoint inside one) that is
-    rolled back, so that nothing done inside the block can outlive it."""
+    taken then would show them. The block opens no transaction (there is nothing to roll
+    back: nothing is created), so it reads where a transaction may not even begin with a
+    write lock; a statement that would write is refused instead, since it would write the
+    present while reading the past."""
     connection = connections[using]
-    with transaction.atomic(using=using):
-        found = shadow(connection, moment, history=history)
+    found = shadow(connection, moment, history=history)
 
-        def reading_the_past(execute, sql, params, many, context):
-            return execute(rewrite(sql, found), params, many, context)
+    def reading_the_past(execute, sql, params, many, context):
+        if _WRITES.match(sql):
+            raise ReadingThePast(f"A write while reading the past ({moment.isoformat()}).")
+        return execute(rewrite(sql, found), params, many, context)
 
-        moment_token = _reading_at.set(moment)
-        shadows_token = _shadows.set({**(_shadows.get() or {}), using: found})
-        try:
-            with connection.execute_wrapper(reading_the_past):
-                yield
-        finally:
-            _shadows.reset(shadows_token)
-            _reading_at.reset(moment_token)
-            transaction.set_rollback(True, using=using)
+    moment_token = _reading_at.set(moment)
+    shadows_token = _shadows.set({**(_shadows.get() or {}), using: found})
+    try:
+        with connection.execute_wrapper(reading_the_past):
+            yield
+    finally:
+        _shadows.reset(shadows_token)
+        _reading_at.reset(moment_token)

@@ -2,7 +2,7 @@
 an exact count for a small one, all the exact ones in one statement. Shared by the admin's
 dashboard (factbase.admin.dashboard) and the front door (factbase.front)."""
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Model, QuerySet
 
 # Lower than the API's limit for counting a table (Pagination.ESTIMATE_ABOVE): the admin
@@ -14,6 +14,8 @@ def table_sizes(models: list[type[Model]]) -> dict[type[Model], int]:
     """Each model's rows as the planner last counted them: 0 everywhere but PostgreSQL,
     and for a table never analysed (reltuples -1, new and small as a rule; a large one is
     still counted within the budget)."""
+    # The database the models are read from (a replica, when there are).
+    connection = connections[router.db_for_read(models[0]) if models else DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         return dict.fromkeys(models, 0)
     tables = [model._meta.db_table for model in models]
@@ -36,6 +38,8 @@ def count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
         sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
         parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) AS counted")
         params += [key, *sql_params]
-    with connection.cursor() as cursor:
+    # The database the querysets read (a replica, when there are).
+    using = next(iter(querysets.values())).db
+    with connections[using].cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         return dict(cursor.fetchall())

@@ -161,3 +161,22 @@ def test_a_change_that_commits_late_is_not_skipped(anon_api):
     slugs = {c["id"]: s for s, c in zip(("slow", "quick"), seen, strict=False)}
     assert [c["action"] for c in seen] == ["create", "create"]
     assert [Company.objects.get(pk=pk).slug for pk in slugs] == ["slow", "quick"]
+
+
+def test_a_status_set_in_bulk_is_in_the_feed(editor_api, anon_api, editor):
+    """The admin's bulk actions (verify, dispute...) write their versions in bulk: they
+    are numbered like any other, and dated at the instant the records say."""
+    from factbase.core.services import facts_set_status
+
+    for slug in ("one", "two"):
+        add(editor_api, slug)
+    start = feed(anon_api, "0", limit=1000)["cursor"]
+    facts_set_status(
+        Company.objects.filter(slug__in=["one", "two"]), status="disputed", user=editor
+    )
+    seen, _ = follow(anon_api, start)
+    assert [(c["action"], c["changes"]) for c in seen] == [
+        ("update", [{"field": "status", "old": "unverified", "new": "disputed"}])
+    ] * 2
+    for company in Company.objects.filter(slug__in=["one", "two"]):
+        assert company.history.latest("history_date").history_date == company.updated_at

@@ -7,11 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, models, router, transaction
 from django.db.models import ProtectedError
 from django.db.models.deletion import Collector
-from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from ..choices import Status
-from ..feed import hold
+from ..feed import hold, number_unnumbered
 from ..models import Citation, TrackedModel
 from ..reasons import reason_text
 from . import clock
@@ -100,7 +99,7 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
             raise ValidationError(
                 f"Cannot mark verified without a citation: {names}{more}. Nothing was changed."
             )
-    now = timezone.now()
+    now = clock.now()
     for fact in facts:
         fact.status = status
         fact.updated_at = now
@@ -112,5 +111,9 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
         ["status", "updated_at", "updated_by", "version"],
         default_user=user,
         default_change_reason=reason_text(reason) or None,
+        default_date=now,  # the instant the records say they were updated (time travel)
     )
+    # Written in bulk, past the signal that numbers a version: numbered now, in this
+    # transaction, so the change feed has them (factbase.core.feed).
+    number_unnumbered(queryset.db)
     return len(facts)
