@@ -127,6 +127,11 @@ DATABASES = {
 # that wrote reads `default` for REPLICA_PIN_SECONDS. Without replicas, no router and no
 # middleware: one database, as before.
 DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+if DATABASE_REPLICA_URLS and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_URLS needs PostgreSQL: a replica is a streaming replica of "
+        "DATABASE_URL's server (docs/scaling.md)."
+    )
 for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
     DATABASES[f"replica_{_number}"] = {
         **dj_database_url.parse(

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import router, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
@@ -42,12 +43,19 @@ def read_alias(response) -> str:
     return response.content.decode()
 
 
-def settings_with(monkeypatch, replicas: str | None) -> dict:
+def settings_with(monkeypatch, replicas: str | None, primary: str | None = None) -> dict:
     if replicas is None:
         monkeypatch.delenv("DATABASE_REPLICA_URLS", raising=False)
     else:
         monkeypatch.setenv("DATABASE_REPLICA_URLS", replicas)
+        # Replicas are PostgreSQL's: the settings refuse them beside SQLite.
+        monkeypatch.setenv("DATABASE_URL", primary or "postgres://u@127.0.0.1:5432/fb")
     return runpy.run_path(str(SETTINGS))
+
+
+def test_replicas_beside_sqlite_are_refused(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_REPLICA_URLS needs PostgreSQL"):
+        settings_with(monkeypatch, "postgres://u@127.0.0.1:5433/fb", "sqlite:///db.sqlite3")
 
 
 def test_without_replicas_one_database_no_router_no_middleware(monkeypatch):
