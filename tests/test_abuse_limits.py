@@ -145,7 +145,7 @@ def test_a_slow_anonymous_read_is_cut_by_the_statement_timeout(settings, anon_ap
             # A reader with a token is not bounded by it.
             assert token_api.get("/api/v1/companies/").status_code == 200
     finally:
-        AnonymousStatementTimeout.set_timeout(0)  # the test database is flushed next
+        AnonymousStatementTimeout.set_timeout(connection, 0)  # the test database is flushed next
 
 
 def test_gunicorn_never_cuts_a_long_export_nor_queues_behind_one():

@@ -149,15 +149,18 @@ class UpgradedSource:
                 self._upgrade(due, table, resource)
 
     def _upgrade(self, upgrades: list[Upgrade], table, resource: dict) -> None:
-        new_columns = {column for upgrade in upgrades for column in upgrade.new_columns}
-        older = [n for n in table.names if n not in new_columns]
         target = self.folder / f"{table.name}.csv"
         try:
             with self.source.open(table.path) as binary, open(target, "wb") as out:
                 csv_file = CsvFile(binary)
                 records = csv_file.records()
                 header = next(records, (None, None))[1]
-                if header != older:
+                # The upgrades whose columns the file lacks: a migration the descriptor
+                # does not list may still have been applied when the file was written.
+                upgrades = [u for u in upgrades if not set(u.new_columns) & set(header or ())]
+                new_columns = {column for upgrade in upgrades for column in upgrade.new_columns}
+                older = [n for n in table.names if n not in new_columns]
+                if not upgrades or header != older:
                     return
                 writer = HashingWriter(out)
                 text = io.TextIOWrapper(io.BufferedWriter(writer), encoding="utf-8", newline="")

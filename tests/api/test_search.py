@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from companies.filters import CompanyFilterSet
-from companies.models import Company
+from companies.models import Company, CompanyAlias
 from factbase.api.filters import RecordFilterSet
 from factbase.api.search import InIds, related_model, search_tiers
 
@@ -215,7 +215,10 @@ def plan(queryset) -> str:
 
 def assert_reads(plan: str, indexes: set[str]):
     for index in indexes:
-        assert f"Bitmap Index Scan on {index}" in plan, (index, plan)
+        # Read through the index, however the planner walks it (which depends on the
+        # statistics the tests before this one left).
+        ways = (f"Bitmap Index Scan on {index}", f"Index Scan using {index}")
+        assert any(way in plan for way in ways), (index, plan)
     assert "Seq Scan" not in plan, plan
 
 
@@ -242,6 +245,15 @@ def test_each_tier_reads_its_indexes(filterset):
 def test_the_list_query_reads_the_indexes():
     """The query the filter builds, as the API runs it: precise when a record matches,
     similar names otherwise."""
+    # Statistics of tables of a realistic size: what tests before this one left in the
+    # tables' statistics (a few rows) would make reading a whole small index cheapest.
+    filler = Company.objects.create(name="Filler", slug="filler", kind="technology")
+    CompanyAlias.objects.bulk_create(
+        CompanyAlias(company=filler, name=f"Alias {i:05d}") for i in range(5000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE companies_companyalias")
+        cursor.execute("ANALYZE companies_company")
     queryset = Company.objects.order_by("id")
     similar = CompanyFilterSet({"q": "mistrall"}, queryset=queryset).qs
     assert_reads(plan(similar), {"companies_company_name_trgm", "companies_companyalias_name_trgm"})
