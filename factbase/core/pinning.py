@@ -12,8 +12,11 @@ REPLICA_PIN_SECONDS. The client is recognised by
   the token in Django's cache: app servers must share the cache (CACHES: Redis with
   REDIS_URL) for a write on one to pin the reads on another.
 
-Reads of a request that writes, and every request of the admin, go to the primary: a
-write reads what it changes, and editors, who are few, see their edits at once.
+Reads of a request that writes go to the primary: a write reads what it changes. The
+admin's pages read a replica like the API's (an editor who saved is pinned, and a form
+read a moment stale is refused at saving by its version, never saved over a newer one);
+sessions are always read on the primary (factbase.core.routing), so that a login is never
+lost to a replica's lag.
 """
 
 import hashlib
@@ -22,7 +25,6 @@ import random
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.urls import NoReverseMatch, reverse
 
 from .routing import reading_from, replica_aliases, streamed_from
 
@@ -44,13 +46,6 @@ def token_key(request) -> str | None:
 def token_pin(key: str) -> str:
     # A hash: the cache (Redis) never holds a usable token.
     return "replica-pin:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def admin_request(request) -> bool:
-    try:
-        return request.path.startswith(reverse("admin:index"))
-    except NoReverseMatch:
-        return False
 
 
 class ReadReplicaMiddleware:
@@ -77,7 +72,7 @@ class ReadReplicaMiddleware:
 
     def reads_from(self, request) -> str | None:
         """The replica of this request's reads, chosen at random; None: the primary."""
-        if request.method not in SAFE_METHODS or admin_request(request) or self.pinned(request):
+        if request.method not in SAFE_METHODS or self.pinned(request):
             return None
         return random.choice(self.replicas)
 

@@ -50,12 +50,19 @@ def streamed_from(alias: str | None, chunks: Iterable) -> Iterator:
         yield chunk
 
 
+# Read on the primary even in a request that reads a replica: a session written at login
+# must be found by the next request, whatever the replica's lag.
+PRIMARY_ONLY = frozenset({"sessions.Session"})
+
+
 class ReplicaRouter:
     """Writes and migrations to the primary; reads to the request's replica."""
 
     def db_for_read(self, model, **hints) -> str:
         alias = _reading_from.get()
         if alias is None or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+            return DEFAULT_DB_ALIAS
+        if model._meta.label in PRIMARY_ONLY:
             return DEFAULT_DB_ALIAS
         return alias
 

@@ -106,8 +106,16 @@ def test_a_request_that_writes_reads_the_primary(routed, method):
     assert read_alias(response) == "default"
 
 
-def test_the_admin_reads_the_primary(routed):
-    assert read_alias(serve(RequestFactory().get("/admin/companies/company/"))) == "default"
+def test_the_admin_reads_a_replica_and_sessions_the_primary(routed):
+    from django.contrib.sessions.models import Session
+
+    def reads(request):
+        return HttpResponse(f"{Company.objects.all().db} {Session.objects.all().db}")
+
+    company, session = read_alias(
+        serve(RequestFactory().get("/admin/companies/company/"), reads)
+    ).split()
+    assert company in REPLICAS and session == "default"
 
 
 def test_reads_in_a_transaction_on_the_primary_go_to_the_primary(routed, transactional_db):
