@@ -322,14 +322,15 @@ class Floor:
         companies = self.briefs("companies", "companies", {r[1] for r in rows} - {None})
         if form == "fields":
             types = self.briefs("metric_types", "metric-types", {r[2] for r in rows})
+            # In the order `fields=` names them, as the API gives them.
             return [
                 {
                     "id": i,
+                    "value": dec(v),
+                    "region": reg,
+                    "period_start": day(ps),
                     "company": None if c is None else companies[c],
                     "metric_type": types[t],
-                    "value": dec(v),
-                    "period_start": day(ps),
-                    "region": reg,
                     "status": st,
                     "confidence": conf,
                     "claim_type": ct,
