@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -89,6 +89,25 @@ def editor_browser(browser, seeded):
     browser.login(user.username, EDITOR_PASSWORD)
     browser.user = user
     return browser
+
+
+def gone(element):
+    """A wait's condition: `element` has left the page (the next page replaced it).
+    Chromium sometimes says so with an "unknown error" rather than a stale element: the
+    node "does not belong to the document" while the old page is being torn down."""
+
+    def check(driver) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return check
 
 
 class Browser:
@@ -175,7 +194,7 @@ class Browser:
         button = button or self.find("input[name=_save]")
         page = self.find("html")
         button.click()
-        WebDriverWait(self.driver, WAIT_SECONDS).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, WAIT_SECONDS).until(gone(page))
         self.wait_for(By.TAG_NAME, "body")
 
     def assert_admin_assets(self) -> None:
