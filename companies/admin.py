@@ -18,11 +18,33 @@ from factbase.admin.related import (
 from factbase.core.dates import format_partial_date
 from factbase.core.models import Citation
 
-from .models import Company, CompanyAlias, CompanyIdentifier, Person, Platform, Product, Role
+from .models import (
+    Company,
+    CompanyAlias,
+    CompanyIdentifier,
+    Person,
+    PersonAlias,
+    Platform,
+    Product,
+    ProductAlias,
+    Role,
+)
 
 
 class CompanyAliasInline(admin.TabularInline):
     model = CompanyAlias
+    fields = ("name",)
+    extra = 0
+
+
+class ProductAliasInline(admin.TabularInline):
+    model = ProductAlias
+    fields = ("name",)
+    extra = 0
+
+
+class PersonAliasInline(admin.TabularInline):
+    model = PersonAlias
     fields = ("name",)
     extra = 0
 
@@ -235,7 +257,7 @@ class ProductAdmin(RelatedPanelsMixin, FactAdmin):
         "citation_count",
     )
     list_filter = ("kind", "platforms", "audience")
-    search_fields = ("name", "slug", "company__name", "description")
+    search_fields = ("name", "slug", "aliases__name", "company__name", "description")
     autocomplete_fields = ("company", "platforms")
     list_select_related = ("company",)
     prepopulated_fields = {"slug": ("name",)}
@@ -248,6 +270,7 @@ class ProductAdmin(RelatedPanelsMixin, FactAdmin):
         ("Provenance", {"fields": FactAdmin.fact_fields}),
     ]
     launched = partial_date("launched_on", "launched_precision", "launched")
+    inlines = [ProductAliasInline, *FactAdmin.inlines]
     related_panels = [
         Panel(
             "Metrics",
@@ -287,7 +310,7 @@ class ProductAdmin(RelatedPanelsMixin, FactAdmin):
 @admin.register(Person)
 class PersonAdmin(RelatedPanelsMixin, FactAdmin):
     list_display = ("name", "description", "role_count", "status", "citation_count")
-    search_fields = ("name", "slug", "description")
+    search_fields = ("name", "slug", "aliases__name", "description")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = [
         (None, {"fields": ("name", "slug", "description", "wikidata_id")}),
@@ -306,7 +329,7 @@ class PersonAdmin(RelatedPanelsMixin, FactAdmin):
         )
         autocomplete_fields = ("company",)
 
-    inlines = [*FactAdmin.inlines, PersonRoleInline]
+    inlines = [PersonAliasInline, *FactAdmin.inlines, PersonRoleInline]
     related_panels = [
         Panel(
             "Roles",

@@ -58,7 +58,7 @@ class ProductFilterSet(FactFilterSet):
     launched_after = PartialDateAfterFilter(field_name="launched_on")
     launched_before = df.DateFilter(field_name="launched_on", lookup_expr="lte")
 
-    search_fields = ("name", "slug", "description", "company__name")
+    search_fields = ("name", "slug", "aliases__name", "description", "company__name")
     search_names = ("name",)
 
     class Meta:
@@ -71,7 +71,7 @@ class PersonFilterSet(FactFilterSet):
     company_id = NumberInFilter(field_name="roles__company_id", lookup_expr="in", distinct=True)
     company = RefsFilter("roles__company", label="company slugs or ids (any role)")
 
-    search_fields = ("name", "slug", "description")
+    search_fields = ("name", "slug", "aliases__name", "description")
     search_names = ("name",)
 
     class Meta:

@@ -168,6 +168,27 @@ class Product(FactModel):
         return format_partial_date(self.launched_on, self.launched_precision)
 
 
+class ProductAlias(TrackedModel):
+    """Another name of a product ("Le Chat" for "Le Chat Pro"), kept too when a duplicate
+    product is merged into it."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "product aliases"
+        ordering = ["product_id", "name", "id"]
+        constraints = [
+            UniqueConstraint(fields=["product", "name"], name="product_alias_unique"),
+            CheckConstraint(condition=~Q(name=""), name="product_alias_name_required"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class Person(FactModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
@@ -182,6 +203,27 @@ class Person(FactModel):
         verbose_name_plural = "people"
         ordering = ["name", "id"]
         constraints = [CheckConstraint(condition=~Q(name=""), name="person_name_required")]
+
+    def __str__(self):
+        return self.name
+
+
+class PersonAlias(TrackedModel):
+    """Another spelling of a person's name ("Arthur Mensch" for "Arthur Mensch-Dupont"),
+    kept too when a duplicate person is merged into them."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "person aliases"
+        ordering = ["person_id", "name", "id"]
+        constraints = [
+            UniqueConstraint(fields=["person", "name"], name="person_alias_unique"),
+            CheckConstraint(condition=~Q(name=""), name="person_alias_name_required"),
+        ]
 
     def __str__(self):
         return self.name

@@ -156,6 +156,22 @@ class CompanyAliasFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Alias {n}")
 
 
+class ProductAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "companies.ProductAlias"
+
+    product = factory.SubFactory("tests.factories.ProductFactory")
+    name = factory.Sequence(lambda n: f"Product alias {n}")
+
+
+class PersonAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "companies.PersonAlias"
+
+    person = factory.SubFactory("tests.factories.PersonFactory")
+    name = factory.Sequence(lambda n: f"Person alias {n}")
+
+
 class CompanyIdentifierFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "companies.CompanyIdentifier"

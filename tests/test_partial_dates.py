@@ -339,6 +339,8 @@ def person_form(person, *roles, initial=0):
         "loaded_version": str(person.version),
         f"{CITATIONS}-TOTAL_FORMS": "0",
         f"{CITATIONS}-INITIAL_FORMS": "0",
+        "aliases-TOTAL_FORMS": "0",
+        "aliases-INITIAL_FORMS": "0",
         **role_rows("roles", *roles, initial=initial),
     }
 

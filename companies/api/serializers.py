@@ -7,7 +7,17 @@ from factbase.api.serializers import (
     RecordSerializer,
 )
 
-from ..models import Company, CompanyAlias, CompanyIdentifier, Person, Platform, Product, Role
+from ..models import (
+    Company,
+    CompanyAlias,
+    CompanyIdentifier,
+    Person,
+    PersonAlias,
+    Platform,
+    Product,
+    ProductAlias,
+    Role,
+)
 
 
 class CompanyAliasSerializer(ChildSerializer):
@@ -59,7 +69,16 @@ class PlatformSerializer(RecordSerializer):
         brief_fields = ("id", "url", "slug", "name")
 
 
+class ProductAliasSerializer(ChildSerializer):
+    class Meta:
+        model = ProductAlias
+        fields = ("id", "name")
+        csv_item = CsvItem("name")
+
+
 class ProductSerializer(FactSerializer):
+    aliases = ProductAliasSerializer(many=True, required=False)
+
     class Meta:
         model = Product
         fields = (
@@ -67,6 +86,7 @@ class ProductSerializer(FactSerializer):
             "url",
             "name",
             "slug",
+            "aliases",
             "company",
             "kind",
             "audience",
@@ -79,6 +99,7 @@ class ProductSerializer(FactSerializer):
             *AUDIT_FIELDS,
         )
         brief_fields = ("id", "url", "name", "slug")
+        children = {"aliases": "product"}
 
 
 class RoleSerializer(ChildSerializer):
@@ -97,7 +118,15 @@ class RoleSerializer(ChildSerializer):
         csv_item = CsvItem("company", detail="title")  # in a person's CSV: "mistral-ai (CEO)"
 
 
+class PersonAliasSerializer(ChildSerializer):
+    class Meta:
+        model = PersonAlias
+        fields = ("id", "name")
+        csv_item = CsvItem("name")
+
+
 class PersonSerializer(FactSerializer):
+    aliases = PersonAliasSerializer(many=True, required=False)
     roles = RoleSerializer(many=True, required=False)
 
     class Meta:
@@ -107,6 +136,7 @@ class PersonSerializer(FactSerializer):
             "url",
             "name",
             "slug",
+            "aliases",
             "description",
             "wikidata_id",
             "roles",
@@ -115,4 +145,4 @@ class PersonSerializer(FactSerializer):
             *AUDIT_FIELDS,
         )
         brief_fields = ("id", "url", "name", "slug")
-        children = {"roles": "person"}
+        children = {"aliases": "person", "roles": "person"}

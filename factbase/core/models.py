@@ -375,3 +375,41 @@ class Snapshot(models.Model):
 
     def __str__(self):
         return f"Snapshot of {self.created_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+class Merge(models.Model):
+    """A record merged into another, the same real thing (a company entered twice): what
+    `services.record_merge` did, so that it can be undone, and so that the merged record's
+    id and slug keep answering (the API redirects them, filters read them) for as long as
+    it is not undone. A merge into a record later merged itself leads to where that one
+    went."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    merged_id = models.BigIntegerField(help_text="The id the merged record had.")
+    merged_slug = models.CharField(max_length=100, help_text="The slug it had.")
+    merged_name = models.CharField(max_length=200, help_text="Its name, kept as an alias.")
+    kept_id = models.BigIntegerField(help_text="The id of the record it was merged into.")
+    reason = models.TextField()
+    merged_at = models.DateTimeField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # JSON in a text column: a snapshot holds it as it is, byte for byte.
+    moves = models.TextField(
+        blank=True,
+        help_text="The rows it moved, changed or removed, as JSON: what an undo puts back.",
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "merged_slug"], name="merge_slug_idx"),
+            models.Index(fields=["content_type", "merged_id"], name="merge_id_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.merged_name} ({self.merged_slug}) merged into {self.kept_id}"

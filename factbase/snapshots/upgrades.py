@@ -1,6 +1,7 @@
-"""Snapshots taken before a migration that added columns: on import, their files of the
-tables it changed are brought to today's columns first, with the values the migration
-gave the rows it found, and then checked and loaded like any other file.
+"""Snapshots taken before a migration that added columns or tables: on import, their files
+of the tables it changed are brought to today's columns first, with the values the
+migration gave the rows it found, a table it created is read as the empty table the
+migration created, and then all is checked and loaded like any other file.
 
 Each `Upgrade` names its migration, the tables it added columns to and how a row's new
 cells follow from its other cells (the migration's own rule, frozen with it). It applies
@@ -39,6 +40,7 @@ class Upgrade:
     tables: tuple[str, ...]
     new_columns: tuple[str, ...]
     fill: Callable[[Cells], Cells]
+    new_tables: tuple[str, ...] = ()  # created by the migration: empty then
 
 
 def _valuation(cells: Cells) -> Cells:
@@ -102,6 +104,19 @@ UPGRADES = (
         ("change_seq",),
         _unnumbered,
     ),
+    Upgrade(
+        "companies",
+        "0005_product_and_person_aliases",
+        (),
+        (),
+        dict,
+        new_tables=(
+            "companies_productalias",
+            "companies_personalias",
+            *_history("companies", "productalias", "personalias"),
+        ),
+    ),
+    Upgrade("factbase", "0007_merges", (), (), dict, new_tables=("factbase_merge",)),
 )
 
 
@@ -147,6 +162,24 @@ class UpgradedSource:
             resource, table = resources.get(name), tables.get(name)
             if resource is not None and table is not None:
                 self._upgrade(due, table, resource)
+        for upgrade in upgrades:
+            for name in upgrade.new_tables:
+                if name not in resources and name in tables:
+                    self._add_empty(tables[name])
+
+    def _add_empty(self, table) -> None:
+        """The table a migration created after the snapshot was taken, as it created it:
+        its header alone."""
+        target = self.folder / f"{table.name}.csv"
+        with open(target, "wb") as out:
+            writer = HashingWriter(out)
+            writer.write((",".join(table.names) + "\n").encode())
+        self._descriptor.setdefault("resources", []).append(
+            resource_descriptor(
+                table, rows=0, size=writer.bytes, sha256=resource_hash(writer.sha256)
+            )
+        )
+        self.files[table.path] = target
 
     def _upgrade(self, upgrades: list[Upgrade], table, resource: dict) -> None:
         target = self.folder / f"{table.name}.csv"

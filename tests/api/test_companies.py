@@ -13,8 +13,10 @@ from ..factories import (
     FundingRoundFactory,
     MetricFactory,
     PartnershipPartyFactory,
+    PersonAliasFactory,
     PersonFactory,
     PlatformFactory,
+    ProductAliasFactory,
     ProductFactory,
     RoleFactory,
     SourceFactory,
@@ -87,6 +89,7 @@ class TestProducts(FactRecordTests, SlugTests):
 
     def enrich(self, obj, user):
         obj.platforms.set([platform("ios"), platform("web")])
+        ProductAliasFactory(product=obj, created_by=user)
 
     def create_data(self):
         company = CompanyFactory()
@@ -123,6 +126,7 @@ class TestPeople(FactRecordTests, SlugTests):
     required = ("name", "slug")
 
     def enrich(self, obj, user):
+        PersonAliasFactory(person=obj, created_by=user)
         RoleFactory(person=obj, created_by=user)
 
     def create_data(self):

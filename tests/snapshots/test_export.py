@@ -44,7 +44,7 @@ def test_every_table_of_the_apps_is_written_with_its_columns(demo, tmp_path):
         "companies_historicalproduct_platforms",
     ]:
         assert expected in names
-    assert len(names) == len(snapshot_tables()) == 43
+    assert len(names) == len(snapshot_tables()) == 48
     assert sorted(data_files(snapshot)) == sorted(f"{name}.csv" for name in names)
     assert rows(snapshot, "events_metric")[0][:3] == ["id", "created_at", "updated_at"]
     assert len(rows(snapshot, "events_metric")) == Metric.objects.count() + 1
@@ -145,7 +145,7 @@ def test_same_data_same_bytes(demo, tmp_path):
 
 def test_zip_members_have_fixed_order_and_metadata(demo, tmp_path):
     summary = export_snapshot(tmp_path / "s.zip", created=CREATED)
-    assert summary["tables"] == 43 and summary["rows"] > 300
+    assert summary["tables"] == 48 and summary["rows"] > 300
     assert summary["bytes"] == (tmp_path / "s.zip").stat().st_size
     with zipfile.ZipFile(tmp_path / "s.zip") as snapshot:
         infos = snapshot.infolist()
@@ -201,7 +201,7 @@ def test_command_prints_a_summary(demo, tmp_path):
     out = io.StringIO()
     call_command("export_snapshot", out=str(tmp_path / "s.zip"), stdout=out)
     text = out.getvalue()
-    assert "Snapshot written to" in text and "43 tables" in text and "SHA-256" in text
+    assert "Snapshot written to" in text and "48 tables" in text and "SHA-256" in text
     out = io.StringIO()
     call_command("export_snapshot", out=str(tmp_path / "d"), format="dir", verbosity=2, stdout=out)
     assert "events_metric" in out.getvalue()

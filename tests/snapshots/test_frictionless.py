@@ -25,7 +25,7 @@ def test_demo_snapshot_validates(demo, tmp_path, offline):
     snapshot = export_dir(tmp_path / "s")
     report = frictionless.validate(str(snapshot / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
-    assert len(report.tasks) == 43
+    assert len(report.tasks) == 48
 
 
 def test_a_bad_cell_is_reported(demo, tmp_path, offline):

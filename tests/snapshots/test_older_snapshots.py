@@ -4,7 +4,7 @@ tests/snapshots/data/demo-2026-11-29.zip is the demo data exported by the code o
 November 2026 (before the core moved to factbase/core and the read path was rebuilt).
 Whatever moves inside the code, the format must not: the same rows, the same CSV bytes,
 the same table schemas; a table a later migration added columns to has them too, filled
-as the migration fills them."""
+as the migration fills them, and a table a later migration created is there, empty."""
 
 import csv
 import io
@@ -32,9 +32,11 @@ def schemas(package: dict) -> dict:
 # Tables a later migration added columns to (factbase.snapshots.upgrades): the snapshot
 # loads with them filled as the migration fills them, and exports them.
 UPGRADED: dict[str, set] = {}
+CREATED: set[str] = set()  # tables a later migration created: exported empty
 for upgrade in UPGRADES:
     for table in upgrade.tables:
         UPGRADED.setdefault(table, set()).update(upgrade.new_columns)
+    CREATED.update(upgrade.new_tables)
 
 
 def without(data: bytes, columns) -> bytes:
@@ -57,10 +59,14 @@ def test_an_older_snapshot_imports_and_exports_byte_for_byte(tmp_path):
         older = {Path(name).name: archive.read(name) for name in names}
         older_package = json.loads(archive.read("datapackage.json"))
     again = data_files(tmp_path / "again")
+    for table in CREATED:
+        assert again.pop(f"{table}.csv").count(b"\n") == 1, table  # the header alone
     for table, columns in UPGRADED.items():
         assert without(again.pop(f"{table}.csv"), columns) == older.pop(f"{table}.csv")
     assert again == older
     again_schemas, older_schemas = schemas(descriptor(tmp_path / "again")), schemas(older_package)
+    for table in CREATED:
+        assert again_schemas.pop(table)["fields"], table
     for table, columns in UPGRADED.items():
         fields = [(f["name"], f["type"]) for f in again_schemas.pop(table)["fields"]]
         older_fields = [(f["name"], f["type"]) for f in older_schemas.pop(table)["fields"]]

@@ -125,7 +125,7 @@ def test_command_loads_and_summarises(demo, tmp_path):
     out = io.StringIO()
     call_command("import_snapshot", str(snapshot), verbosity=2, stdout=out)
     text = out.getvalue()
-    assert "Snapshot loaded: 43 tables" in text
+    assert "Snapshot loaded: 48 tables" in text
     assert "checked" in text and "loaded" in text and "events_metric" in text
 
 
