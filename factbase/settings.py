@@ -275,9 +275,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissions"
+        "factbase.api.permissions.ModelPermissions"
         if API_READ_REQUIRES_LOGIN
-        else "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+        else "factbase.api.permissions.ModelPermissionsOrAnonReadOnly"
     ],
     # One request body shape: JSON.
     "DEFAULT_PARSER_CLASSES": ["factbase.api.parsers.StrictJSONParser"],
