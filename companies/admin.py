@@ -6,7 +6,9 @@ from django.db.models import Count, Prefetch, Q
 
 from events.models import Metric, Partnership, PartnershipParty
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, charts, partial_date
+from factbase.admin.duplicates import DuplicateCheckMixin
 from factbase.admin.filters import in_use
+from factbase.admin.merges import MergeAdminMixin
 from factbase.admin.related import (
     STATUS,
     Column,
@@ -131,7 +133,7 @@ METRIC_JOINS = ("metric_type", "company", "product", "platform", "anchor_event")
 
 
 @admin.register(Company)
-class CompanyAdmin(RelatedPanelsMixin, FactAdmin):
+class CompanyAdmin(MergeAdminMixin, DuplicateCheckMixin, RelatedPanelsMixin, FactAdmin):
     list_display = (
         "name",
         "kind",
@@ -246,7 +248,7 @@ class PlatformAdmin(TrackedAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(RelatedPanelsMixin, FactAdmin):
+class ProductAdmin(MergeAdminMixin, DuplicateCheckMixin, RelatedPanelsMixin, FactAdmin):
     list_display = (
         "name",
         "company",
@@ -308,7 +310,7 @@ class ProductAdmin(RelatedPanelsMixin, FactAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(RelatedPanelsMixin, FactAdmin):
+class PersonAdmin(MergeAdminMixin, DuplicateCheckMixin, RelatedPanelsMixin, FactAdmin):
     list_display = ("name", "description", "role_count", "status", "citation_count")
     search_fields = ("name", "slug", "aliases__name", "description")
     prepopulated_fields = {"slug": ("name",)}

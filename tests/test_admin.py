@@ -29,11 +29,13 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Snapshots have no add form and are taken, not typed: tests/snapshots/test_app.py.
+# Snapshots have no add form and are taken, not typed: tests/snapshots/test_app.py; nor
+# have merges, made by an action: tests/merging/test_admin.py.
 MODEL_ADMINS = [
     model
     for model in admin.site._registry
-    if model._meta.app_label in record_apps() and model._meta.label != "factbase.Snapshot"
+    if model._meta.app_label in record_apps()
+    and model._meta.label not in ("factbase.Snapshot", "factbase.Merge")
 ]
 
 

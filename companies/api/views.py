@@ -1,4 +1,6 @@
+from factbase.api.merging import MergeMixin
 from factbase.api.views import RecordViewSet
+from factbase.resolution.api import DuplicateCheckMixin
 
 from ..filters import CompanyFilterSet, PersonFilterSet, PlatformFilterSet, ProductFilterSet
 from .serializers import (
@@ -9,19 +11,19 @@ from .serializers import (
 )
 
 
-class CompanyViewSet(RecordViewSet):
+class CompanyViewSet(MergeMixin, DuplicateCheckMixin, RecordViewSet):
     serializer_class = CompanySerializer
     filterset_class = CompanyFilterSet
     ordering_fields = ["id", "name", "slug", "country", "founded_on", "created_at", "updated_at"]
 
 
-class ProductViewSet(RecordViewSet):
+class ProductViewSet(MergeMixin, DuplicateCheckMixin, RecordViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
     ordering_fields = ["id", "name", "slug", "launched_on", "created_at", "updated_at"]
 
 
-class PersonViewSet(RecordViewSet):
+class PersonViewSet(MergeMixin, DuplicateCheckMixin, RecordViewSet):
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
     ordering_fields = ["id", "name", "slug", "created_at", "updated_at"]

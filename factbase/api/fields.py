@@ -13,6 +13,8 @@ from rest_framework import serializers
 
 from factbase.core.kinds import kind_of
 from factbase.core.text import decimal_text
+from factbase.resolution.refs import AmbiguousRef, resolve_refs
+from factbase.resolution.rules import alias_relation
 
 # model class -> its brief serializer class, filled in by RecordSerializer subclasses
 BRIEF_SERIALIZERS: dict[type, type] = {}
@@ -81,6 +83,10 @@ def api_base(context) -> str:
 
 
 class RecordRefField(serializers.RelatedField):
+    """A related record, named by id or slug; for kinds with aliases (companies, products,
+    people) also by name or alias, accents and case aside; and by the id or slug a record
+    had before it was merged into another (factbase.resolution.refs)."""
+
     default_error_messages = {
         "does_not_exist": "No {model} with {lookup} {value!r}.",
         "invalid": "Give an id (integer), a slug (string), or an object with one of them.",
@@ -116,14 +122,24 @@ class RecordRefField(serializers.RelatedField):
         try:
             return queryset.get(**{key: value})
         except ObjectDoesNotExist:
-            self.fail(
-                "does_not_exist",
-                model=self.related_model._meta.verbose_name,
-                lookup=key,
-                value=value,
-            )
+            pass
         except (TypeError, ValueError, OverflowError):
             self.fail("invalid")
+        # Not an id or slug of a record: a name, an alias, or a merged record's id or slug.
+        try:
+            found = resolve_refs(self.related_model, [value], keys=False).get(str(value))
+        except AmbiguousRef as error:
+            raise serializers.ValidationError(str(error), code="ambiguous") from error
+        if found is not None:
+            try:
+                return queryset.get(pk=found)
+            except ObjectDoesNotExist:
+                pass
+        if key == "slug" and alias_relation(self.related_model) is not None:
+            key = "slug, name or alias"
+        self.fail(
+            "does_not_exist", model=self.related_model._meta.verbose_name, lookup=key, value=value
+        )
 
     def _read_already(self, queryset, key: str, value):
         """The record, when it was read with the record being written (see records_read):

@@ -24,6 +24,8 @@ from factbase.core.choices import ClaimType, Confidence, DatePrecision, SourceKi
 from factbase.core.corroboration import CORROBORATED, fact_backed_by, facts_with_sources
 from factbase.core.dates import truncate_date
 from factbase.core.models import Citation, Source, history_model_of
+from factbase.resolution.refs import AmbiguousRef, by_name, resolve_refs
+from factbase.resolution.rules import alias_relation
 
 from .search import related_model, search
 
@@ -169,47 +171,85 @@ def fact_type_choices() -> list[tuple[str, str]]:
 
 
 def refs_condition(values, path: str, model, *, param: str) -> Q:
-    """Records named by id or slug, at ORM `path`. An unknown slug is a 400 naming `param`:
-    a typo must not look like "no results".
+    """Records named by id, slug, name or alias, or by the id or slug of a record merged
+    into another (factbase.resolution.refs), at ORM `path`. A value that names no record
+    is a 400 naming `param` (a typo must not look like "no results"), and so is one that
+    names several; an id that names none matches nothing.
 
-    Slugs are turned into ids here, so the condition is one `IN` on the foreign key
+    Values are turned into ids here, so the condition is one `IN` on the foreign key
     column: an index on it serves the query, where a join on the slug could not."""
     ids = {int(v) for v in values if v.isascii() and v.isdigit()}
     too_large = sorted(i for i in ids if i > IdField.MAX)
     if too_large:
         raise ValidationError({param: [f"{too_large[0]} is larger than any id."]})
-    slugs = {v for v in values if not (v.isascii() and v.isdigit())}
-    if slugs:
-        found = dict(model.objects.filter(slug__in=slugs).values_list("slug", "pk"))
-        unknown = sorted(slugs - set(found) - _named_later(model, slugs - set(found)))
-        if unknown:
-            name = model._meta.verbose_name
-            raise ValidationError({param: [f"Unknown {name}: {', '.join(unknown)}."]})
-        ids.update(found.values())
+    try:
+        found = resolve_refs(model, values)
+    except AmbiguousRef as error:
+        raise ValidationError({param: [str(error)]}) from error
+    named = {v for v in values if not (v.isascii() and v.isdigit())}
+    unresolved = named - set(found)
+    unknown = sorted(unresolved - _named_later(model, unresolved))
+    if unknown:
+        name = model._meta.verbose_name
+        raise ValidationError({param: [f"Unknown {name}: {', '.join(unknown)}."]})
+    # An id that names no record stays as given: it matches nothing.
+    ids = {found.get(v, int(v)) for v in values if v not in named}
+    ids |= {found[v] for v in named if v in found}  # not those named only at another time
     # `{path}__in`, not `{path}_id__in`: the path may be a many-to-many field.
     return Q(**{f"{path}__in": sorted(ids)})
 
 
-def _named_later(model, slugs: set[str]) -> set[str]:
-    """Under `as_of`, the slugs a record of `model` has had at any time: unknown at that
-    instant, they match nothing then (an empty answer), where a slug never given is a
-    typo (a 400)."""
+def _named_later(model, values: set[str]) -> set[str]:
+    """Under `as_of`, the values that name a record of `model` at some other time (a
+    slug, name or alias it had): unknown at that instant, they match nothing then (an
+    empty answer), where a value never given is a typo (a 400)."""
     history = history_model_of(model)
-    if not slugs or reading_at() is None or history is None:
+    if not values or reading_at() is None or history is None:
         return set()
-    return set(history._default_manager.filter(slug__in=slugs).values_list("slug", flat=True))
+    named = set()
+    if any(f.name == "slug" for f in history._meta.fields):
+        named |= set(
+            history._default_manager.filter(slug__in=values).values_list("slug", flat=True)
+        )
+    rest = values - named
+    if rest and alias_relation(model) is not None:
+        try:
+            named |= set(by_name(model, rest, history=True))
+        except AmbiguousRef as error:
+            named.add(error.value)  # named later, by more than one record: nothing then
+    return named
 
 
 class RefsMixin:
-    """Records named by slug or id (`?company=mistral-ai,3`), at one or more ORM `paths`:
-    a row matches when any path leads to one of them (with `match_all`, to every one of
-    them), and `where` holds of the same related row. Through a to-many relation (a
-    person's roles, a partnership's parties) the match runs in a subquery, so no row
-    repeats."""
+    """Records named by slug or id (`?company=mistral-ai,3`), and for companies, products
+    and people also by name or alias (`?company=Mistral`) or by the slug or id of a record
+    merged into another (factbase.resolution.refs), at one or more ORM `paths`: a row
+    matches when any path leads to one of them (with `match_all`, to every one of them),
+    and `where` holds of the same related row. Through a to-many relation (a person's
+    roles, a partnership's parties) the match runs in a subquery, so no row repeats."""
 
     def __init__(self, *paths, match_all=False, where: Q | None = None, **kwargs):
         self.paths, self.match_all, self.where = paths, match_all, where or Q()
         super().__init__(method=self.filter_refs, **kwargs)
+
+    def describe(self, model) -> None:
+        """Say in the schema (the filter's help text) what names a record, once the
+        FilterSet's `model` is known: names and aliases for kinds that have them."""
+        if isinstance(self, df.NumberFilter):
+            return  # ids only (`company_id`)
+        related = [related_model(model, path.split(LOOKUP_SEP)) for path in self.paths]
+        if not any(alias_relation(target) is not None for target in related):
+            return
+        label = self.label or related[0]._meta.verbose_name_plural
+        if "slugs or ids" in label:
+            label = label.replace("slugs or ids", "slugs, ids or aliases")
+        else:
+            label = f"{label}: slugs, ids or aliases"
+        self.extra["help_text"] = (
+            f"{label}, comma-separated. A name or alias is matched exactly, accents and "
+            "case aside (one that names two records is a 400); the slug or id of a record "
+            "merged into another finds the one it was merged into."
+        )
 
     def filter_refs(self, queryset, name, values):
         values = [str(value) for value in values]
@@ -246,7 +286,7 @@ class RefIdsFilter(RefsMixin, NumberInFilter):
 
 def slug_or_id_filters(field: str, label: str):
     """The pair of filters for a foreign key: `<field>_id` by id and `<field>` by slug or
-    id, both multi-value."""
+    id (or alias: RefsMixin), both multi-value."""
     return (
         NumberInFilter(field_name=f"{field}_id", lookup_expr="in", label=f"{label} ids"),
         RefsFilter(field, label=f"{label} slugs or ids"),
@@ -303,6 +343,9 @@ class FilterSet(df.FilterSet):
         # Copied once for this class: a filter declared on a base class is otherwise the
         # same object in every subclass, each with its own model.
         filters = {name: copy.deepcopy(f) for name, f in super().get_filters().items()}
+        for filter_ in filters.values():
+            if isinstance(filter_, RefsMixin) and cls._meta.model is not None:
+                filter_.describe(cls._meta.model)
         return SharedFilters(filters, cls._meta.model)
 
     def get_form_class(self):

@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
+from factbase.resolution.rules import alias_relation
+
 from .fields import BRIEF_SERIALIZERS
 
 _BRIEF_CLASSES: dict[type, type] = {}
@@ -49,12 +51,15 @@ class RecordRefFieldExtension(OpenApiSerializerFieldExtension):
             component = auto_schema.resolve_serializer(brief_serializer_class(model), direction)
             return component.ref
         has_slug = any(f.name == "slug" for f in model._meta.fields)
+        has_aliases = alias_relation(model) is not None
         name = model._meta.verbose_name
         if not has_slug:
             return {**build_basic_type(OpenApiTypes.INT), "description": f"The {name}'s id."}
         return {
             "oneOf": [build_basic_type(OpenApiTypes.INT), build_basic_type(OpenApiTypes.STR)],
-            "description": f"The {name}'s id (integer) or slug (string).",
+            "description": f"The {name}'s id (integer) or slug (string)"
+            + (", or its name or an alias" if has_aliases else "")
+            + ".",
         }
 
 

@@ -10,6 +10,7 @@ from factbase.webhooks.api.views import SubscriptionViewSet
 
 from .changes import ChangeLogView
 from .facts.views import FactQueueViewSet
+from .merging import MergeViewSet
 from .routers import Router
 from .snapshots import SnapshotViewSet
 from .sources import CitationViewSet, SourceViewSet
@@ -19,6 +20,7 @@ router.register("sources", SourceViewSet)
 router.register("citations", CitationViewSet)
 router.register("snapshots", SnapshotViewSet)
 router.register("webhooks", SubscriptionViewSet, basename="webhook")
+router.register("merges", MergeViewSet)
 
 
 @extend_schema(exclude=True)

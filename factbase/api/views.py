@@ -202,7 +202,6 @@ class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelVi
 
     def get_object(self):
         queryset = self.filter_queryset(self.get_queryset())
-        model = queryset.model
         key, lookup = self.lookup()
         found = queryset.filter(**{key: lookup})
         if self.action in ("update", "partial_update"):
@@ -215,9 +214,15 @@ class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelVi
             )
         obj = found.first()
         if obj is None:
-            raise Http404(f"No {model._meta.verbose_name} {lookup!r}.")
+            raise self.missing(lookup)
         self.check_object_permissions(self.request, obj)
         return obj
+
+    def missing(self, lookup: str) -> Exception:
+        """What a URL naming no record answers: 404. A record merged into another says
+        where it went (factbase.api.merging.MergeMixin)."""
+        model = self.get_serializer_class().Meta.model
+        return Http404(f"No {model._meta.verbose_name} {lookup!r}.")
 
     def requested_fields(self) -> tuple[str, ...] | None:
         """The names `fields=` gives, in its order, once each: the API's field names, or a
@@ -303,7 +308,7 @@ class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelVi
         row = reader.rows(self.filter_queryset(self.get_queryset()), extra=("version",))
         row = row.filter(**{key: lookup}).first()
         if row is None:
-            raise Http404(f"No {reader.model._meta.verbose_name} {lookup!r}.")
+            raise self.missing(lookup)
         self.check_object_permissions(request, row)
         response = Response(reader.render([row], self.get_serializer_context())[0])
         response["ETag"] = f'"{row["version"]}"'

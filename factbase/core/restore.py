@@ -9,6 +9,7 @@ from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
 
 from .feed import hold
+from .merges import is_mergeable, merge_of
 from .models import Citation, FactModel, TrackedModel
 from .reasons import reason_text
 from .services import fact_require_citation
@@ -140,6 +141,12 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
     hold(router.db_for_write(model))
     if model._default_manager.filter(pk=pk).exists():
         raise RecordExists(f"{model._meta.verbose_name} {pk} exists: there is nothing to restore.")
+    merge = merge_of(model, pk) if is_mergeable(model) else None
+    if merge is not None:  # its rows live on the kept record: only an undo brings them back
+        raise ValidationError(
+            f"{model._meta.verbose_name.capitalize()} {pk} was merged into another (merge "
+            f"{merge.pk}): undo the merge to bring it back with what it moved."
+        )
     note = reason_text(reason, prefix=RESTORED)
     restored: list = []
     try:

@@ -180,7 +180,7 @@ class Checker:
         position = next((i for i, c in enumerate(table.columns) if c.role == "content_type"), None)
         if position is None:
             return None
-        if table.is_history:
+        if table.is_history or "object_id" not in table.index:  # a merge names only a kind
             return ContentTypes(position, self.plan.content_types)
         targets = {}
         for label, name in self.models.items():

@@ -5,10 +5,19 @@ transaction. The API, the admin and the management commands all call them.
 - saving.py: one record (record_save), the version check and the citation rule;
 - writing.py: a record with its lists and child rows (record_write);
 - deleting.py: deletes and status changes;
+- merging.py: merging a record into another that is the same real thing, and its undo;
 - clock.py: the instant writes are recorded at (now, or the past a loader sets).
 """
 
 from .deleting import facts_set_status, m2m_referrers, record_delete, records_delete
+from .merging import (
+    MergeConflict,
+    MergeInvalid,
+    UndoRefused,
+    merge_plan,
+    merge_undo,
+    record_merge,
+)
 from .saving import (
     RecordInvalid,
     VersionConflict,
@@ -19,13 +28,19 @@ from .saving import (
 from .writing import record_write
 
 __all__ = [
+    "MergeConflict",
+    "MergeInvalid",
     "RecordInvalid",
+    "UndoRefused",
     "VersionConflict",
     "error_dict",
     "fact_require_citation",
     "facts_set_status",
     "m2m_referrers",
+    "merge_plan",
+    "merge_undo",
     "record_delete",
+    "record_merge",
     "record_save",
     "record_write",
     "records_delete",
