@@ -7,6 +7,7 @@ to the strict values that ``manage.py check --deploy`` expects.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "factbase.demo",
     "factbase.synth",
     "factbase.mirror",  # a copy of another Factbase kept in sync (manage.py mirror)
+    "factbase.imports",  # bulk imports of facts: CSV, XLSX, JSON lines (import_facts)
 ]
 
 # The record a citation's quote is attributed to (Citation.attributed_to). The core names
@@ -228,6 +230,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Where the admin keeps an uploaded import file between its preview and the editor's
+# confirmation (factbase.admin.imports): a server-side directory, never the session.
+IMPORT_DIR = Path(os.environ.get("IMPORT_DIR", Path(tempfile.gettempdir()) / "factbase-imports"))
 
 # Snapshots one user (not a superuser) may take per hour, from the admin or the API; 0: no limit.
 SNAPSHOT_QUOTA_PER_HOUR = int(os.environ.get("SNAPSHOT_QUOTA_PER_HOUR", "4"))

@@ -30,6 +30,7 @@ from factbase.core.restore import (
 from . import history
 from .dates import partial_date_form
 from .forms import ReasonForm, TrackedAdminForm, error_text
+from .imports import ImportAdminMixin
 from .quantities import amount_form
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "version")
@@ -83,7 +84,7 @@ def formset_rows(formset) -> tuple[str, list[dict]] | None:
     return ("citations" if generic else formset.fk.remote_field.name), rows
 
 
-class TrackedAdmin(SimpleHistoryAdmin):
+class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
     """Admin for any tracked record: audit fields read-only, writes through services."""
 
     form = TrackedAdminForm

@@ -21,6 +21,7 @@ from factbase.core.feed import hold
 from factbase.core.kinds import kind_of
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, VersionConflict, record_delete, record_write
+from factbase.imports.api import ImportActionMixin
 
 from .asof import AS_OF_PARAM, AsOfMixin
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -160,7 +161,9 @@ def parse_if_match(request) -> int | None:
     partial_update=extend_schema(parameters=[IF_MATCH, REASON]),
     destroy=extend_schema(parameters=[IF_MATCH, REASON]),
 )
-class RecordViewSet(StrictQueryParams, HistoryMixin, AsOfMixin, viewsets.ModelViewSet):
+class RecordViewSet(
+    StrictQueryParams, HistoryMixin, ImportActionMixin, AsOfMixin, viewsets.ModelViewSet
+):
     """Subclasses set `serializer_class`, `filterset_class` and `ordering_fields`. The
     query, the CSV's columns and its file name follow from the serializer and the kind
     (factbase.api.shape); a subclass sets `queryset` only to start from more than the

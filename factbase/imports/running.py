@@ -1,0 +1,398 @@
+"""The import: every row of a file written through the services, all or none.
+
+Each row becomes the input of the kind's serializer (factbase.imports.rows), is validated
+by it as the API validates a POST (a new record) or a PATCH (a row with an `id`), and is
+written by `services.record_write`: the model's rules, the citations checked against the
+source's stored text, the audit fields, a version and a history row with the editor and
+the reason `import <file name>`. A row that changes nothing writes nothing (`unchanged`).
+
+The whole file is one transaction. Each row is written in a savepoint of its own, so that
+a refused row leaves nothing behind and the rows after it are still checked: the report
+names every row that fails. The transaction commits only when every row passed and this
+is not a dry run; otherwise it is rolled back, and nothing was written. A dry run is thus
+the real import, undone: what it reports is what the import would do.
+
+Rows are read, written and forgotten one at a time; the report keeps counts and a capped
+list of rows (factbase.imports.report), so memory does not grow with the file.
+"""
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, router, transaction
+from django.utils.text import slugify
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from factbase.api.fields import RecordRefField
+from factbase.api.shape import read_queryset
+from factbase.core.feed import hold, number_unnumbered, numbering_deferred
+from factbase.core.reasons import reason_text
+from factbase.core.services import RecordInvalid, record_write
+
+from .columns import CITATION_COLUMNS, Plan, kind_columns
+from .kinds import kind_named, serializer_of
+from .lookups import RecordCache
+from .reading import FileProblem, Problem, Row, Table, read_table
+from .report import ERROR, NEW, UNCHANGED, UPDATE, Created, Outcome, Report
+from .rows import RowInput, bind, from_cells, from_object
+
+NAME_SHOWN = 40  # characters of a file's name in a history reason (which holds 100)
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+# The column of each part of the citation a row adds: citation_source...
+CITATION_HEADERS = {part: header for header, part in CITATION_COLUMNS.items()}
+
+
+def import_reason(file_name: str, reason: str = "") -> str:
+    """The history reason of an import's writes: `import <file name>`, then the editor's
+    reason if any. A ValidationError when the editor's does not fit."""
+    name = file_name if len(file_name) <= NAME_SHOWN else file_name[: NAME_SHOWN - 1] + "…"
+    prefix = f"import {name}".strip()
+    return reason_text(reason, prefix=prefix)
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+
+
+@dataclass
+class Options:
+    user: object = None
+    reason: str = ""  # the history reason (import_reason)
+    dry_run: bool = False
+    create_missing: bool = False
+
+
+def run_import(
+    stream,
+    *,
+    kind: str,
+    file_name: str,
+    format: str,
+    user=None,
+    reason: str = "",
+    dry_run: bool = False,
+    create_missing: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Import `stream` (a binary file; for XLSX a seekable one) as records of `kind`.
+    `reason` is the history reason as import_reason() gives it. `progress`, if given, is
+    called with the number of rows done, every so often and at the end."""
+    importer = Importer(
+        kind, Options(user, reason, dry_run, create_missing), file_name=file_name, format=format
+    )
+    return importer.run(lambda: read_table(stream, format), progress)
+
+
+class Importer:
+    def __init__(self, kind_name: str, options: Options, *, file_name: str, format: str):
+        self.kind = kind_named(kind_name)
+        self.model = self.kind.model
+        self.serializer_class = serializer_of(self.kind)
+        self.columns = kind_columns(self.serializer_class)
+        self.options = options
+        self.report = Report(self.kind.name, file_name, format, options.dry_run)
+        self.cache = RecordCache()
+        self.serializer = self.serializer_class(context={"request": None})
+        self.cache.install(self.serializer)
+        self.plan: Plan | None = None
+        self.database = router.db_for_write(self.model)
+
+    def run(self, open_table: Callable[[], Table], progress=None) -> Report:
+        started = time.monotonic()
+        database = self.database
+        with transaction.atomic(using=database):
+            hold(database)  # the change feed's clock first, before any row lock
+            try:
+                # The versions are numbered in one pass at the end (factbase.core.feed).
+                with numbering_deferred():
+                    table = open_table()
+                    if table.header is not None:
+                        self.plan = self.columns.plan(table.header)
+                    for done, row in enumerate(table.rows, start=1):
+                        self.report.add(self.row(row))
+                        if progress is not None and done % 500 == 0:
+                            progress(done)
+            except FileProblem as problem:
+                self.report.problem = problem
+            self.report.written = not (self.options.dry_run or self.report.failed)
+            if self.report.written:
+                number_unnumbered(database)
+            else:
+                transaction.set_rollback(True, using=database)
+                for outcome in self.report.rows:  # the ids of records never kept
+                    if outcome.outcome == NEW:
+                        outcome.record_id = None
+        if progress is not None:
+            progress(self.report.total)
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    # --- one row ---------------------------------------------------------------------------
+
+    def row(self, row: Row) -> Outcome:
+        given = from_object(row) if self.plan is None else from_cells(row, self.plan, self.columns)
+        if given.problems:
+            return Outcome(row.line, ERROR, given.key, problems=given.problems)
+        instance = None
+        try:
+            # A savepoint: a refused row leaves nothing behind.
+            with transaction.atomic(using=self.database):
+                try:
+                    instance = self.stored(given)
+                    return self.write(given, instance)
+                except DatabaseError as error:
+                    # What validation let through and the database refused (a value out of
+                    # its range): this row's error; its savepoint keeps the others going.
+                    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+                    raise _Refused(
+                        [Problem(None, f"The database refused this row: {first}")]
+                    ) from None
+        except _Refused as refused:
+            label = str(instance) if instance is not None and self.report.keeps_row() else ""
+            return Outcome(row.line, ERROR, given.key, label, refused.problems)
+
+    def stored(self, given: RowInput):
+        """The record the row updates, read under its lock with its rows and citations;
+        None for a new record."""
+        if given.key is None:
+            if self.plan is not None and self.plan.missing:
+                raise _Refused(
+                    [
+                        Problem(
+                            None,
+                            f"A new {self.model._meta.verbose_name} needs "
+                            f"{self.columns.describe(self.plan.missing)}: this file has no "
+                            "such columns. Give the id of the record to update.",
+                        )
+                    ]
+                )
+            return None
+        found = (
+            read_queryset(self.serializer_class)
+            .select_for_update(of=("self",))
+            .filter(pk=given.key)
+            .first()
+        )
+        name = self.model._meta.verbose_name
+        if found is None:
+            raise _Refused(
+                [Problem("id", f"No {name} {given.key}. To create one, leave its id empty.")]
+            )
+        if given.version is not None and found.version != given.version:
+            raise _Refused(
+                [
+                    Problem(
+                        "version",
+                        f"The {name} is at version {found.version}, not {given.version}: it "
+                        "changed since this row was exported. Export it again, or empty "
+                        "the version cell to write over the change.",
+                    )
+                ]
+            )
+        return found
+
+    def write(self, given: RowInput, instance) -> Outcome:
+        data = bind(given, instance, self.serializer, self.cache)
+        if given.problems:
+            raise _Refused(given.problems)
+        serializer = self.validate(data, instance)
+        may_create = serializer.errors and self.options.create_missing
+        if may_create and self.create_missing(serializer, data, given):
+            serializer = self.validate(data, instance)
+        if serializer.errors:
+            raise _Refused(self.problems(serializer.errors, given))
+        self.check_labels(serializer, given)
+        fields, m2m, children = serializer.split()
+        before = None if instance is None else instance.version
+        try:
+            record = record_write(
+                instance if instance is not None else self.model(),
+                fields=fields,
+                m2m=m2m,
+                children=children,
+                user=self.options.user,
+                reason=self.options.reason,
+                locked=instance is not None,
+            )
+        except RecordInvalid as error:
+            raise _Refused(self.problems(serializer.api_errors(error.errors), given)) from None
+        outcome = NEW if instance is None else UPDATE if record.version != before else UNCHANGED
+        label = str(record) if self.report.keeps_row() else ""
+        return Outcome(given.line, outcome, record.pk, label)
+
+    def validate(self, data: dict, instance):
+        """The kind's serializer, validating `data` as a POST (no instance) or a PATCH.
+        One serializer serves every row: building its fields costs more than most rows."""
+        serializer = self.serializer
+        for name in ("_validated_data", "_errors", "_data"):
+            serializer.__dict__.pop(name, None)
+        serializer.instance, serializer.partial = instance, instance is not None
+        serializer.initial_data = data
+        serializer.is_valid()
+        return serializer
+
+    # --- references ------------------------------------------------------------------------
+
+    def check_labels(self, serializer, given: RowInput) -> None:
+        """A slug given beside an id must name the record the id names."""
+        problems = []
+        for check in given.checks:
+            value = serializer.validated_data.get(check.field)
+            field = serializer.fields[check.field]
+            if isinstance(field, RecordRefField):
+                if value is not None and not self.names(field, check.labels[0], value):
+                    problems.append(
+                        Problem(
+                            check.column,
+                            f"{check.labels[0]!r} is not {given.columns[check.field]} "
+                            f"{value.pk} ({getattr(value, 'slug', value)}): give one of them, "
+                            "or make them agree.",
+                        )
+                    )
+            else:
+                slugs = sorted(getattr(record, "slug", str(record.pk)) for record in value)
+                if slugs != sorted(check.labels):
+                    problems.append(
+                        Problem(
+                            check.column,
+                            f"Names {', '.join(sorted(check.labels)) or 'none'}, but "
+                            f"{given.columns[check.field]} names {', '.join(slugs) or 'none'}: "
+                            "give one of them, or make them agree.",
+                        )
+                    )
+        if problems:
+            raise _Refused(problems)
+
+    def names(self, field, label: str, record) -> bool:
+        if getattr(record, "slug", None) == label:
+            return True
+        try:
+            return field.to_internal_value(label).pk == record.pk
+        except ValidationError:
+            return False
+
+    def create_missing(self, serializer, data: dict, given: RowInput) -> bool:
+        """Create the related records the row names by a slug that no record has (with
+        `create_missing`); whether any was."""
+        created = False
+        for name, messages in serializer.errors.items():
+            field = serializer.fields.get(name)
+            if isinstance(field, serializers.ManyRelatedField):
+                field, values = field.child_relation, list(data.get(name) or ())
+            else:
+                values = [data.get(name)]
+            if not isinstance(field, RecordRefField) or not any(
+                getattr(message, "code", None) == "does_not_exist" for message in messages
+            ):
+                continue
+            model = field.related_model
+            if not any(f.name == "slug" for f in model._meta.fields):
+                continue
+            for value in values:
+                if not isinstance(value, str) or value.isdigit() or self.exists(field, value):
+                    continue
+                column = given.columns.get(name, name)
+                self.create(model, value, given.names.get(name), given.line, column=column)
+                created = True
+        return created
+
+    def exists(self, field, value: str) -> bool:
+        try:
+            field.to_internal_value(value)
+        except ValidationError:
+            return False
+        return True
+
+    def create(self, model, label: str, name: str | None, line: int, *, column: str) -> None:
+        """A record made from what a row calls it: its slug (the label, or the label made
+        into a slug) and name (the name column beside it, else the label); a required
+        choice takes "other" where that is one."""
+        slug = label if SLUG.fullmatch(label) else slugify(label)
+        fields = {"slug": slug}
+        if any(f.name == "name" for f in model._meta.fields):
+            fields["name"] = name or label
+        for model_field in model._meta.concrete_fields:
+            values = [value for value, _ in model_field.choices or ()]
+            if (
+                model_field.name not in fields
+                and values
+                and not model_field.blank
+                and not model_field.has_default()
+                and "other" in values
+            ):
+                fields[model_field.name] = "other"
+        kind = model._meta.verbose_name
+        try:
+            record = record_write(
+                model(), fields=fields, user=self.options.user, reason=self.options.reason
+            )
+        except RecordInvalid as error:
+            why = "; ".join(
+                f"{key}: {' '.join(map(str, value))}" for key, value in error.errors.items()
+            )
+            raise _Refused(
+                [Problem(column, f"No {kind} {label!r}, and none can be made from it: {why}.")]
+            ) from None
+        self.report.created_record(Created(kind, record.pk, slug, line))
+
+    # --- errors to columns -----------------------------------------------------------------
+
+    def problems(self, errors: dict, given: RowInput) -> list[Problem]:
+        found = []
+        for path, message in _flatten(errors, ()):
+            found.append(self.problem(path, message, given))
+        return found
+
+    def problem(self, path: tuple, message: str, given: RowInput) -> Problem:
+        head = path[0] if path else "non_field_errors"
+        if head == "non_field_errors":
+            return Problem(None, message)
+        if not given.from_cells:
+            return Problem(_path_text(path), message)
+        column = given.columns.get(head, head)
+        rest = path[1:]
+        if head == "citations" and rest and rest[0] == given.citation_index:
+            # The citation the row adds, from its own columns.
+            part = rest[1] if len(rest) > 1 else "non_field_errors"
+            if part in CITATION_HEADERS:
+                return Problem(CITATION_HEADERS[part], message)
+            inner = "" if part == "non_field_errors" else f"{_path_text(rest[1:])}: "
+            return Problem("citation_quote", f"{inner}{message}")
+        if rest and isinstance(rest[0], int):
+            inner = f"{_path_text(rest[1:])}: " if len(rest) > 1 else ""
+            return Problem(column, f"item {rest[0] + 1}: {inner}{message}")
+        return Problem(column, message)
+
+
+def _flatten(detail, path: tuple):
+    """(path, message) of each message in DRF's and the services' nested errors."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from _flatten(value, (*path, key))
+    elif isinstance(detail, list | tuple):
+        if all(isinstance(item, str) for item in detail):
+            for item in detail:
+                yield path, str(item)
+        else:
+            for index, item in enumerate(detail):
+                yield from _flatten(item, (*path, index))
+    elif isinstance(detail, DjangoValidationError):
+        for message in detail.messages:
+            yield path, message
+    else:
+        yield path, str(detail)
+
+
+def _path_text(path: tuple) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int) or str(part).isdigit():
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

@@ -1,0 +1,245 @@
+"""`POST /api/v1/<kind>/import/`: JSON lines and CSV bodies, all or nothing, the dry run,
+who may, and what the schema says."""
+
+import json
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from companies.models import Platform
+from events.models import Metric
+from tests.factories import (
+    CompanyAliasFactory,
+    CompanyFactory,
+    MetricFactory,
+    SourceFactory,
+)
+from tests.imports.helpers import history_count
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/metrics/import/"
+NDJSON = "application/x-ndjson"
+
+
+def lines(*rows: dict) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def metric(**fields) -> dict:
+    return {"metric_type": "downloads", "qualifier": "exact", "value": "10", **fields}
+
+
+@pytest.fixture
+def acme(db):
+    return CompanyFactory(slug="acme", name="Acme")
+
+
+def test_json_lines_are_written_with_the_editor_and_the_reason(editor_api, editor, acme):
+    source = SourceFactory(url="https://example.org/acme")
+    body = lines(
+        metric(
+            company="acme",
+            value="2000000",
+            status="verified",
+            citations=[
+                {"source": "https://example.org/acme", "quote": "reached two million users"}
+            ],
+        ),
+        metric(company=acme.pk, value="5"),
+    )
+    response = editor_api.post(
+        URL,
+        body,
+        content_type=NDJSON,
+        HTTP_X_CHANGE_REASON="weekly figures",
+        HTTP_CONTENT_DISPOSITION='attachment; filename="acme.jsonl"',
+    )
+    assert response.status_code == 201, response.content
+    report = response.json()
+    assert report["counts"] == {"new": 2, "update": 0, "unchanged": 0, "error": 0}
+    assert (report["written"], report["file"], report["format"]) == (True, "acme.jsonl", "jsonl")
+    assert [row["outcome"] for row in report["outcomes"]] == ["new", "new"]
+    created = Metric.objects.get(pk=report["outcomes"][0]["id"])
+    assert created.citations.get().source == source
+    version = created.history.get()
+    assert (version.history_user, version.history_change_reason) == (
+        editor,
+        "import acme.jsonl: weekly figures",
+    )
+
+
+def test_a_line_with_an_id_updates_that_record(editor_api):
+    stored = MetricFactory(note="old")
+    body = lines({"id": stored.pk, "note": "new"}, {"id": stored.pk, "version": 2})
+    response = editor_api.post(URL, body, content_type=NDJSON)
+    assert response.status_code == 201, response.content
+    assert [row["outcome"] for row in response.json()["outcomes"]] == ["update", "unchanged"]
+    stored.refresh_from_db()
+    assert (stored.note, stored.version) == ("new", 2)
+
+
+def test_one_bad_line_writes_nothing_and_each_problem_is_named(editor_api, acme):
+    before = history_count()
+    body = lines(
+        metric(company="acme"),
+        metric(company="acme", value="lots"),
+        metric(company="nobody", citations=[{"source": 999, "quote": "x"}]),
+        {"id": 123456, "note": "gone"},
+    )
+    response = editor_api.post(URL, body, content_type=NDJSON)
+    assert response.status_code == 400
+    report = response.json()
+    assert report["written"] is False
+    assert "Nothing was written" in report["detail"]
+    assert report["counts"] == {"new": 1, "update": 0, "unchanged": 0, "error": 3}
+    errors = [(error["line"], error["column"], error["message"]) for error in report["errors"]]
+    assert errors[0] == (2, "value", "A valid number is required.")
+    assert errors[1][:2] == (3, "company") and "'nobody'" in errors[1][2]
+    assert errors[2] == (3, "citations[0].source", "No source with id 999.")
+    assert errors[3] == (4, "id", "No metric 123456. To create one, leave its id empty.")
+    assert len(errors) == 4
+    assert history_count() == before
+    assert Metric.objects.count() == 0
+
+
+def test_a_dry_run_reports_and_writes_nothing(editor_api, acme):
+    stored = MetricFactory(company=acme)
+    before = history_count()
+    body = lines(metric(company="acme"), {"id": stored.pk, "value": "11"}, {"id": stored.pk})
+    response = editor_api.post(f"{URL}?dry_run=true", body, content_type=NDJSON)
+    assert response.status_code == 200
+    report = response.json()
+    assert (report["dry_run"], report["written"]) == (True, False)
+    assert [(row["outcome"], row["id"]) for row in report["outcomes"]] == [
+        ("new", None),  # a dry run's new record has no id: it was never kept
+        ("update", stored.pk),
+        ("unchanged", stored.pk),
+    ]
+    assert history_count() == before
+    assert Metric.objects.count() == 1
+
+
+def test_a_dry_run_with_errors_answers_them_with_200(editor_api):
+    response = editor_api.post(f"{URL}?dry_run=true", lines(metric(value="x")), content_type=NDJSON)
+    assert response.status_code == 200
+    assert response.json()["counts"]["error"] == 1
+
+
+def test_csv_bodies_import_too(editor_api, acme):
+    body = b"company_slug,metric_type_slug,qualifier,value\nacme,downloads,at_least,7\n"
+    response = editor_api.post(URL, body, content_type="text/csv; charset=utf-8")
+    assert response.status_code == 201, response.content
+    assert Metric.objects.get().qualifier == "at_least"
+
+
+def test_viewers_and_anonymous_clients_may_not_import(viewer_api, anon_api, acme):
+    body = lines(metric(company="acme"))
+    assert viewer_api.post(URL, body, content_type=NDJSON).status_code == 403
+    assert anon_api.post(URL, body, content_type=NDJSON).status_code == 401
+    assert Metric.objects.count() == 0
+
+
+def test_an_editor_without_the_change_permission_may_not_import(editor, editor_api, acme):
+    from django.contrib.auth.models import Permission
+
+    editor.groups.clear()
+    editor.user_permissions.add(Permission.objects.get(codename="add_metric"))
+    response = editor_api.post(URL, lines(metric(company="acme")), content_type=NDJSON)
+    assert response.status_code == 403
+    assert "permission to change them" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "says"),
+    [
+        ("application/json", b"{}", 415, "Unsupported media type"),
+        ("text/csv; charset=latin-1", b"a\n", 415, "an import is UTF-8"),
+        (NDJSON, b"", 400, "The body is empty"),
+    ],
+)
+def test_bodies_it_does_not_read_are_refused(editor_api, content_type, body, status, says):
+    response = editor_api.post(URL, body, content_type=content_type)
+    assert response.status_code == status
+    assert says in response.json()["detail"]
+
+
+def test_a_body_over_the_limit_is_413(editor_api, settings, acme):
+    settings.IMPORT_MAX_BYTES = 100
+    body = lines(*[metric(company="acme")] * 5)
+    response = editor_api.post(URL, body, content_type=NDJSON)
+    assert response.status_code == 413
+    assert "100 bytes" in response.json()["detail"]
+    assert Metric.objects.count() == 0
+
+
+def test_bad_flags_and_reasons_are_named(editor_api):
+    response = editor_api.post(f"{URL}?dry_run=perhaps", lines(metric()), content_type=NDJSON)
+    assert response.status_code == 400
+    assert response.json() == {"dry_run": ["Give true or false."]}
+    response = editor_api.post(
+        URL, lines(metric()), content_type=NDJSON, HTTP_X_CHANGE_REASON="x" * 95
+    )
+    assert response.status_code == 400
+    assert "X-Change-Reason" in response.json()
+
+
+def test_missing_related_records_are_created_on_request(editor_api, acme):
+    body = lines(metric(company="acme", platform="vision-os"))
+    refused = editor_api.post(URL, body, content_type=NDJSON)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["column"] == "platform"
+
+    response = editor_api.post(f"{URL}?create_missing=true", body, content_type=NDJSON)
+    assert response.status_code == 201, response.content
+    assert response.json()["created"] == [
+        {
+            "kind": "platform",
+            "id": Platform.objects.get(slug="vision-os").pk,
+            "label": "vision-os",
+            "line": 1,
+        }
+    ]
+    assert Metric.objects.get().platform.slug == "vision-os"
+
+
+def test_a_company_is_named_by_its_alias(editor_api, acme):
+    """Related records are named by slug, id or alias: the alias is resolved by the API's
+    reference fields (factbase.api.fields.RecordRefField), which the import writes through."""
+    CompanyAliasFactory(company=acme, name="Acme Robotics")
+    response = editor_api.post(URL, lines(metric(company="Acme Robotics")), content_type=NDJSON)
+    assert response.status_code == 201, response.content
+    assert Metric.objects.get().company == acme
+
+
+def test_only_fact_kinds_import_and_the_schema_says_so():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paths = schema["paths"]
+    operation = paths["/api/v1/metrics/import/"]["post"]
+    assert set(operation["requestBody"]["content"]) == {
+        "application/x-ndjson",
+        "application/jsonl",
+        "text/csv",
+    }
+    assert {"dry_run", "create_missing"} <= {p["name"] for p in operation["parameters"]}
+    assert "/api/v1/funding-rounds/import/" in paths
+    assert "/api/v1/platforms/import/" not in paths
+    assert "/api/v1/sources/import/" not in paths
+
+
+def test_unknown_and_read_only_fields_of_a_line_are_named(editor_api, acme):
+    body = lines(metric(company="acme", colour="red", source_count=3))
+    response = editor_api.post(URL, body, content_type=NDJSON)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"line": 1, "column": "colour", "message": "Unknown field."},
+        {"line": 1, "column": "source_count", "message": "This field is read-only."},
+    ]
+
+
+def test_a_csv_body_that_is_not_utf8_is_400_naming_the_line(editor_api, acme):
+    body = "company_slug,metric_type_slug,qualifier,value,note\nacme,downloads,exact,1,Café\n"
+    response = editor_api.post(URL, body.encode("latin-1"), content_type="text/csv")
+    assert response.status_code == 400
+    assert response.json()["file_error"].startswith("line 2: Not UTF-8")
+    assert Metric.objects.count() == 0

@@ -1,0 +1,113 @@
+"""`manage.py import_facts FILE --kind KIND`: its options, its output, its exit status."""
+
+import pytest
+
+from companies.models import Company
+from events.models import Metric
+from tests.factories import CompanyFactory
+from tests.imports.helpers import history_count, run_command
+
+pytestmark = pytest.mark.django_db
+
+ROWS = "company_slug,metric_type_slug,qualifier,value\nacme,downloads,exact,12\n"
+
+
+@pytest.fixture
+def acme(db):
+    return CompanyFactory(slug="acme", name="Acme")
+
+
+@pytest.fixture
+def rows_file(tmp_path, acme):
+    path = tmp_path / "rows.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    return path
+
+
+def test_a_dry_run_says_what_it_would_do_and_writes_nothing(rows_file):
+    before = history_count()
+    status, out, err = run_command(rows_file, "--kind", "metrics", "--dry-run")
+    assert (status, err) == (0, "")
+    assert out.strip() == (
+        "rows.csv: 1 row (1 new, 0 update, 0 unchanged, 0 error). Dry run: nothing was written."
+    )
+    assert history_count() == before
+
+
+def test_the_user_and_reason_are_recorded(rows_file, editor):
+    status, out, _ = run_command(
+        rows_file, "--kind", "metrics", "--user", "editor", "--reason", "from the Q1 report"
+    )
+    assert status == 0
+    version = Metric.objects.get().history.get()
+    assert (version.history_user, version.history_change_reason) == (
+        editor,
+        "import rows.csv: from the Q1 report",
+    )
+
+
+def test_bad_options_are_named(rows_file):
+    assert (
+        "--user: no user 'nobody'"
+        in run_command(rows_file, "--kind", "metrics", "--user", "nobody")[2]
+    )
+    status, _, err = run_command(rows_file, "--kind", "metrics", "--reason", "x" * 95)
+    assert status == 1 and "--reason: A reason has at most" in err
+    status, _, err = run_command(rows_file.with_name("absent.csv"), "--kind", "metrics")
+    assert status == 1 and "Cannot read" in err
+    assert Metric.objects.count() == 0
+
+
+def test_the_format_may_be_given(tmp_path, acme):
+    path = tmp_path / "rows.txt"
+    path.write_text(ROWS, encoding="utf-8")
+    status, _, err = run_command(path, "--kind", "metrics", "--format", "csv")
+    assert status == 0, err
+    assert Metric.objects.count() == 1
+
+
+def test_progress_goes_to_stderr(tmp_path, acme):
+    path = tmp_path / "many.csv"
+    # Rows refused as they are read (formulas) count as rows done, without a write each.
+    path.write_text(ROWS + "acme,downloads,exact,=1\n" * 1200, encoding="utf-8")
+    status, out, err = run_command(path, "--kind", "metrics", "--progress", "--dry-run")
+    assert status == 1
+    assert "\r500 rows, " in err and "\r1,000 rows, " in err and "\r1,201 rows, " in err
+    assert "rows/s" in err
+    assert "many.csv: 1,201 rows (1 new, 0 update, 0 unchanged, 1,200 error)" in err
+
+
+def test_a_refused_row_exits_1_with_its_line_and_column(tmp_path, acme):
+    path = tmp_path / "bad.csv"
+    path.write_text(ROWS + "acme,downloads,exactly,13\n", encoding="utf-8")
+    status, out, err = run_command(path, "--kind", "metrics")
+    assert status == 1
+    assert 'line 3, column qualifier: "exactly" is not a valid choice.' in err
+    assert "bad.csv: 2 rows (1 new, 0 update, 0 unchanged, 1 error). Nothing was written" in err
+    assert Metric.objects.count() == 0
+
+
+def test_missing_companies_are_created_on_request_with_their_name(tmp_path, acme):
+    path = tmp_path / "new.csv"
+    path.write_text(
+        "company_slug,company_name,metric_type_slug,qualifier,value\n"
+        "new-co,New Co,downloads,exact,12\n"
+        "new-co,New Co,downloads,exact,13\n",
+        encoding="utf-8",
+    )
+    status, _, err = run_command(path, "--kind", "metrics")
+    assert status == 1
+    assert "line 2, column company_slug: No company with" in err
+
+    status, out, err = run_command(path, "--kind", "metrics", "--dry-run", "--create-missing")
+    assert status == 0, err
+    assert "line 2: created company 'new-co' (undone)" in out
+    assert not Company.objects.filter(slug="new-co").exists()
+
+    status, out, err = run_command(path, "--kind", "metrics", "--create-missing")
+    assert status == 0, err
+    assert out.splitlines()[0] == "line 2: created company 'new-co'"
+    company = Company.objects.get(slug="new-co")
+    assert (company.name, company.kind, company.status) == ("New Co", "other", "unverified")
+    assert company.history.get().history_change_reason == "import new.csv"
+    assert Metric.objects.filter(company=company).count() == 2

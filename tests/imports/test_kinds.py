@@ -1,0 +1,126 @@
+"""Every kind of fact imports its own CSV export back unchanged: related records, lists and
+child rows read as the export writes them. And lists edited in their cells: a round's
+investors, an event's companies."""
+
+import pytest
+
+from events.models import Event, FundingRound
+from factbase.imports.kinds import importable_kinds
+from tests.factories import CompanyFactory
+from tests.imports.helpers import csv_of, export, history_count, rows_of, run_command
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def funding_round(demo, editor_api):
+    """The demo has no funding round: one with two investors, one of them the lead."""
+    CompanyFactory(slug="lead-capital", name="Lead Capital", kind="investor")
+    CompanyFactory(slug="other-fund", name="Other Fund", kind="investor")
+    response = editor_api.post(
+        "/api/v1/funding-rounds/",
+        {
+            "company": "mistral-ai",
+            "round_type": "series_b",
+            "qualifier": "exact",
+            "value": "600000000",
+            "currency": "EUR",
+            "investments": [
+                {"investor": "lead-capital", "is_lead": True},
+                {
+                    "investor": "other-fund",
+                    "qualifier": "exact",
+                    "value": "15000000",
+                    "currency": "EUR",
+                },
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return FundingRound.objects.get(pk=response.json()["id"])
+
+
+def test_every_fact_kind_imports_its_own_export_unchanged(funding_round, client, tmp_path):
+    kinds = sorted(importable_kinds())
+    assert {"companies", "events", "funding-rounds", "metrics", "people"} <= set(kinds)
+    for kind in kinds:
+        text = export(client, kind)
+        rows = rows_of(text)
+        assert rows, kind
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text, encoding="utf-8")
+        before = history_count()
+        status, out, err = run_command(path, "--kind", kind)
+        assert status == 0, (kind, err)
+        assert f"(0 new, 0 update, {len(rows)} unchanged, 0 error)" in out, (kind, out)
+        assert history_count() == before, kind
+
+
+def test_a_rounds_investors_are_edited_in_their_cell(funding_round, client, tmp_path):
+    (row,) = rows_of(export(client, "funding-rounds"))
+    assert row["investments"] == "lead-capital (lead); other-fund"
+    CompanyFactory(slug="new-fund", name="New Fund", kind="investor")
+    row["investments"] = "other-fund (lead); new-fund"
+    row["investments_investor_ids"] = ""  # the labels alone say it now
+    path = tmp_path / "rounds.csv"
+    path.write_text(csv_of([row]), encoding="utf-8")
+
+    status, out, err = run_command(path, "--kind", "funding-rounds")
+
+    assert status == 0, err
+    assert "(0 new, 1 update, 0 unchanged, 0 error)" in out
+    investments = {i.investor.slug: (i.is_lead, i.value) for i in funding_round.investments.all()}
+    # other-fund kept its amount: the row was updated, not replaced.
+    assert investments == {"other-fund": (True, 15000000), "new-fund": (False, None)}
+
+
+def test_ids_win_over_labels_but_must_agree_with_them(demo, client, tmp_path):
+    event = Event.objects.filter(companies__isnull=False).order_by("pk").first()
+    rows = rows_of(export(client, "events", f"id={event.pk}"))
+    (row,) = rows
+    row["companies"] = "stellantis"
+    path = tmp_path / "events.csv"
+    path.write_text(csv_of([row]), encoding="utf-8")
+
+    status, _, err = run_command(path, "--kind", "events")
+
+    assert status == 1
+    assert "line 2, column companies: Names stellantis, but companies_ids names" in err
+
+    row["companies_ids"] = ""
+    path.write_text(csv_of([row]), encoding="utf-8")
+    status, _, err = run_command(path, "--kind", "events")
+    assert status == 0, err
+    assert list(event.companies.values_list("slug", flat=True)) == ["stellantis"]
+
+
+def test_a_slug_beside_an_id_must_name_the_same_record(demo, client, tmp_path):
+    rows = rows_of(export(client, "metrics", "company=mistral-ai"))
+    rows[0]["company_slug"] = "stellantis"
+    path = tmp_path / "metrics.csv"
+    path.write_text(csv_of(rows), encoding="utf-8")
+    status, _, err = run_command(path, "--kind", "metrics")
+    assert status == 1
+    assert (
+        f"line 2, column company_slug: 'stellantis' is not company_id {rows[0]['company_id']} "
+        "(mistral-ai): give one of them, or make them agree."
+    ) in err
+
+
+def test_the_exported_citations_are_checked_not_changed(demo, client, tmp_path):
+    row = next(
+        row
+        for row in rows_of(export(client, "metrics"))
+        if len(set(row["citations_source_ids"].split(";"))) == 2
+    )
+    stored = row["citations_source_ids"]
+    row["citations_source_ids"] = stored.split(";")[0]
+    path = tmp_path / "metrics.csv"
+    path.write_text(csv_of([row]), encoding="utf-8")
+    status, _, err = run_command(path, "--kind", "metrics")
+    assert status == 1
+    assert (
+        f"line 2, column citations_source_ids: The stored citations' sources are {stored}: "
+        "an import does not change them."
+    ) in err
