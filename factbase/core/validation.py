@@ -7,14 +7,22 @@ remembers its row as read (from_db); the services take the row read under the lo
 stored one. The check constraints that remain are asked in one query, not one each.
 """
 
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
 from django.core.exceptions import FieldError, ValidationError
 from django.db import DatabaseError, connections, models, router, transaction
-from django.db.models import DEFERRED, BooleanField, CheckConstraint, Q, UniqueConstraint, Value
+from django.db.models import (
+    DEFERRED,
+    BooleanField,
+    CheckConstraint,
+    F,
+    Q,
+    UniqueConstraint,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 from django.db.models.sql.constants import SINGLE
@@ -191,13 +199,18 @@ def _check_constraints(instance, model, rules, exclude, using) -> dict[int, bool
     that read an excluded field are left out, as CheckConstraint.validate skips them; so
     are all of them if the query fails, for validate() to ask one by one."""
     checks = [rule for rule in rules if isinstance(rule, CheckConstraint)]
+    values = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
+    passed = {}
+    for constraint in checks:
+        with suppress(_AskTheDatabase):
+            # NULL (unknown) passes, as in the database.
+            passed[id(constraint)] = _holds(constraint.condition, values) is not False
+    checks = [rule for rule in checks if id(rule) not in passed]
     connection = connections[using]
     if len(checks) < 2 or not connection.features.supports_comparing_boolean_expr:
-        return {}
+        return passed
     query = Query(None)
-    for name, value in instance._get_field_expression_map(
-        meta=model._meta, exclude=exclude
-    ).items():
+    for name, value in values.items():
         query.add_annotation(
             value if hasattr(value, "resolve_expression") else Value(value), name, select=False
         )
@@ -211,10 +224,75 @@ def _check_constraints(instance, model, rules, exclude, using) -> dict[int, bool
             continue
         asked.append(constraint)
     if not asked:
-        return {}
+        return passed
     try:
         with transaction.atomic(using=using) if connection.in_atomic_block else nullcontext():
             row = query.get_compiler(using=using).execute_sql(SINGLE)
     except DatabaseError:
-        return {}
-    return {id(constraint): bool(ok) for constraint, ok in zip(asked, row, strict=True)}
+        return passed
+    passed.update({id(constraint): bool(ok) for constraint, ok in zip(asked, row, strict=True)})
+    return passed
+
+
+class _AskTheDatabase(Exception):
+    """A condition _holds() does not evaluate: the database is asked."""
+
+
+# The lookups a check condition is evaluated with in Python, as SQL evaluates them: a
+# comparison with NULL is unknown (None).
+_COMPARISONS = {
+    "exact": lambda value, other: value == other,
+    "in": lambda value, other: value in other,
+    "gt": lambda value, other: value > other,
+    "gte": lambda value, other: value >= other,
+    "lt": lambda value, other: value < other,
+    "lte": lambda value, other: value <= other,
+}
+
+
+def _holds(condition: Q, values: dict):
+    """Whether `condition` holds for the record's `values` (a field expression map):
+    True, False, or None for unknown, in SQL's three-valued logic; _AskTheDatabase when it
+    reads an expression, a transform or a lookup other than those of _COMPARISONS and
+    isnull. The rules of Factbase's models are such conditions: asking the database for
+    each of them costs a query with every country and currency code as a parameter."""
+    results = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            results.append(_holds(child, values))
+            continue
+        path, other = child
+        name, _, lookup = path.partition("__")
+        value = _plain(values.get(name, _AskTheDatabase))
+        if isinstance(other, F):
+            other = _plain(values.get(other.name, _AskTheDatabase))
+        elif hasattr(other, "resolve_expression"):
+            raise _AskTheDatabase
+        lookup = lookup or "exact"
+        if lookup == "exact" and other is None:
+            lookup, other = "isnull", True  # as the ORM reads `field=None`
+        if lookup == "isnull":
+            results.append((value is None) == bool(other))
+        elif lookup in _COMPARISONS:
+            unknown = value is None or other is None
+            results.append(None if unknown else _COMPARISONS[lookup](value, other))
+        else:
+            raise _AskTheDatabase
+    if condition.connector == Q.AND:
+        result = False if False in results else (None if None in results else True)
+    elif condition.connector == Q.OR:
+        result = True if True in results else (None if None in results else False)
+    else:
+        raise _AskTheDatabase
+    return (None if result is None else not result) if condition.negated else result
+
+
+def _plain(value):
+    """A value of the field expression map as Python holds it, or _AskTheDatabase."""
+    if value is _AskTheDatabase:
+        raise _AskTheDatabase
+    if isinstance(value, Value):
+        return value.value
+    if hasattr(value, "resolve_expression"):
+        raise _AskTheDatabase
+    return value
