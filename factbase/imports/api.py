@@ -217,11 +217,16 @@ class ImportActionMixin:
         if isinstance(report.problem, TooLarge):
             raise PayloadTooLarge.for_limit(report.problem.limit)
         body = report.as_dict()
+        if report.failed and not dry_run:
+            # An error as every 400 of the API reads (`detail`, and lists or objects by
+            # name): the problems, and the whole report beside them.
+            detail = " ".join(filter(None, [report.summary(), body.get("file_error")]))
+            return Response(
+                {"detail": detail, "errors": body["errors"], "report": body},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         if report.failed:
             body = {"detail": report.summary(), **body}
-            return Response(
-                body, status=status.HTTP_200_OK if dry_run else status.HTTP_400_BAD_REQUEST
-            )
         return Response(body, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
 
 

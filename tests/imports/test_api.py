@@ -89,10 +89,13 @@ def test_one_bad_line_writes_nothing_and_each_problem_is_named(editor_api, acme)
     )
     response = editor_api.post(URL, body, content_type=NDJSON)
     assert response.status_code == 400
-    report = response.json()
+    # An error as every 400 of the API reads (`detail`), the whole report beside it.
+    answer = response.json()
+    report = answer["report"]
     assert report["written"] is False
-    assert "Nothing was written" in report["detail"]
+    assert "Nothing was written" in answer["detail"]
     assert report["counts"] == {"new": 1, "update": 0, "unchanged": 0, "error": 3}
+    assert answer["errors"] == report["errors"]
     errors = [(error["line"], error["column"], error["message"]) for error in report["errors"]]
     assert errors[0] == (2, "value", "A valid number is required.")
     assert errors[1][:2] == (3, "company") and "'nobody'" in errors[1][2]
@@ -241,5 +244,6 @@ def test_a_csv_body_that_is_not_utf8_is_400_naming_the_line(editor_api, acme):
     body = "company_slug,metric_type_slug,qualifier,value,note\nacme,downloads,exact,1,Café\n"
     response = editor_api.post(URL, body.encode("latin-1"), content_type="text/csv")
     assert response.status_code == 400
-    assert response.json()["file_error"].startswith("line 2: Not UTF-8")
+    assert response.json()["report"]["file_error"].startswith("line 2: Not UTF-8")
+    assert "line 2: Not UTF-8" in response.json()["detail"]
     assert Metric.objects.count() == 0
