@@ -52,6 +52,13 @@ class ImportForm(forms.Form):
         "created (and listed in the preview), rather than refusing the row.",
     )
 
+    allow_duplicates = forms.BooleanField(
+        label="Allow likely duplicates",
+        required=False,
+        help_text="A new company, product or person whose name or an alias is close to a "
+        "stored one's is created anyway, rather than refusing the row.",
+    )
+
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("file")
@@ -129,6 +136,7 @@ class ImportAdminMixin:
                 "format": form.cleaned_data["format"],
                 "reason": form.cleaned_data["history_reason"],
                 "create_missing": form.cleaned_data["create_missing"],
+                "allow_duplicates": form.cleaned_data["allow_duplicates"],
             }
             request.session[SESSION_KEY] = {**request.session.get(SESSION_KEY, {}), token: entry}
             return self._preview(request, token, entry, self._run(request, token, entry, True))
@@ -201,6 +209,7 @@ class ImportAdminMixin:
                 reason=entry["reason"],
                 dry_run=dry_run,
                 create_missing=entry["create_missing"],
+                allow_duplicates=entry.get("allow_duplicates", False),
             )
 
     def _preview(self, request, token: str, entry: dict, report):

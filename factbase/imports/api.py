@@ -73,6 +73,11 @@ DRY_RUN = _flag(
     "dry_run",
     "Check every row and answer what the import would do (200); write nothing.",
 )
+ALLOW_DUPLICATES = _flag(
+    "allow_duplicate",
+    "Create the companies, products or people whose name or an alias is close to a "
+    "stored record's; without it, such a row is refused as a likely duplicate.",
+)
 CREATE_MISSING = _flag(
     "create_missing",
     "Create the related records that rows name by a slug no record has (listed in "
@@ -165,7 +170,7 @@ class ImportActionMixin:
             "application/jsonl": OpenApiTypes.STR,
             "text/csv": OpenApiTypes.STR,
         },
-        parameters=[DRY_RUN, CREATE_MISSING, *HEADERS],
+        parameters=[DRY_RUN, CREATE_MISSING, ALLOW_DUPLICATES, *HEADERS],
         responses={
             200: OpenApiResponse(ImportReportSerializer, "The dry run's report."),
             201: OpenApiResponse(ImportReportSerializer, "Every row was written."),
@@ -213,6 +218,7 @@ class ImportActionMixin:
             reason=reason,
             dry_run=dry_run,
             create_missing=create_missing,
+            allow_duplicates=_boolean(request, "allow_duplicate"),
         )
         if isinstance(report.problem, TooLarge):
             raise PayloadTooLarge.for_limit(report.problem.limit)

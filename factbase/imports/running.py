@@ -32,6 +32,8 @@ from factbase.api.shape import read_queryset
 from factbase.core.feed import hold, number_unnumbered, numbering_deferred
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, record_write
+from factbase.resolution.duplicates import likely_duplicates_of
+from factbase.resolution.rules import alias_relation
 
 from .columns import CITATION_COLUMNS, Plan, kind_columns
 from .kinds import kind_named, serializer_of
@@ -65,6 +67,9 @@ class Options:
     reason: str = ""  # the history reason (import_reason)
     dry_run: bool = False
     create_missing: bool = False
+    # A new company, product or person close to a stored one is refused (a likely
+    # duplicate, as the API's create refuses it) unless this says it is another one.
+    allow_duplicates: bool = False
 
 
 def run_import(
@@ -77,14 +82,14 @@ def run_import(
     reason: str = "",
     dry_run: bool = False,
     create_missing: bool = False,
+    allow_duplicates: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Import `stream` (a binary file; for XLSX a seekable one) as records of `kind`.
     `reason` is the history reason as import_reason() gives it. `progress`, if given, is
     called with the number of rows done, every so often and at the end."""
-    importer = Importer(
-        kind, Options(user, reason, dry_run, create_missing), file_name=file_name, format=format
-    )
+    options = Options(user, reason, dry_run, create_missing, allow_duplicates)
+    importer = Importer(kind, options, file_name=file_name, format=format)
     return importer.run(lambda: read_table(stream, format), progress)
 
 
@@ -207,6 +212,8 @@ class Importer:
         if serializer.errors:
             raise _Refused(self.problems(serializer.errors, given))
         self.check_labels(serializer, given)
+        if instance is None and not self.options.allow_duplicates:
+            self.check_duplicates(serializer.validated_data)
         fields, m2m, children = serializer.split()
         before = None if instance is None else instance.version
         try:
@@ -224,6 +231,29 @@ class Importer:
         outcome = NEW if instance is None else UPDATE if record.version != before else UNCHANGED
         label = str(record) if self.report.keeps_row() else ""
         return Outcome(given.line, outcome, record.pk, label)
+
+    def check_duplicates(self, data: dict) -> None:
+        """A new record whose name or an alias is close to a stored record's (one an
+        earlier row of the file created, too) is refused, naming the records it is likely
+        a duplicate of (factbase.resolution)."""
+        if alias_relation(self.model) is None:
+            return
+        aliases = [row["name"] for row in data.get("aliases", ()) if row.get("name")]
+        candidates = likely_duplicates_of(self.model, data, aliases)
+        if candidates:
+            named = "; ".join(
+                f"{c.record.name} ({getattr(c.record, 'slug', c.record.pk)}): {c.why}"
+                for c in candidates
+            )
+            raise _Refused(
+                [
+                    Problem(
+                        "name",
+                        f"Likely a duplicate of {named}. If it is another "
+                        f"{self.model._meta.verbose_name}, import with duplicates allowed.",
+                    )
+                ]
+            )
 
     def validate(self, data: dict, instance):
         """The kind's serializer, validating `data` as a POST (no instance) or a PATCH.

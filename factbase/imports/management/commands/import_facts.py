@@ -53,6 +53,12 @@ class Command(BaseCommand):
             "(listed in the report), instead of refusing those rows.",
         )
         parser.add_argument(
+            "--allow-duplicates",
+            action="store_true",
+            help="Create the companies, products or people whose name or an alias is close "
+            "to a stored record's, instead of refusing those rows as likely duplicates.",
+        )
+        parser.add_argument(
             "--progress",
             action="store_true",
             help="Show rows done and rows a second on stderr (shown anyway on a terminal).",
@@ -90,6 +96,7 @@ class Command(BaseCommand):
                 reason=reason,
                 dry_run=options["dry_run"],
                 create_missing=options["create_missing"],
+                allow_duplicates=options["allow_duplicates"],
                 progress=Progress(self.stderr) if shows_progress else None,
             )
         if shows_progress:
