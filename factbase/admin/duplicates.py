@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from factbase.core.kinds import alias_relation
 from factbase.resolution.duplicates import duplicate_pairs, likely_duplicates_of
-from factbase.resolution.rules import alias_relation
 
 PAIRS_SHOWN = 100  # pairs on the "Likely duplicates" page
 ALIASES_READ = 1000  # alias rows read from an add form at most (Django's formset maximum)

@@ -11,10 +11,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from rest_framework import serializers
 
-from factbase.core.kinds import kind_of
+from factbase.core.kinds import alias_relation, kind_of
 from factbase.core.text import decimal_text
 from factbase.resolution.refs import AmbiguousRef, resolve_refs
-from factbase.resolution.rules import alias_relation
 
 # model class -> its brief serializer class, filled in by RecordSerializer subclasses
 BRIEF_SERIALIZERS: dict[type, type] = {}

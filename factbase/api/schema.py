@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
-from factbase.resolution.rules import alias_relation
+from factbase.core.kinds import alias_relation
 
 from .fields import BRIEF_SERIALIZERS
 

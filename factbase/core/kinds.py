@@ -14,6 +14,7 @@ kinds.py, and, if it has an endpoint, a viewset registered under the same name.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 
@@ -87,3 +88,14 @@ def record_apps() -> tuple[str, ...]:
     """The apps that hold kinds: what has history, what a snapshot holds, what the staff
     groups may change."""
     return tuple(dict.fromkeys(kind.model._meta.app_label for kind in kinds()))
+
+
+def alias_relation(model):
+    """The reverse relation to a kind's aliases (an `aliases` list of rows with a `name`:
+    companies, products, people), or None for a kind without aliases. Aliases are how a
+    record is also named (filters, references) and what a merged record's name becomes."""
+    try:
+        relation = model._meta.get_field("aliases")
+    except FieldDoesNotExist:
+        return None
+    return relation if relation.one_to_many else None

@@ -14,9 +14,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, router
 from django.db.models import Q
 
-from factbase.resolution.names import fold_case
-
+from .kinds import alias_relation
 from .models import Merge
+from .text import fold_case
 
 MAX_ID = 2**63 - 1  # the largest id a column holds; a larger one names nothing
 MERGE_CHAIN = 20  # merges followed from one record at most
@@ -32,11 +32,8 @@ def fold(text: str) -> str:
 def is_mergeable(model: type[models.Model]) -> bool:
     """A record that can be merged into another of its kind: one with a name, a slug and
     aliases (a company, a product, a person), so that its name and slug live on."""
-    names = {f.name for f in model._meta.get_fields()}
-    if not {"name", "slug", "aliases"} <= names:
-        return False
-    aliases = model._meta.get_field("aliases")
-    return aliases.one_to_many and any(f.name == "name" for f in aliases.related_model._meta.fields)
+    names = {f.name for f in model._meta.concrete_fields}
+    return {"name", "slug"} <= names and alias_relation(model) is not None
 
 
 def standing(model: type[models.Model]) -> models.QuerySet:

@@ -19,6 +19,7 @@ a formula neutralised) and the lossless snapshot CSV (factbase.snapshots.formats
 
 import csv
 import datetime
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -102,3 +103,18 @@ _WRITER = csv.writer(_Echo(), lineterminator="\r\n")
 def csv_line(cells: Iterable[str]) -> str:
     """One CSV line of already formatted cells, ending in LINE_END."""
     return _WRITER.writerow(cells)[:-2] + LINE_END
+
+
+# --- names, as two of them are compared --------------------------------------------------
+
+
+def strip_accents(text: str) -> str:
+    """`text` decomposed (NFKD: "ﬁ" -> "fi", "²" -> "2") without its combining marks."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def fold_case(text: str) -> str:
+    """Accents and case aside, nothing else: how an alias given in a filter is matched
+    ("mistral" and "MÎSTRAL" name the alias "Mistral"), and how a merge tells whether a
+    name is already among a record's aliases."""
+    return strip_accents(text).casefold().strip()

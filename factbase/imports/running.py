@@ -30,10 +30,10 @@ from rest_framework.exceptions import ValidationError
 from factbase.api.fields import RecordRefField
 from factbase.api.shape import read_queryset
 from factbase.core.feed import hold, number_unnumbered, numbering_deferred
+from factbase.core.kinds import alias_relation
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, record_write
 from factbase.resolution.duplicates import likely_duplicates_of
-from factbase.resolution.rules import alias_relation
 
 from .columns import CITATION_COLUMNS, Plan, kind_columns
 from .kinds import kind_named, serializer_of

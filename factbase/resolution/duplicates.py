@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from django.db import connections, router, transaction
 from django.db.models import Q
 
+from factbase.core.kinds import alias_relation
 from factbase.core.models import Merge
 
 from . import names, sql
-from .rules import Rules, alias_relation, rules_for
+from .rules import Rules, rules_for
 
 # How alike two folded names must be to be reported as similar (pg_trgm similarity, 0..1):
 # "Mistral" and "Mistral Chat" are 0.62, "Company 1" and "Company 2" would be 0.67 but

@@ -6,7 +6,8 @@ name ends with. Folding is for comparing only; the name is stored as typed.
 """
 
 import re
-import unicodedata
+
+from factbase.core.text import strip_accents
 
 # Words dropped from the end of a company or product name, as many as end it ("Mistral
 # AI SAS" -> "mistral"): legal forms, and the generic words that names of AI companies
@@ -42,17 +43,6 @@ LEGAL_SUFFIXES = frozenset(
 _INITIALISM = re.compile(r"(?<!\w)(?:\w\.)+\w?(?!\w)")  # "s.a.s." -> "sas", "s.a" -> "sa"
 _NOT_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
-
-
-def strip_accents(text: str) -> str:
-    """`text` decomposed (NFKD: "ﬁ" -> "fi", "²" -> "2") without its combining marks."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def fold_case(text: str) -> str:
-    """Accents and case aside, nothing else: how an alias given in a filter is matched
-    ("mistral" and "MÎSTRAL" name the alias "Mistral")."""
-    return strip_accents(text).casefold().strip()
 
 
 def fold(name: str, *, drop_suffixes: bool = True) -> str:

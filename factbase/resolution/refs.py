@@ -17,10 +17,11 @@ What names no record is left out of the answer, for the caller to report.
 from django.db import router
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from factbase.core.kinds import alias_relation
 from factbase.core.merges import MAX_ID, merged_targets
+from factbase.core.text import fold_case
 
-from . import names, sql
-from .rules import alias_relation
+from . import sql
 
 
 class AmbiguousRef(ValueError):
@@ -110,7 +111,7 @@ def by_name(model, texts, *, using: str | None = None, history: bool = False) ->
     sql.prepare(using)
     folded: dict[str, str] = {}  # accents and case aside -> the first value given so
     for text in texts:
-        folded.setdefault(names.fold_case(text), text)
+        folded.setdefault(fold_case(text), text)
     if not folded:
         return {}
     matches: dict[str, set[int]] = {}
@@ -118,7 +119,7 @@ def by_name(model, texts, *, using: str | None = None, history: bool = False) ->
         matches.setdefault(key, set()).add(owner)
     found = {}
     for text in texts:
-        owners = matches.get(names.fold_case(text), set())
+        owners = matches.get(fold_case(text), set())
         if len(owners) > 1:
             rows = model._default_manager.using(using).filter(pk__in=owners).order_by("pk")
             slug = "slug" if has_field(model, "slug") else "pk"
@@ -153,4 +154,4 @@ def _name_rows(model, folded: dict[str, str], using: str, history: bool):
     for owner, which in rows:
         if owner is None:
             continue
-        yield owner, (keys[which] if postgresql else names.fold_case(which))
+        yield owner, (keys[which] if postgresql else fold_case(which))

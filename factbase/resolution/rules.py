@@ -1,8 +1,7 @@
-"""How the names of each kind of record are compared, and where its aliases are."""
+"""How the names of each kind of record are compared (where its aliases are:
+factbase.core.kinds.alias_relation)."""
 
 from dataclasses import dataclass
-
-from django.core.exceptions import FieldDoesNotExist
 
 
 @dataclass(frozen=True)
@@ -28,13 +27,3 @@ RULES = {
 
 def rules_for(model) -> Rules:
     return RULES.get(model._meta.label_lower, Rules())
-
-
-def alias_relation(model):
-    """The reverse relation to the model's aliases (an `aliases` list of rows with a
-    `name`: companies, products, people), or None for a kind without aliases."""
-    try:
-        relation = model._meta.get_field("aliases")
-    except FieldDoesNotExist:
-        return None
-    return relation if relation.one_to_many else None

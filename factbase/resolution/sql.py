@@ -10,6 +10,8 @@ the connection; SQLite suits small databases, where reading each name once is ch
 from django.db import connections
 from django.db.models import BooleanField, F, FloatField, Func, TextField
 
+from factbase.core.text import fold_case
+
 from . import names
 
 
@@ -27,7 +29,7 @@ def _sqlite_key(name, drop_suffixes):
 
 
 def _sqlite_fold_case(name):
-    return None if name is None else names.fold_case(name)
+    return None if name is None else fold_case(name)
 
 
 SQLITE_FUNCTIONS = {
@@ -70,7 +72,7 @@ class NameKey(Func):
 
 
 class FoldedCase(Func):
-    """SQLite: a name with accents and case aside (names.fold_case)."""
+    """SQLite: a name with accents and case aside (factbase.core.text.fold_case)."""
 
     function = "factbase_fold_case"
     output_field = TextField()

@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import UniqueConstraint
 
+from .. import kinds
 from ..feed import hold
 from ..kinds import kind_of
 from ..merges import fold, is_mergeable, later_merge, merge_of
@@ -155,8 +156,9 @@ def relation_by_key(model: type[models.Model], key: str) -> Relation:
     raise LookupError(f"{model._meta.label} has no relation {key}.")
 
 
-def alias_relation(model: type[models.Model]) -> Relation:
-    aliases = model._meta.get_field("aliases")
+def aliases_of(model: type[models.Model]) -> Relation:
+    """The relation of the model's aliases (factbase.core.kinds), as a merge moves it."""
+    aliases = kinds.alias_relation(model)
     return Relation(aliases.related_model, aliases.field.name, "fk")
 
 
@@ -297,7 +299,7 @@ def _content(row: models.Model) -> tuple:
 
 def _plan(keep, merge) -> MergePlan:
     model = type(keep)
-    aliases = alias_relation(model)
+    aliases = aliases_of(model)
     by_relation = {relation.key: RelationMoves(relation) for relation in relations(model)}
     moving, links = _referring(keep, merge, by_relation)
     kept = _kept_rows(keep, moving)
@@ -364,7 +366,7 @@ def _kept_rows(keep, moving: dict) -> dict[type, dict[tuple, models.Model]]:
     """What the kept record already has, by model and by what each row states (_content),
     where rows of that model move to it; and its aliases, always."""
     model = type(keep)
-    aliases = alias_relation(model).key
+    aliases = aliases_of(model).key
     wanted = {relation for entry in moving.values() for relation in entry.fields}
     kept: dict[type, dict[tuple, models.Model]] = {}
     for relation in relations(model):
@@ -588,7 +590,7 @@ def _merge(keep, merge, *, user, reason: str) -> Merge:
             }
         )
     if plan.alias is not None:
-        aliases = alias_relation(model)
+        aliases = aliases_of(model)
         alias = record_save(
             aliases.model(**{aliases.field: keep, "name": plan.alias}), user=user, reason=note
         )
