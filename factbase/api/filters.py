@@ -23,9 +23,10 @@ from factbase.core.asof import reading_at
 from factbase.core.choices import ClaimType, Confidence, DatePrecision, SourceKind, Status
 from factbase.core.corroboration import CORROBORATED, fact_backed_by, facts_with_sources
 from factbase.core.dates import truncate_date
+from factbase.core.kinds import alias_relation
+from factbase.core.merges import is_mergeable
 from factbase.core.models import Citation, Source, history_model_of
 from factbase.resolution.refs import AmbiguousRef, by_name, resolve_refs
-from factbase.resolution.rules import alias_relation
 
 from .search import related_model, search
 
@@ -170,23 +171,26 @@ def fact_type_choices() -> list[tuple[str, str]]:
     return sorted((name, kind.model._meta.verbose_name) for name, kind in fact_kinds().items())
 
 
-def refs_condition(values, path: str, model, *, param: str) -> Q:
-    """Records named by id, slug, name or alias, or by the id or slug of a record merged
-    into another (factbase.resolution.refs), at ORM `path`. A value that names no record
-    is a 400 naming `param` (a typo must not look like "no results"), and so is one that
-    names several; an id that names none matches nothing.
+def refs_ids(values, model, *, param: str) -> list[int]:
+    """The ids of the records of `model` named by id, slug, name or alias, or by the id or
+    slug of a record merged into another (factbase.resolution.refs). A value that names
+    no record is a 400 naming `param` (a typo must not look like "no results"), and so is
+    one that names several; an id that names none matches nothing.
 
-    Values are turned into ids here, so the condition is one `IN` on the foreign key
-    column: an index on it serves the query, where a join on the slug could not."""
+    Values are turned into ids, so that a filter is one `IN` on the foreign key column: an
+    index on it serves the query, where a join on the slug could not."""
     ids = {int(v) for v in values if v.isascii() and v.isdigit()}
     too_large = sorted(i for i in ids if i > IdField.MAX)
     if too_large:
         raise ValidationError({param: [f"{too_large[0]} is larger than any id."]})
+    named = {v for v in values if not (v.isascii() and v.isdigit())}
+    # An id is looked up only where it may be a merged record's (companies, products,
+    # people): elsewhere it goes into the condition as it is, with no query.
+    asked = values if is_mergeable(model) else named
     try:
-        found = resolve_refs(model, values)
+        found = resolve_refs(model, asked) if asked else {}
     except AmbiguousRef as error:
         raise ValidationError({param: [str(error)]}) from error
-    named = {v for v in values if not (v.isascii() and v.isdigit())}
     unresolved = named - set(found)
     unknown = sorted(unresolved - _named_later(model, unresolved))
     if unknown:
@@ -195,8 +199,7 @@ def refs_condition(values, path: str, model, *, param: str) -> Q:
     # An id that names no record stays as given: it matches nothing.
     ids = {found.get(v, int(v)) for v in values if v not in named}
     ids |= {found[v] for v in named if v in found}  # not those named only at another time
-    # `{path}__in`, not `{path}_id__in`: the path may be a many-to-many field.
-    return Q(**{f"{path}__in": sorted(ids)})
+    return sorted(ids)
 
 
 def _named_later(model, values: set[str]) -> set[str]:
@@ -257,9 +260,13 @@ class RefsMixin:
         model = queryset.model
         for group in groups:
             condition = Q()
+            ids = {}  # by related model: paths to the same kind read the values once
             for path in self.paths:
                 related = related_model(model, path.split(LOOKUP_SEP))
-                condition |= refs_condition(group, path, related, param=name)
+                if related not in ids:
+                    ids[related] = refs_ids(group, related, param=name)
+                # `{path}__in`, not `{path}_id__in`: the path may be a many-to-many field.
+                condition |= Q(**{f"{path}__in": ids[related]})
             condition &= self.where
             if self.where or any(_to_many(model, path) for path in self.paths):
                 condition = Q(pk__in=model._default_manager.filter(condition).values("pk"))

@@ -160,7 +160,26 @@ def test_an_alias_given_later_matches_nothing_before_it(anon_api, mistral):
     assert response.json()["results"] == []
 
 
-def test_a_slug_filter_costs_one_query_as_before(django_assert_num_queries, mistral):
+def test_an_id_filter_of_a_kind_that_is_never_merged_costs_no_query(anon_api, mistral):
+    """A metric type, an event, a source... is never merged: its id goes into the
+    condition as it is. A company's id is looked up (it may be a merged one's)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    metric = MetricFactory(company=mistral)
+
+    def queries(**params) -> int:
+        anon_api.get(METRICS, params)  # per-process caches first
+        with CaptureQueriesContext(connection) as captured:
+            assert anon_api.get(METRICS, params).status_code == 200
+        return len(captured)
+
+    unfiltered = queries()
+    assert queries(metric_type=str(metric.metric_type_id)) == unfiltered
+    assert queries(company=str(mistral.pk)) == unfiltered + 1
+
+
+def test_a_slug_or_id_costs_one_query(django_assert_num_queries, mistral):
     with django_assert_num_queries(1):
         assert resolve_refs(Company, ["mistral-ai", str(mistral.pk)]) == {
             "mistral-ai": mistral.pk,
