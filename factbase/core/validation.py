@@ -261,23 +261,7 @@ def _holds(condition: Q, values: dict):
         if isinstance(child, Q):
             results.append(_holds(child, values))
             continue
-        path, other = child
-        name, _, lookup = path.partition("__")
-        value = _plain(values.get(name, _AskTheDatabase))
-        if isinstance(other, F):
-            other = _plain(values.get(other.name, _AskTheDatabase))
-        elif hasattr(other, "resolve_expression"):
-            raise _AskTheDatabase
-        lookup = lookup or "exact"
-        if lookup == "exact" and other is None:
-            lookup, other = "isnull", True  # as the ORM reads `field=None`
-        if lookup == "isnull":
-            results.append((value is None) == bool(other))
-        elif lookup in _COMPARISONS:
-            unknown = value is None or other is None
-            results.append(None if unknown else _COMPARISONS[lookup](value, other))
-        else:
-            raise _AskTheDatabase
+        results.append(_leaf(child, values))
     if condition.connector == Q.AND:
         result = False if False in results else (None if None in results else True)
     elif condition.connector == Q.OR:
@@ -285,6 +269,48 @@ def _holds(condition: Q, values: dict):
     else:
         raise _AskTheDatabase
     return (None if result is None else not result) if condition.negated else result
+
+
+def _leaf(child, values: dict):
+    """One `(lookup, value)` of a condition, in SQL's three-valued logic (see _holds)."""
+    if not isinstance(child, tuple):
+        raise _AskTheDatabase  # a lookup expression
+    path, other = child
+    name, _, lookup = path.partition("__")
+    value = _plain(values.get(name, _AskTheDatabase))
+    lookup = lookup or "exact"
+    if lookup == "exact" and other is None:
+        lookup, other = "isnull", True  # as the ORM reads `field=None` (a literal)
+    if isinstance(other, F):
+        other = _plain(values.get(other.name, _AskTheDatabase))
+    elif hasattr(other, "resolve_expression"):
+        raise _AskTheDatabase
+    if lookup == "isnull" and isinstance(other, bool):
+        return (value is None) == other
+    elif value is None or other is None:
+        if lookup not in _COMPARISONS:
+            raise _AskTheDatabase
+        return None  # a comparison with NULL
+    elif lookup == "in" and isinstance(other, list | tuple | set | frozenset):
+        if not all(_alike(value, item) for item in other):
+            raise _AskTheDatabase
+        return value in other
+    elif lookup in _COMPARISONS and lookup != "in" and _alike(value, other):
+        if isinstance(value, str) and lookup != "exact":
+            raise _AskTheDatabase  # text is ordered by the database's collation
+        return _COMPARISONS[lookup](value, other)
+    else:
+        raise _AskTheDatabase  # another lookup, or values the database would convert
+
+
+def _alike(value, other) -> bool:
+    """Values Python compares as the database does: numbers (not booleans), or two values
+    of the same type. A date and a datetime, or a number and its text, are the
+    database's to compare (it converts them)."""
+    numbers = (int, Decimal)
+    if isinstance(value, numbers) and isinstance(other, numbers):
+        return not isinstance(value, bool) and not isinstance(other, bool)
+    return type(value) is type(other) or (isinstance(value, str) and isinstance(other, str))
 
 
 def _plain(value):

@@ -22,13 +22,19 @@ from rest_framework import serializers
 
 from factbase.api.csv_lists import CsvItem, _csv_item
 from factbase.api.fields import RecordRefField
+from factbase.core.merges import MAX_ID  # larger numbers name no row
 
 from . import columns as roles
 from .columns import CITATION_COLUMNS, KindColumns, Plan
 from .reading import Problem, Row
 
-MAX_ID = 2**63 - 1  # larger numbers name no row (and PostgreSQL refuses to compare them)
 URL_SCHEMES = ("http://", "https://")
+
+
+def _is_id(text: str) -> bool:
+    """Digits of a number no larger than an id can be: read with int() only then (Python
+    refuses to read numbers of more than 4,300 digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID
 
 
 class Empty:
@@ -119,7 +125,7 @@ def _whole_number(cell: str, column: str, result: RowInput, what: str) -> int | 
     cell = cell.strip()
     if not cell:
         return None
-    if not (cell.isascii() and cell.isdigit()) or not 1 <= int(cell) <= MAX_ID:
+    if not _is_id(cell) or int(cell) < 1:
         result.problems.append(Problem(column, f"Not {what}: {cell!r} (a whole number)."))
         return None
     return int(cell)
@@ -166,7 +172,7 @@ def _split(cell: str) -> list[str]:
 
 def _ids(column: str, cell: str, result: RowInput) -> list[int] | None:
     items = [item.strip() for item in cell.split(";") if item.strip()]
-    if not all(item.isascii() and item.isdigit() and int(item) <= MAX_ID for item in items):
+    if not all(_is_id(item) for item in items):
         result.problems.append(Problem(column, f"Not a list of ids separated by ';': {cell!r}."))
         return None
     return [int(item) for item in items]
