@@ -247,3 +247,12 @@ def test_a_csv_body_that_is_not_utf8_is_400_naming_the_line(editor_api, acme):
     assert response.json()["report"]["file_error"].startswith("line 2: Not UTF-8")
     assert "line 2: Not UTF-8" in response.json()["detail"]
     assert Metric.objects.count() == 0
+
+
+def test_an_id_of_thousands_of_digits_is_refused_naming_its_column(editor_api, acme):
+    body = f"id,note\n{'9' * 5000},checked\n"
+    response = editor_api.post(URL, body.encode(), content_type="text/csv")
+    assert response.status_code == 400
+    ((line, column),) = [(e["line"], e["column"]) for e in response.json()["errors"]]
+    assert (line, column) == (2, "id")
+    assert Metric.objects.count() == 0
