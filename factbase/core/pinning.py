@@ -4,7 +4,7 @@ read-your-writes: a client that has just written reads the primary for a while.
 A replica replays the primary's changes a moment later. A client that writes and then
 reads could otherwise miss its own write, so after a request that wrote (a POST, PUT,
 PATCH or DELETE answered 2xx or 3xx) the same client's reads go to the primary for
-REPLICA_PIN_SECONDS. The client is recognised by
+REPLICA_PIN_SECONDS. Only signed-in clients are pinned; the client is recognised by
 
 - a signed cookie (browsers, the browsable API, admin sessions): nothing shared between
   app servers is needed, the client brings it;
@@ -88,7 +88,11 @@ class ReadReplicaMiddleware:
         return key is not None and cache.get(token_pin(key)) is not None
 
     def pin(self, request, response) -> None:
-        if self.seconds <= 0:
+        # Only a signed-in client is pinned (a session, or a token DRF has checked): an
+        # anonymous one could otherwise keep itself on the primary with a refused login
+        # (answered 200), and fill the cache with made-up tokens.
+        user = getattr(request, "user", None)
+        if self.seconds <= 0 or user is None or not user.is_authenticated:
             return
         response.set_signed_cookie(
             PIN_COOKIE,

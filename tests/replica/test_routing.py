@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import router, transaction
 from django.http import HttpResponse, StreamingHttpResponse
@@ -35,8 +37,15 @@ def reads_from(request):
     return HttpResponse(Company.objects.all().db, status=int(request.GET.get("status", 200)))
 
 
-def serve(request, view=reads_from):
-    return ReadReplicaMiddleware(view)(request)
+def serve(request, view=reads_from, user=None):
+    """The request through the middleware, its client signed in as `user` (an editor
+    unless said otherwise), as the view's authentication would leave it."""
+
+    def signed_in(request):
+        request.user = User(username="editor") if user is None else user
+        return view(request)
+
+    return ReadReplicaMiddleware(signed_in)(request)
 
 
 def read_alias(response) -> str:
@@ -165,6 +174,18 @@ def test_a_refused_write_pins_nothing(routed, status):
     auth = {"HTTP_AUTHORIZATION": "Token abc123"}
     wrote = serve(factory.post(f"/api/v1/companies/?status={status}", **auth))
     assert pin_cookie(wrote) == {}
+    assert read_alias(serve(factory.get("/api/v1/companies/", **auth))) in REPLICAS
+
+
+@pytest.mark.parametrize("status", [200, 302])
+def test_an_anonymous_client_is_never_pinned(routed, status):
+    # A refused login is answered 200 with the form: it must not buy a stay on the primary,
+    # nor a cache entry per made-up token.
+    factory = RequestFactory()
+    auth = {"HTTP_AUTHORIZATION": "Token made-up"}
+    wrote = serve(factory.post(f"/admin/login/?status={status}", **auth), user=AnonymousUser())
+    assert pin_cookie(wrote) == {}
+    assert cache.get(pinning.token_pin("made-up")) is None
     assert read_alias(serve(factory.get("/api/v1/companies/", **auth))) in REPLICAS
 
 
