@@ -6,12 +6,15 @@ by id, slug, or whatever else that field learns to read) is given a cache, so th
 record named again is not read again. A source is read with its text, which each citation's
 quote is checked against (Citation.clean): once for the whole import.
 
-The cache keeps the most recently named records, up to `SIZE`: memory stays bounded
-however many records a file names. Only what the field answered is kept (never a
-refusal), and only whole records (not one read in part with the record being updated).
+The cache keeps the most recently named records of each model, up to `SIZE` (sources,
+which carry their whole text, up to `SOURCES`): memory stays bounded however many records
+a file names. Only what the field answered is kept (never a refusal), and only whole
+records (not one read in part with the record being updated). What a row's savepoint read
+is forgotten when that savepoint rolls back (`row`): a record the row created is gone.
 """
 
 from collections import OrderedDict
+from contextlib import contextmanager
 
 from rest_framework import serializers
 
@@ -19,25 +22,45 @@ from factbase.api.fields import RecordRefField
 from factbase.core.models import Source
 
 SIZE = 4096
+SOURCES = 128
 
 
 class RecordCache:
     def __init__(self, size: int = SIZE):
         self.size = size
-        self.records: OrderedDict = OrderedDict()
+        self.records: dict[type, OrderedDict] = {}
         self.source_urls: OrderedDict = OrderedDict()
+        self.added: list | None = None
 
     def get(self, key):
-        found = self.records.get(key)
+        found = self.records.get(key[0], {}).get(key)
         if found is not None:
-            self.records.move_to_end(key)
+            self.records[key[0]].move_to_end(key)
         return found
 
     def put(self, key, record) -> None:
-        self.records[key] = record
-        self.records.move_to_end(key)
-        if len(self.records) > self.size:
-            self.records.popitem(last=False)
+        model = key[0]
+        records = self.records.setdefault(model, OrderedDict())
+        records[key] = record
+        records.move_to_end(key)
+        if len(records) > (SOURCES if model is Source else self.size):
+            records.popitem(last=False)
+        if self.added is not None:
+            self.added.append(key)
+
+    @contextmanager
+    def row(self):
+        """Around a row's savepoint: what was cached inside it is forgotten if it rolls
+        back (an exception leaves), since the records the row created roll back with it."""
+        self.added = []
+        try:
+            yield
+        except BaseException:
+            for key in self.added:
+                self.records.get(key[0], {}).pop(key, None)
+            raise
+        finally:
+            self.added = None
 
     def install(self, serializer) -> None:
         """Have every reference field of `serializer` (nested rows and lists included)

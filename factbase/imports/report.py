@@ -101,6 +101,10 @@ class Report:
         if len(self.created) < CAP:
             self.created.append(created)
 
+    def forget_created(self, line: int) -> None:
+        """The records a refused row created: rolled back with it, so not listed."""
+        self.created = [created for created in self.created if created.line != line]
+
     def error_lines(self) -> list[str]:
         """Every problem kept, one line each: `line 5, column value: ...`."""
         lines = [str(self.problem)] if self.problem is not None else []

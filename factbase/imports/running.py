@@ -132,6 +132,8 @@ class Importer:
                 for outcome in self.report.rows:  # the ids of records never kept
                     if outcome.outcome == NEW:
                         outcome.record_id = None
+                for created in self.report.created:
+                    created.record_id = None
         if progress is not None:
             progress(self.report.total)
         self.report.seconds = time.monotonic() - started
@@ -145,8 +147,9 @@ class Importer:
             return Outcome(row.line, ERROR, given.key, problems=given.problems)
         instance = None
         try:
-            # A savepoint: a refused row leaves nothing behind.
-            with transaction.atomic(using=self.database):
+            # A savepoint: a refused row leaves nothing behind, in the database or in the
+            # records cached for the next rows.
+            with self.cache.row(), transaction.atomic(using=self.database):
                 try:
                     instance = self.stored(given)
                     return self.write(given, instance)
@@ -158,6 +161,7 @@ class Importer:
                         [Problem(None, f"The database refused this row: {first}")]
                     ) from None
         except _Refused as refused:
+            self.report.forget_created(row.line)
             label = str(instance) if instance is not None and self.report.keeps_row() else ""
             return Outcome(row.line, ERROR, given.key, label, refused.problems)
 

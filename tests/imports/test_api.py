@@ -206,6 +206,23 @@ def test_missing_related_records_are_created_on_request(editor_api, acme):
     assert Metric.objects.get().platform.slug == "vision-os"
 
 
+def test_a_record_created_for_a_refused_row_is_not_kept_for_the_next(editor_api, acme):
+    # Line 1 creates the platform, then is refused for its value: its savepoint takes the
+    # platform back, so line 2 must create it again, not name the one rolled back.
+    body = lines(
+        metric(company="acme", platform="vision-os", value="ten"),
+        metric(company="acme", platform="vision-os"),
+    )
+    response = editor_api.post(
+        f"{URL}?create_missing=true&dry_run=true", body, content_type=NDJSON
+    )
+    assert response.status_code == 200, response.content  # a dry run reports
+    report = response.json()
+    assert [(e["line"], e["column"]) for e in report["errors"]] == [(1, "value")]
+    assert report["created"] == [{"kind": "platform", "id": None, "label": "vision-os", "line": 2}]
+    assert not Platform.objects.filter(slug="vision-os").exists()
+
+
 def test_a_company_is_named_by_its_alias(editor_api, acme):
     """Related records are named by slug, id or alias: the alias is resolved by the API's
     reference fields (factbase.api.fields.RecordRefField), which the import writes through."""
