@@ -51,7 +51,8 @@ from .fields import RecordRefField
 
 LABELS, IDS = "labels", "ids"
 SEPARATORS = {LABELS: "; ", IDS: ";"}
-# "%" first, so that the codes written for the others are not written again.
+# "%" first, so that the codes written for the others are not written again. An import
+# reads back these codes and no others (factbase.imports.rows.unquote).
 ESCAPES = (("%", "%25"), (";", "%3B"), ("(", "%28"), (")", "%29"))
 
 
@@ -156,7 +157,7 @@ def list_columns(model, name: str, field) -> list[Column]:
     if isinstance(field, serializers.ManyRelatedField):
         items, ids = _linked(relation), f"{name}_ids"
     else:
-        item = _csv_item(field.child)
+        item = csv_item_of(field.child)
         items, ids = _child_rows(model, relation, field.child, item), f"{name}_{item.name}_ids"
     headers = {LABELS: name, IDS: ids}
     return [
@@ -184,7 +185,7 @@ def _linked(m2m) -> ListItems:
     )
 
 
-def _csv_item(child) -> CsvItem:
+def csv_item_of(child) -> CsvItem:
     """The child serializer's `Meta.csv_item`; without one, the first record its rows
     name, else its first field."""
     declared = getattr(child.Meta, "csv_item", None)

@@ -7,6 +7,9 @@ declarations the schema is generated from: the parameters given to `extend_schem
 the action, and, for a list, its filter backends' and paginator's parameters (DRF's
 `get_schema_operation_parameters`). The schema and the check cannot disagree; a test
 (tests/api/test_strict_params.py) holds it for every operation of the schema.
+
+A flag (`?dry_run=`, `?allow_duplicate=`, `?create_missing=`) reads one way wherever it is
+given: `boolean_param`.
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
@@ -18,6 +21,10 @@ from rest_framework.settings import api_settings
 ALWAYS = frozenset({api_settings.URL_FORMAT_OVERRIDE})
 
 _known: dict[tuple, frozenset] = {}
+
+# The words and the message of the API's boolean filters too (filters.StrictBooleanField).
+TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
+NOT_BOOLEAN = "Enter true or false."
 
 
 class StrictQueryParams:
@@ -75,3 +82,22 @@ def _declared(view, method: str) -> set[str]:
 
 def _names(parameters) -> set[str]:
     return {p["name"] for p in parameters if p.get("in") == "query"}
+
+
+def boolean_param(request, name: str, default: bool = False) -> bool:
+    """The flag `?name=`: true or false (also 1/0, yes/no, in any case), `default` when not
+    given; anything else is a 400 naming it.
+
+    An empty value is refused too, not read as false: a bare `?dry_run` (which arrives as
+    "") means "yes" to some clients, and reading it as "no" would write a file that was
+    meant to be checked. Refusing asks the client to say which.
+    """
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValidationError({name: [NOT_BOOLEAN]})

@@ -5,7 +5,10 @@ decimal, a date, a time or a boolean as text, and for its CSV lines.
   PostgreSQL's numeric writes it.
 - datetime: UTC with six fraction digits, "2025-02-11T09:30:00.000000Z" (CSV and
   snapshots); JSON writes what DRF writes, "2025-02-11T09:30:00.123456Z" without padding.
-- date: "YYYY-MM-DD". boolean: "true" / "false".
+- float (a spreadsheet's number): its shortest digits, then as a decimal (0.1, not
+  0.1000000000000000055511151231257827).
+- date: "YYYY-MM-DD". time of day: "HH:MM:SS", with its fraction when it has one.
+  boolean: "true" / "false".
 - CSV: comma separated, a cell quoted when it holds a comma, a quote, a carriage return or
   a line feed, every line ending in a line feed: byte for byte what PostgreSQL's
   `COPY ... WITH (FORMAT csv)` writes, so a CSV streamed by the database and one written in
@@ -31,6 +34,12 @@ def decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
+def float_text(value: float) -> str:
+    """A binary float (a spreadsheet's number) as a decimal: the shortest digits that read
+    back as it (its repr, not its binary expansion), in decimal_text's form."""
+    return decimal_text(Decimal(repr(value)))
+
+
 def datetime_text(value: datetime.datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(datetime.UTC).replace(tzinfo=None)
@@ -38,6 +47,10 @@ def datetime_text(value: datetime.datetime) -> str:
 
 
 def date_text(value: datetime.date) -> str:
+    return value.isoformat()
+
+
+def time_text(value: datetime.time) -> str:
     return value.isoformat()
 
 

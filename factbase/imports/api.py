@@ -14,20 +14,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, PermissionDenied, UnsupportedMediaType
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
 from factbase.api.exceptions import PayloadTooLarge
-from factbase.api.parsers import UTF8_NAMES
+from factbase.api.params import boolean_param
+from factbase.api.parsers import check_charset
 from factbase.core.kinds import kind_of
 
 from .kinds import importable
 from .reading import TooLarge, max_bytes
 from .report import OUTCOMES
 from .running import import_reason, run_import
-
-TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 
 class Upload:
@@ -41,12 +40,7 @@ class _StreamParser(BaseParser):
     format_name = ""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        _type, params = parse_header_parameters(media_type or "")
-        charset = params.get("charset")
-        if charset is not None and charset.strip().lower() not in UTF8_NAMES:
-            raise UnsupportedMediaType(
-                media_type, detail=f'Unsupported charset "{charset}": an import is UTF-8.'
-            )
+        check_charset(media_type, "an import is UTF-8.")
         return Upload(stream, self.format_name)
 
 
@@ -194,7 +188,8 @@ class ImportActionMixin:
                 f"An import updates {opts.verbose_name_plural} too: it needs the permission "
                 "to change them."
             )
-        dry_run, create_missing = _boolean(request, "dry_run"), _boolean(request, "create_missing")
+        dry_run = boolean_param(request, "dry_run")
+        create_missing = boolean_param(request, "create_missing")
         name = _file_name(request)
         try:
             reason = import_reason(name, change_reason(request))
@@ -218,7 +213,7 @@ class ImportActionMixin:
             reason=reason,
             dry_run=dry_run,
             create_missing=create_missing,
-            allow_duplicates=_boolean(request, "allow_duplicate"),
+            allow_duplicates=boolean_param(request, "allow_duplicate"),
         )
         if isinstance(report.problem, TooLarge):
             raise PayloadTooLarge.for_limit(report.problem.limit)
@@ -234,17 +229,6 @@ class ImportActionMixin:
         if report.failed:
             body = {"detail": report.summary(), **body}
         return Response(body, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
-
-
-def _boolean(request, name: str) -> bool:
-    value = request.query_params.get(name)
-    if value is None:
-        return False
-    if value.lower() in TRUE:
-        return True
-    if value.lower() in FALSE:
-        return False
-    raise serializers.ValidationError({name: ["Give true or false."]})
 
 
 def _file_name(request) -> str:

@@ -11,8 +11,9 @@ however many rows a file has.
 - XLSX: the first sheet; row 1 is the header. A formula cell is refused (its value would
   be whatever the spreadsheet last computed, or nothing); numbers, dates and booleans are
   read as the text the CSV would hold.
-- JSON lines: one JSON object per line, the fields of the kind's POST body; blank lines
-  are skipped.
+- JSON lines: one JSON object per line, the fields of the kind's POST body, each line
+  read as the API reads a body (factbase.api.parsers: each key once, nested at most 32
+  levels, no NaN); blank lines are skipped.
 
 A problem that stops the reading (bytes that are not UTF-8, broken quoting, a file that
 is not a workbook) is a FileProblem naming the line; a problem of one row (a formula, too
@@ -26,13 +27,15 @@ import datetime
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import ValidationError
 
 from factbase.api.csv_export import FORMULA_START
+from factbase.core import text as forms
 
 FORMATS = ("csv", "xlsx", "jsonl")
 EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -79,6 +82,36 @@ class Problem:
 
     column: str | None
     message: str
+
+
+def error_messages(detail, path: tuple = ()):
+    """(path, message) of each message in DRF's and the services' nested errors."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from error_messages(value, (*path, key))
+    elif isinstance(detail, list | tuple):
+        if all(isinstance(item, str) for item in detail):
+            for item in detail:
+                yield path, str(item)
+        else:
+            for index, item in enumerate(detail):
+                yield from error_messages(item, (*path, index))
+    elif isinstance(detail, DjangoValidationError):
+        for message in detail.messages:
+            yield path, message
+    else:
+        yield path, str(detail)
+
+
+def path_text(path: tuple) -> str:
+    """A field's path as a problem's column names it: `citations[0].quote`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int) or str(part).isdigit():
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
 
 
 @dataclass
@@ -309,21 +342,21 @@ def _xlsx_rows(workbook, rows, header: tuple[str, ...]) -> Iterator[Row]:
 
 
 def xlsx_text(cell) -> str:
-    """A cell's value as the CSV export writes it."""
+    """A cell's value as the CSV export writes it (factbase.core.text's forms)."""
     value = cell.value
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+        return forms.boolean_text(value)
     if isinstance(value, float):
-        number = Decimal(repr(value))
-        return format(number.normalize(), "f") if number else "0"
+        return forms.float_text(value)
     if isinstance(value, datetime.datetime):
+        # A workbook keeps a date as a datetime at midnight: it reads as the date.
         if value.time() == datetime.time(0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
+            return forms.date_text(value.date())
+        return forms.datetime_text(value)
+    if isinstance(value, datetime.date):
+        return forms.date_text(value)
+    if isinstance(value, datetime.time):
+        return forms.time_text(value)
     return str(value)
 
 
@@ -337,43 +370,34 @@ def read_jsonl(lines: Iterable[bytes]) -> Table:
 def _jsonl_rows(lines: Iterable[bytes]) -> Iterator[Row]:
     counter = [0]
     for text in text_lines(lines, counter):
-        if not text.strip():
-            continue
-        line = counter[0]
-        row = Row(line, {})
-        repeated: list[str] = []
+        if text.strip():
+            yield _json_row(counter[0], text)
 
-        def pairs(items, repeated=repeated):
-            obj = dict(items)
-            if len(obj) != len(items):
-                seen = set()
-                for key, _value in items:
-                    if key in seen and key not in repeated:
-                        repeated.append(key)
-                    seen.add(key)
-            return obj
 
-        try:
-            value = json.loads(text, object_pairs_hook=pairs, parse_constant=_no_constant)
-        except RecursionError:
-            row.problems.append(Problem(None, "Not JSON this import reads: nested too deep."))
-        except json.JSONDecodeError as error:
-            row.problems.append(Problem(None, f"Not JSON: {error.msg} (character {error.colno})."))
-        except ValueError as error:
-            row.problems.append(Problem(None, f"Not JSON: {error}."))
+def _json_row(line: int, text: str) -> Row:
+    """One line of JSON lines, read as the API reads a body (factbase.api.parsers): an
+    object, or the problems that make it none."""
+    # Imported here, not with the module: the parsers import DRF's views, which import the
+    # parser classes the settings name, these same parsers. Imported first from here (the
+    # admin loads this module at start-up), they would meet themselves half-loaded.
+    from factbase.api.parsers import NotJSON, decode_json
+
+    row = Row(line, {})
+    try:
+        value = decode_json(text)
+    except json.JSONDecodeError as error:
+        row.problems.append(Problem(None, f"Not JSON: {error.msg} (character {error.colno})."))
+    except NotJSON as error:  # too deep, NaN, a number of thousands of digits
+        row.problems.append(Problem(None, f"Not JSON: {error.reason.removesuffix('.')}."))
+    except ValidationError as error:  # keys given twice, each with its path
+        row.problems += [
+            Problem(path_text(path), message) for path, message in error_messages(error.detail)
+        ]
+    else:
+        if isinstance(value, dict):
+            row.values = value
         else:
-            if not isinstance(value, dict):
-                row.problems.append(
-                    Problem(None, "Each line is a JSON object: the fields of one record.")
-                )
-            else:
-                row.values = value
-            row.problems += [
-                Problem(key, "This key is given more than once in the same object: give it once.")
-                for key in repeated
-            ]
-        yield row
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
+            row.problems.append(
+                Problem(None, "Each line is a JSON object: the fields of one record.")
+            )
+    return row

@@ -15,12 +15,12 @@ rows and citations, the references to check) is done where the row is written
 (factbase.imports.running), with `bind`.
 """
 
+import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 from rest_framework import serializers
 
-from factbase.api.csv_lists import CsvItem, _csv_item
+from factbase.api.csv_lists import ESCAPES, CsvItem, csv_item_of
 from factbase.api.fields import RecordRefField
 from factbase.core.merges import MAX_ID  # larger numbers name no row
 
@@ -29,6 +29,9 @@ from .columns import CITATION_COLUMNS, KindColumns, Plan
 from .reading import Problem, Row
 
 URL_SCHEMES = ("http://", "https://")
+# The export's codes in a label (%25, %3B, %28, %29), each read back as its character.
+_CHARACTERS = {code: character for character, code in ESCAPES}
+_CODES = re.compile("|".join(re.escape(code) for code in _CHARACTERS))
 
 
 def _is_id(text: str) -> bool:
@@ -164,6 +167,12 @@ def _reference(result: RowInput, field_, name: str, given: list) -> None:
         _set_field(result, field_, name, "", column)
 
 
+def unquote(text: str) -> str:
+    """A label as it was before the export encoded it: its codes, and no others, decoded
+    in one pass (so %253B reads as the text "%3B", not as ";"). Any other "%" is text."""
+    return _CODES.sub(lambda found: _CHARACTERS[found.group()], text)
+
+
 def _split(cell: str) -> list[str]:
     """A list cell's items: separated by ";" (the export writes "; ", and escapes ";"
     inside an item), each decoded as the export encoded it."""
@@ -198,7 +207,7 @@ def _linked(result: RowInput, name: str, given: list) -> None:
 def _child_rows(result: RowInput, child, name: str, given: list) -> None:
     """Child rows from their labels ("mistral-ai (provider)"), the ids column naming the
     records they name; bound to the stored rows when the row is written."""
-    item = _csv_item(child)
+    item = csv_item_of(child)
     ids, labels = _cells(given, roles.ROWS_IDS), _cells(given, roles.ROWS)
     label_column, label_cell = labels[0] if labels else (None, "")
     id_column, id_cell = ids[0] if ids else (None, "")
@@ -321,7 +330,7 @@ def _bound_items(instance, name: str, items: list[Item], child) -> list[dict]:
     names it, and its detail, else by the name alone) is kept as its id, with its detail
     when that changed; others are new rows. Stored rows no item names are deleted, as a
     list given to the API replaces the stored one."""
-    csv_item = _csv_item(child)
+    csv_item = csv_item_of(child)
     name_field = child.fields[csv_item.name]
     detail_source = child.fields[csv_item.detail].source if csv_item.detail else None
     stored = list(getattr(instance, name).all()) if instance is not None else []

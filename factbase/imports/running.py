@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, router, transaction
 from django.utils.text import slugify
 from rest_framework import serializers
@@ -38,7 +37,7 @@ from factbase.resolution.duplicates import likely_duplicates_of
 from .columns import CITATION_COLUMNS, Plan, kind_columns
 from .kinds import kind_named, serializer_of
 from .lookups import RecordCache
-from .reading import FileProblem, Problem, Row, Table, read_table
+from .reading import FileProblem, Problem, Row, Table, error_messages, path_text, read_table
 from .report import ERROR, NEW, UNCHANGED, UPDATE, Created, Outcome, Report
 from .rows import RowInput, bind, from_cells, from_object
 
@@ -378,7 +377,7 @@ class Importer:
 
     def problems(self, errors: dict, given: RowInput) -> list[Problem]:
         found = []
-        for path, message in _flatten(errors, ()):
+        for path, message in error_messages(errors):
             found.append(self.problem(path, message, given))
         return found
 
@@ -387,7 +386,7 @@ class Importer:
         if head == "non_field_errors":
             return Problem(None, message)
         if not given.from_cells:
-            return Problem(_path_text(path), message)
+            return Problem(path_text(path), message)
         column = given.columns.get(head, head)
         rest = path[1:]
         if head == "citations" and rest and rest[0] == given.citation_index:
@@ -395,38 +394,9 @@ class Importer:
             part = rest[1] if len(rest) > 1 else "non_field_errors"
             if part in CITATION_HEADERS:
                 return Problem(CITATION_HEADERS[part], message)
-            inner = "" if part == "non_field_errors" else f"{_path_text(rest[1:])}: "
+            inner = "" if part == "non_field_errors" else f"{path_text(rest[1:])}: "
             return Problem("citation_quote", f"{inner}{message}")
         if rest and isinstance(rest[0], int):
-            inner = f"{_path_text(rest[1:])}: " if len(rest) > 1 else ""
+            inner = f"{path_text(rest[1:])}: " if len(rest) > 1 else ""
             return Problem(column, f"item {rest[0] + 1}: {inner}{message}")
         return Problem(column, message)
-
-
-def _flatten(detail, path: tuple):
-    """(path, message) of each message in DRF's and the services' nested errors."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            yield from _flatten(value, (*path, key))
-    elif isinstance(detail, list | tuple):
-        if all(isinstance(item, str) for item in detail):
-            for item in detail:
-                yield path, str(item)
-        else:
-            for index, item in enumerate(detail):
-                yield from _flatten(item, (*path, index))
-    elif isinstance(detail, DjangoValidationError):
-        for message in detail.messages:
-            yield path, message
-    else:
-        yield path, str(detail)
-
-
-def _path_text(path: tuple) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int) or str(part).isdigit():
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text

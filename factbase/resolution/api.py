@@ -6,10 +6,10 @@ rename is a correction more often than a new duplicate."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from factbase.api.fields import record_url
+from factbase.api.params import boolean_param
 from factbase.api.views import REASON
 
 from .duplicates import likely_duplicates_of
@@ -22,23 +22,12 @@ ALLOW_DUPLICATE = OpenApiParameter(
     "(`candidates`: id, url, name, slug, the name or alias that `matched`, the one `given`, "
     "`score` from 0 to 1, `why`).",
 )
-TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
 
 
 class LikelyDuplicates(Exception):
     def __init__(self, candidates):
         super().__init__(candidates)
         self.candidates = candidates
-
-
-def allows_duplicate(request) -> bool:
-    """`?allow_duplicate=`: true or false (1/0, yes/no); anything else is a 400 naming it."""
-    value = request.query_params.get("allow_duplicate", "").strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise ValidationError({"allow_duplicate": ["Enter true or false."]})
 
 
 def candidates_answer(model, candidates, context) -> dict:
@@ -73,7 +62,7 @@ class DuplicateCheckMixin:
 
     @extend_schema(parameters=[REASON, ALLOW_DUPLICATE])
     def create(self, request, *args, **kwargs):
-        self.duplicates_allowed = allows_duplicate(request)
+        self.duplicates_allowed = boolean_param(request, "allow_duplicate")
         try:
             return super().create(request, *args, **kwargs)
         except LikelyDuplicates as found:

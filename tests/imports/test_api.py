@@ -8,6 +8,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from companies.models import Platform
 from events.models import Metric
+from factbase.api.parsers import MAX_DEPTH
 from tests.factories import (
     CompanyAliasFactory,
     CompanyFactory,
@@ -176,15 +177,75 @@ def test_a_body_over_the_limit_is_413(editor_api, settings, acme):
     assert Metric.objects.count() == 0
 
 
-def test_bad_flags_and_reasons_are_named(editor_api):
-    response = editor_api.post(f"{URL}?dry_run=perhaps", lines(metric()), content_type=NDJSON)
+@pytest.mark.parametrize("flag", ["dry_run=perhaps", "dry_run=", "dry_run"])
+def test_bad_flags_are_named(editor_api, flag):
+    # An empty value is refused rather than read as false: `?dry_run` alone would write.
+    response = editor_api.post(f"{URL}?{flag}", lines(metric()), content_type=NDJSON)
     assert response.status_code == 400
-    assert response.json() == {"dry_run": ["Give true or false."]}
+    assert response.json() == {"dry_run": ["Enter true or false."]}
+    assert Metric.objects.count() == 0
+
+
+@pytest.mark.parametrize("word", ["1", "YES", "%20true"])
+def test_a_flag_takes_the_words_of_every_boolean(editor_api, acme, word):
+    response = editor_api.post(
+        f"{URL}?dry_run={word}", lines(metric(company="acme")), content_type=NDJSON
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["dry_run"] is True
+    assert Metric.objects.count() == 0
+
+
+def test_bad_reasons_are_named(editor_api):
     response = editor_api.post(
         URL, lines(metric()), content_type=NDJSON, HTTP_X_CHANGE_REASON="x" * 95
     )
     assert response.status_code == 400
     assert "X-Change-Reason" in response.json()
+
+
+def nested(depth: int) -> str:
+    """A metric's line whose note is lists in lists: `depth` levels with the object."""
+    lists = "[" * (depth - 1) + "]" * (depth - 1)
+    return json.dumps(metric(company="acme", note="NOTE")).replace('"NOTE"', lists)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 100_000])
+def test_a_line_nested_deeper_than_the_limit_is_refused_naming_it(editor_api, acme, depth):
+    body = lines(metric(company="acme")) + nested(depth).encode() + b"\n"
+    response = editor_api.post(URL, body, content_type=NDJSON)
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["errors"] == [
+        {
+            "line": 2,
+            "column": None,
+            "message": f"Not JSON: nested too deep: objects and lists nest at most {MAX_DEPTH} "
+            "levels.",
+        }
+    ]
+    assert Metric.objects.count() == 0
+
+
+def test_a_line_nested_as_deep_as_the_limit_is_read(editor_api, acme):
+    # The note is then a list, not text: refused by its field, not by the reading.
+    response = editor_api.post(URL, nested(MAX_DEPTH).encode(), content_type=NDJSON)
+    assert response.status_code == 400, response.content[:300]
+    (error,) = response.json()["errors"]
+    assert error["line"] == 1 and error["column"] == "note"
+
+
+def test_a_key_given_twice_in_a_nested_object_is_named_by_its_path(editor_api, acme):
+    line = metric(company="acme", citations=[{"source": 1, "quote": "q"}])
+    text = json.dumps(line).replace('"quote": "q"', '"quote": "q", "quote": "r"')
+    response = editor_api.post(URL, text.encode(), content_type=NDJSON)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "line": 1,
+            "column": "citations[0].quote",
+            "message": "This key is given more than once in the same object: give it once.",
+        }
+    ]
 
 
 def test_missing_related_records_are_created_on_request(editor_api, acme):
@@ -213,9 +274,7 @@ def test_a_record_created_for_a_refused_row_is_not_kept_for_the_next(editor_api,
         metric(company="acme", platform="vision-os", value="ten"),
         metric(company="acme", platform="vision-os"),
     )
-    response = editor_api.post(
-        f"{URL}?create_missing=true&dry_run=true", body, content_type=NDJSON
-    )
+    response = editor_api.post(f"{URL}?create_missing=true&dry_run=true", body, content_type=NDJSON)
     assert response.status_code == 200, response.content  # a dry run reports
     report = response.json()
     assert [(e["line"], e["column"]) for e in report["errors"]] == [(1, "value")]

@@ -4,9 +4,10 @@ investors, an event's companies."""
 
 import pytest
 
+from companies.models import CompanyAlias
 from events.models import Event, FundingRound
 from factbase.imports.kinds import importable_kinds
-from tests.factories import CompanyFactory
+from tests.factories import CompanyAliasFactory, CompanyFactory
 from tests.imports.helpers import csv_of, export, history_count, rows_of, run_command
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,20 @@ def test_the_exported_citations_are_checked_not_changed(demo, client, tmp_path):
         f"line 2, column citations_source_ids: The stored citations' sources are {stored}: "
         "an import does not change them."
     ) in err
+
+
+def test_labels_with_the_exports_codes_import_back_unchanged(db, client, tmp_path):
+    names = {"Acme; Inc. (FR)", "100% Acme", "Acme%20Inc", "Acme %3B"}
+    acme = CompanyFactory(slug="acme", name="Acme")
+    for name in names:
+        CompanyAliasFactory(company=acme, name=name)
+    text = export(client, "companies", "slug=acme")
+    assert "Acme %253B" in text and "Acme%3B Inc. %28FR%29" in text
+    path = tmp_path / "companies.csv"
+    path.write_text(text, encoding="utf-8")
+
+    status, out, err = run_command(path, "--kind", "companies")
+
+    assert status == 0, err
+    assert "(0 new, 0 update, 1 unchanged, 0 error)" in out
+    assert set(CompanyAlias.objects.filter(company=acme).values_list("name", flat=True)) == names
