@@ -15,14 +15,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count, QuerySet, Window
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from factbase.core.kinds import fact_kinds
+from factbase.core.selectors import name_relations
 
 PAGE_SIZE = 20  # rows a panel shows before its link to all of them
 
@@ -52,22 +51,11 @@ def truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def label_fields(model) -> list[str]:
-    """The records a record's name may be made of (a role's person and company, a
-    metric's type and subject): its foreign keys, but for users and content types."""
-    user = get_user_model()
-    return [
-        f.name
-        for f in model._meta.concrete_fields
-        if f.many_to_one and f.related_model not in (user, ContentType)
-    ]
-
-
 def fact_prefetch(name: str = "fact") -> GenericPrefetch:
     """Each citation's fact with what its name is made of: one query per kind of fact
     among the rows, not one per row."""
     querysets = [
-        kind.model._default_manager.select_related(*label_fields(kind.model))
+        kind.model._default_manager.select_related(*name_relations(kind.model))
         for kind in fact_kinds().values()
     ]
     return GenericPrefetch(name, querysets)

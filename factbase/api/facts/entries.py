@@ -17,12 +17,11 @@ never one query per row.
 from collections import defaultdict
 from functools import cache
 
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from rest_framework import serializers
 
 from factbase.core.corroboration import source_count_expression
 from factbase.core.kinds import Kind, kind_of
+from factbase.core.selectors import name_relations
 
 from ..csv_export import cell
 
@@ -66,18 +65,6 @@ def subject_of(fact):
         if related is not None:
             return related
     return fact
-
-
-@cache
-def name_relations(model) -> tuple[str, ...]:
-    """The records a fact's name and subject are made of (a metric's type and company, a
-    role's person and company): its foreign keys, but for users and content types."""
-    skipped = (get_user_model(), ContentType)
-    return tuple(
-        f.name
-        for f in model._meta.concrete_fields
-        if f.many_to_one and f.related_model not in skipped
-    )
 
 
 def read_facts(kinds: dict[str, Kind], rows) -> dict[tuple[str, int], object]:
