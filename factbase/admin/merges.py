@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from factbase.core import reasons
-from factbase.core.merges import is_mergeable
+from factbase.core.merges import is_mergeable, may_merge
 from factbase.core.models import Merge
 from factbase.core.services import (
     MergeConflict,
@@ -148,7 +148,7 @@ class MergeAdminMixin:
     object_history_template = "admin/merges/object_history.html"
 
     def has_merge_permission(self, request) -> bool:
-        return may(request, self.model, "change", "delete")
+        return may_merge(request.user, self.model)
 
     @admin.action(description="Merge into…", permissions=["merge"])
     def merge_into(self, request, queryset):
@@ -265,7 +265,7 @@ def merges_of(model, pk, request) -> list[dict]:
 
     content_type = ContentType.objects.get_for_model(model)
     rows = Merge.objects.filter(content_type=content_type).filter(Q(kept_id=pk) | Q(merged_id=pk))
-    can_undo = may(request, model, "add", "change")
+    can_undo = may_merge(request.user, model)  # an undo asks what the merge asked
     return [
         {
             "merge": merge,
@@ -415,7 +415,7 @@ class MergeAdmin(admin.ModelAdmin):
         if merge is None:
             raise Http404
         model = merge.content_type.model_class()
-        if not may(request, model, "add", "change"):
+        if not may_merge(request.user, model):  # an undo asks what the merge asked
             raise PermissionDenied
         form = UndoForm(request.POST if request.method == "POST" else None)
         if merge.undone_at is None and form.is_valid():

@@ -15,7 +15,6 @@ record its writer did not name. The services are factbase.core.services.merging.
 import json
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django_filters import rest_framework as df
 from drf_spectacular.plumbing import ResolvedComponent
@@ -34,7 +33,7 @@ from rest_framework.response import Response
 
 from factbase.core import reasons
 from factbase.core.kinds import kind_of, kinds
-from factbase.core.merges import is_mergeable, merged_into
+from factbase.core.merges import is_mergeable, may_merge, merged_into
 from factbase.core.models import Merge
 from factbase.core.services import (
     MergeConflict,
@@ -46,7 +45,7 @@ from factbase.core.services import (
 )
 from factbase.core.services.merging import SHOWN_ROWS, merge_counts
 
-from .fields import API_ROOT, brief
+from .fields import API_ROOT, RecordRefField, brief
 from .filters import BooleanFilter, IdField
 from .pagination import StrictLimitOffset
 from .params import StrictQueryParams
@@ -152,33 +151,28 @@ def reason_field(prefix: str) -> serializers.CharField:
     {
         "oneOf": [{"type": "integer"}, {"type": "string"}],
         "description": "The id (integer) or slug (string) of the record to keep, of the same "
-        "kind. An old id or slug of a merged record names the record it lives on.",
+        "kind, or its name or an alias. An old id or slug of a merged record names the "
+        "record it lives on.",
     }
 )
-class IntoField(serializers.Field):
+class IntoField(RecordRefField):
+    """The record to keep, named as a write names any related record (RecordRefField: id,
+    slug, name or alias, a merged record's old id or slug; a name two records share is a
+    400 naming both). Of the kind merged (`model` in the context), and not the record
+    merged itself (`merged`)."""
+
     default_error_messages = {
-        "invalid": "Give the id (integer) or the slug (string) of the record to keep.",
-        "missing": "No {name} {value!r}.",
+        "itself": "A record cannot be merged into itself: give another {model} to keep.",
     }
 
+    def get_queryset(self):
+        return self.context["model"]._default_manager.all()
+
     def to_internal_value(self, data):
-        model = self.context["model"]
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("invalid")
-        key = str(data)
-        if key.isascii() and key.isdigit():
-            if int(key) > IdField.MAX:
-                self.fail("missing", name=model._meta.verbose_name, value=data)
-            found = model._default_manager.filter(pk=int(key)).first()
-        elif key and "\x00" not in key:
-            found = model._default_manager.filter(slug=key).first()
-        else:
-            self.fail("invalid")
-        if found is None:
-            pk = merged_into(model, key)
-            found = model._default_manager.filter(pk=pk).first() if pk is not None else None
-        if found is None:
-            self.fail("missing", name=model._meta.verbose_name, value=data)
+        found = super().to_internal_value(data)
+        merged = self.context.get("merged")
+        if merged is not None and found.pk == merged.pk:
+            self.fail("itself", model=found._meta.verbose_name)
         return found
 
 
@@ -227,6 +221,17 @@ class MergeRowSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
+class MergeListSerializer(serializers.ListSerializer):
+    """A page of merges: the records they kept are read once a kind, not once a merge."""
+
+    def to_representation(self, data):
+        merges = list(data)
+        self.context["_kept"] = kept_records(merges)
+        return super().to_representation(merges)
+
+
+# Read-only: it shows a `Merge` row, whose values are worked out first (`values`), then
+# rendered by the fields. (A comment: the docstring is the schema's description.)
 class MergeSerializer(serializers.Serializer):
     """A merge: the record that went away, the record kept, and what moved."""
 
@@ -256,6 +261,45 @@ class MergeSerializer(serializers.Serializer):
 
     class Meta:
         model = Merge  # what the router names the endpoint's URLs after
+        list_serializer_class = MergeListSerializer
+
+    def to_representation(self, instance):
+        return super().to_representation(self.values(instance))
+
+    def values(self, merge: Merge) -> dict:
+        """What each field shows of `merge`, by field name."""
+        model = ContentType.objects.get_for_id(merge.content_type_id).model_class()
+        kept = self.kept_record(merge)
+        moves = json.loads(merge.moves or "{}")
+        return {
+            "id": merge.pk,
+            "url": f"{api_base(self.context)}merges/{merge.pk}/",
+            "kind": kind_of(model).name,
+            "merged": _record(
+                model, merge.merged_id, merge.merged_name, merge.merged_slug, self.context
+            ),
+            "kept": _record(model, merge.kept_id, kept["name"], kept["slug"], self.context),
+            "reason": merge.reason,
+            "merged_at": merge.merged_at,
+            "merged_by": merge.merged_by.username if merge.merged_by else None,
+            "moved": merge_counts(merge),
+            "aliases_added": [item["name"] for item in moves.get("added", [])],
+            "dropped": [
+                {"type": item["model"].split(".")[1], "id": item["id"], "label": item["label"]}
+                for item in moves.get("dropped", [])
+            ],
+            "undone_at": merge.undone_at,
+            "undone_by": merge.undone_by.username if merge.undone_by else None,
+        }
+
+    def kept_record(self, merge: Merge) -> dict:
+        """The name and slug of the record `merge` kept: read with the page's others
+        (MergeListSerializer), or alone."""
+        kept = self.context.get("_kept")
+        if kept is None:
+            kept = kept_records([merge])
+        # Merged since, or deleted: its URL says where it went.
+        return kept.get((merge.content_type_id, merge.kept_id), {"name": "", "slug": ""})
 
 
 class MergeMovesSerializer(serializers.Serializer):
@@ -348,47 +392,27 @@ def kept_records(merges) -> dict[tuple[int, int], dict]:
     return found
 
 
-def merge_data(merge: Merge, context, kept: dict | None = None) -> dict:
-    model = ContentType.objects.get_for_id(merge.content_type_id).model_class()
-    kept = (kept if kept is not None else kept_records([merge])).get(
-        (merge.content_type_id, merge.kept_id),
-        {"name": "", "slug": ""},  # merged since, or deleted: its URL says where it went
-    )
-    moves = json.loads(merge.moves or "{}")
-    return {
-        "id": merge.pk,
-        "url": f"{api_base(context)}merges/{merge.pk}/",
-        "kind": kind_of(model).name,
-        "merged": _record(model, merge.merged_id, merge.merged_name, merge.merged_slug, context),
-        "kept": _record(model, merge.kept_id, kept["name"], kept["slug"], context),
-        "reason": merge.reason,
-        "merged_at": serializers.DateTimeField().to_representation(merge.merged_at),
-        "merged_by": merge.merged_by.username if merge.merged_by else None,
-        "moved": merge_counts(merge),
-        "aliases_added": [item["name"] for item in moves.get("added", [])],
-        "dropped": [
-            {"type": item["model"].split(".")[1], "id": item["id"], "label": item["label"]}
-            for item in moves.get("dropped", [])
-        ],
-        "undone_at": (
-            serializers.DateTimeField().to_representation(merge.undone_at)
-            if merge.undone_at
-            else None
-        ),
-        "undone_by": merge.undone_by.username if merge.undone_by else None,
-    }
-
-
 # --- merging a record ------------------------------------------------------------------
 
 
-class MergePermission(permissions.DjangoModelPermissions):
-    """A merge changes records of the kind and deletes one: both permissions."""
+def refusal(model) -> str:
+    plural = model._meta.verbose_name_plural
+    return (
+        f"Merging {plural}, and undoing their merges, needs the permissions to change and "
+        f"delete {plural}."
+    )
 
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "POST": ["%(app_label)s.change_%(model_name)s", "%(app_label)s.delete_%(model_name)s"],
-    }
+
+class MergePermission(permissions.BasePermission):
+    """A merge: a signed-in user who may merge records of the view's kind (may_merge: the
+    kind's change and delete permissions)."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False  # 401
+        model = view.get_queryset().model
+        self.message = refusal(model)
+        return may_merge(request.user, model)
 
 
 # For the viewsets of companies, products and people: the `merge` action, and the old id
@@ -451,7 +475,7 @@ class MergeMixin:
     def merge(self, request, *args, **kwargs):
         merged = self.get_object()
         model = type(merged)
-        context = {**self.get_serializer_context(), "model": model}
+        context = {**self.get_serializer_context(), "model": model, "merged": merged}
         body = MergeIntoSerializer(data=request.data, context=context)
         body.is_valid(raise_exception=True)
         keep, reason = body.validated_data["into"], body.validated_data["reason"]
@@ -470,7 +494,7 @@ class MergeMixin:
                 "conflicts": [conflict_data(conflict) for conflict in error.conflicts],
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
-        data = merge_data(done, context)
+        data = MergeSerializer(done, context=context).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["Location"] = data["url"]
         return response
@@ -512,9 +536,16 @@ class MergePagination(StrictLimitOffset):
     max_limit = 1000
 
 
-class UndoPermission(permissions.DjangoModelPermissionsOrAnonReadOnly):
-    """Reading is public, as elsewhere; an undo is a write (the kind's own permissions
-    are asked too, once the merge is read)."""
+class UndoPermission(permissions.BasePermission):
+    """An undo is the merge's inverse: it asks what the merge asked (may_merge) of the
+    merge's kind, known once the merge is read."""
+
+    def has_object_permission(self, request, view, merge):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        model = ContentType.objects.get_for_id(merge.content_type_id).model_class()
+        self.message = refusal(model)
+        return may_merge(request.user, model)
 
 
 @extend_schema_view(
@@ -534,7 +565,10 @@ class MergeViewSet(
     pagination_class = MergePagination
     filter_backends = [df.DjangoFilterBackend]
     filterset_class = MergeFilterSet
-    permission_classes = [UndoPermission]
+    # Reading is public, as elsewhere; a write needs a signed-in user (401), then what the
+    # merge needed (403). IsAuthenticatedOrReadOnly by name: the schema's generator knows
+    # from it that reads need no credentials.
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, UndoPermission]
     renderer_classes = ANSWERS
     lookup_value_regex = "[^/]+"  # any id: a bad one is a JSON 404
     schema = MergeSchema()
@@ -545,36 +579,21 @@ class MergeViewSet(
             raise Http404(f"No merge {lookup!r}.")
         return super().get_object()
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context, kept = self.get_serializer_context(), kept_records(page)
-        return self.get_paginated_response([merge_data(merge, context, kept) for merge in page])
-
-    def retrieve(self, request, *args, **kwargs):
-        return Response(merge_data(self.get_object(), self.get_serializer_context()))
-
     @extend_schema(
         summary="Undo a merge",
         description="The merged record comes back with its id and slug, every row and list "
         "the merge moved goes back to it, the alias it added is removed; each change with "
         "a history row and the reason. Refused (409, with the `problems`) while the kept "
         "record is merged into another (undo that first), or when a row the merge moved "
-        "is deleted or points elsewhere since. Needs the permissions to add and change "
-        "records of the kind.",
+        "is deleted or points elsewhere since. Needs the permissions to change and delete "
+        "records of the kind, as the merge did.",
         request=UndoSerializer,
         responses={200: OpenApiResponse(MergeSerializer, "The merge, undone.")},
         filters=False,
     )
     @action(detail=True, methods=["post"])
     def undo(self, request, *args, **kwargs):
-        merge = self.get_object()
-        model = ContentType.objects.get_for_id(merge.content_type_id).model_class()
-        opts = model._meta
-        wanted = [f"{opts.app_label}.{perm}_{opts.model_name}" for perm in ("add", "change")]
-        if not request.user.has_perms(wanted):
-            raise PermissionDenied(
-                f"Undoing needs the permissions to add and change {opts.verbose_name_plural}."
-            )
+        merge = self.get_object()  # UndoPermission: may this user undo it
         body = UndoSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
@@ -586,4 +605,4 @@ class MergeViewSet(
             body = {"detail": "Not undone. Nothing was changed.", "problems": error.problems}
             return Response(body, status=status.HTTP_409_CONFLICT)
         merge = self.get_queryset().get(pk=merge.pk)
-        return Response(merge_data(merge, self.get_serializer_context()))
+        return Response(self.get_serializer(merge).data)

@@ -36,6 +36,20 @@ def is_mergeable(model: type[models.Model]) -> bool:
     return {"name", "slug"} <= names and alias_relation(model) is not None
 
 
+def merge_permissions(model: type[models.Model]) -> list[str]:
+    """The permissions that merging records of `model` asks for: a merge changes records
+    of the kind and deletes one. Undoing a merge asks for the same ones: it is the
+    merge's inverse, done by those who may merge (the editor group has them)."""
+    opts = model._meta
+    return [f"{opts.app_label}.{action}_{opts.model_name}" for action in ("change", "delete")]
+
+
+def may_merge(user, model: type[models.Model]) -> bool:
+    """Whether `user` may merge records of `model`, and undo their merges (the API and
+    the admin both ask here)."""
+    return user.has_perms(merge_permissions(model))
+
+
 def standing(model: type[models.Model]) -> models.QuerySet:
     """The merges of records of `model` that are not undone, the latest first."""
     content_type = ContentType.objects.get_for_model(model)

@@ -109,9 +109,7 @@ def by_name(model, texts, *, using: str | None = None, history: bool = False) ->
     candidates of an ambiguous value."""
     using = using or router.db_for_read(model)
     sql.prepare(using)
-    folded: dict[str, str] = {}  # accents and case aside -> the first value given so
-    for text in texts:
-        folded.setdefault(fold_case(text), text)
+    folded = asked_names(texts)
     if not folded:
         return {}
     matches: dict[str, set[int]] = {}
@@ -127,6 +125,20 @@ def by_name(model, texts, *, using: str | None = None, history: bool = False) ->
         if owners:
             found[text] = next(iter(owners))
     return found
+
+
+def asked_names(texts) -> dict[str, str]:
+    """The values to look up, once each: their fold_case (accents and case aside) -> the
+    first of them given, without the spaces around it. SQLite compares fold_case, which
+    drops those spaces; PostgreSQL compares the value as sent, so it is sent stripped, for
+    both databases to answer alike (" Mistral" names the alias "Mistral"). A blank value
+    names nothing and is not asked for."""
+    folded: dict[str, str] = {}
+    for text in texts:
+        key = fold_case(text)
+        if key:
+            folded.setdefault(key, text.strip())
+    return folded
 
 
 def _name_rows(model, folded: dict[str, str], using: str, history: bool):

@@ -88,7 +88,9 @@ def like_escaped(text: str) -> str:
 class SameText(Func):
     """PostgreSQL: the column holds `text`, accents and case aside:
     `f_unaccent(column) ILIKE f_unaccent(text)`, the text's LIKE characters escaped. The
-    trigram index of f_unaccent(column) serves it."""
+    trigram index of f_unaccent(column) serves it. ILIKE compares the spaces around
+    `text` too, where SQLite's fold_case drops them: callers strip it first
+    (refs.asked_names)."""
 
     output_field = BooleanField()
 

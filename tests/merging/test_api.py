@@ -3,13 +3,13 @@ one, the list of merges, undo, and who may do what."""
 
 import pytest
 
-from companies.models import Company, Person
+from companies.models import Company, Person, PersonAlias
 from events.models import Metric
 from factbase.core.models import Merge
 from factbase.core.services import record_delete, record_merge, record_write
 
 from ..api.base import row_counts
-from .conftest import API, company
+from .conftest import API, company, person, save
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +192,8 @@ def test_a_dry_run_answers_what_the_merge_would_do(world, editor_api):
         ({"into": "nobody", "reason": "r"}, "into"),
         ({"into": "acme-robotics", "reason": "r"}, "into"),  # a company's slug
         ({"into": "jane-a-roe", "reason": "r"}, "into"),  # itself
+        ({"into": "Jane A. Roe", "reason": "r"}, "into"),  # itself, by name
+        ({"into": "j. roe", "reason": "r"}, "into"),  # itself, by alias
         ({"into": ["jane-roe"], "reason": "r"}, "into"),
         ({"into": "jane-roe", "reason": "r", "keep": 1}, "keep"),
         ({"into": "jane-roe", "reason": "r", "dry_run": "maybe"}, "dry_run"),
@@ -204,6 +206,32 @@ def test_bad_input_is_a_400_naming_the_field(world, editor_api, body, field):
     assert list(response.json()) == [field]
     assert row_counts() == before
     assert Person.objects.filter(slug="jane-a-roe").exists()
+
+
+def test_a_merge_into_itself_says_so(world, editor_api):
+    response = merge_into(editor_api, "people", "jane-a-roe", "Jane A. Roe")
+    assert response.json() == {
+        "into": ["A record cannot be merged into itself: give another person to keep."]
+    }
+
+
+def test_into_names_the_record_kept_by_alias(world, editor_api):
+    save(PersonAlias(person=world.keep_person, name="Janet Roe"))
+    response = merge_into(editor_api, "people", "jane-a-roe", "JANET ROE")
+    assert response.status_code == 201, response.content[:500]
+    assert response.json()["kept"]["id"] == world.keep_person.pk
+    assert not Person.objects.filter(pk=world.merge_person.pk).exists()
+
+
+def test_into_a_name_of_two_records_is_a_400_naming_both(world, editor_api):
+    namesake = person("Jane Roe", "jane-roe-2")
+    before = row_counts()
+    response = merge_into(editor_api, "people", "jane-a-roe", "jane roe")
+    assert response.status_code == 400
+    [message] = response.json()["into"]
+    assert "more than one person" in message
+    assert "Jane Roe (jane-roe)" in message and f"Jane Roe ({namesake.slug})" in message
+    assert row_counts() == before
 
 
 def test_into_an_old_slug_merges_into_where_it_lives(world, merged, editor_api):

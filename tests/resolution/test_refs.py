@@ -1,6 +1,8 @@
 """Records named by alias, name, or the old slug or id of a merged record: in filters
 (`?company=Mistral`) and in writes (`"company": "Mistral"`)."""
 
+from urllib.parse import unquote
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -65,6 +67,16 @@ def test_a_filter_takes_an_alias_or_a_name_accents_and_case_aside(anon_api, mist
     mine = MetricFactory(company=mistral)
     MetricFactory()
     assert ids(anon_api.get(METRICS, {"company": value})) == [mine.pk]
+
+
+@pytest.mark.parametrize("query", ["%20Mistral", "Mistral%20%20", "%09mistral%20ai%20"])
+def test_spaces_around_an_alias_or_a_name_are_not_part_of_it(anon_api, mistral, query):
+    """SQLite and PostgreSQL compare names in different SQL: both find the company."""
+    mine = MetricFactory(company=mistral)
+    MetricFactory()
+    assert ids(anon_api.get(f"{METRICS}?company={query}")) == [mine.pk]
+    named = unquote(query)
+    assert resolve_refs(Company, [named]) == {named: mistral.pk}
 
 
 def test_an_alias_is_matched_exactly_not_by_resemblance(anon_api, mistral):
@@ -218,6 +230,13 @@ def test_a_write_names_a_related_record_by_alias(editor_api, mistral):
     response = editor_api.post("/api/v1/events/", event, format="json")
     assert response.status_code == 201, response.content[:500]
     assert list(Event.objects.get(pk=response.json()["id"]).companies.all()) == [mistral]
+
+
+def test_a_write_names_a_related_record_by_alias_with_spaces_around(editor_api, mistral):
+    """A filter's form strips its values; a write's body is read as sent."""
+    response = editor_api.post(METRICS, metric(company=" Mistral\t"), format="json")
+    assert response.status_code == 201, response.content[:500]
+    assert response.json()["company"]["id"] == mistral.pk
 
 
 def test_a_write_names_a_merged_record_by_its_old_slug_or_id(editor_api, mistral):
