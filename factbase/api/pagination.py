@@ -9,13 +9,24 @@ on every page would cost more than the page.
 Nor is a million rows counted for the first page of a whole table: on PostgreSQL, a list
 without filters takes the planner's estimate of its rows when that is above
 `ESTIMATE_ABOVE`, and says so (`count_estimated: true`). Filtered lists are counted.
+
+A count at a past instant (`as_of`) is rebuilt from the history tables, version by
+version: on PostgreSQL it is counted once per state of the database and then taken from
+Django's cache (`counted_once`). It stays exact: the key holds the change feed's clock
+row, which every versioned write changes (factbase.core.feed).
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.db import connections
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from factbase.core.asof import reading_at
+from factbase.core.feed import ChangeClock
 
 from .planner import planned_rows
 
@@ -32,6 +43,32 @@ def planner_rows(queryset) -> int:
     sql, params = queryset.values("pk").query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         return planned_rows(cursor, sql, params)
+
+
+# How long a count at a past instant is kept; a write makes it unreachable before then.
+COUNT_SECONDS = 3600
+
+
+def counted_once(queryset, moment) -> int:
+    """`queryset.count()` at `moment` (inside its `recorded_at` block), counted once per
+    state of the database. The state is the change clock's row as the query's database
+    has it: its number (every versioned write takes one) and its `xmin` (the transaction
+    that last wrote the row, which a restored snapshot's new clock changes too even at the
+    same number). Read before the count, so that a count is never filed under an older
+    state than the one it saw."""
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT last, xmin::text FROM {ChangeClock._meta.db_table}")
+        state = cursor.fetchone()
+    sql, params = queryset.query.sql_with_params()
+    key = hashlib.sha256(
+        repr((connection.settings_dict["NAME"], moment.isoformat(), state, sql, params)).encode()
+    ).hexdigest()
+    found = cache.get(f"count-at:{key}")
+    if found is None:
+        found = queryset.count()
+        cache.set(f"count-at:{key}", found, COUNT_SECONDS)
+    return found
 
 
 class StrictLimitOffset(LimitOffsetPagination):
@@ -70,11 +107,15 @@ class Pagination(StrictLimitOffset):
     def get_count(self, queryset):
         self.count_estimated = False
         unfiltered = not queryset.query.where
-        if unfiltered and connections[queryset.db].vendor == "postgresql":
+        postgresql = connections[queryset.db].vendor == "postgresql"
+        if unfiltered and postgresql:
             estimate = planner_rows(queryset)
             if estimate > self.ESTIMATE_ABOVE:
                 self.count_estimated = True
                 return estimate
+        moment = reading_at()
+        if moment is not None and postgresql:
+            return counted_once(queryset, moment)
         return super().get_count(queryset)
 
     def get_paginated_response(self, data):

@@ -1,10 +1,17 @@
 """A whole large table is not counted for each page: PostgreSQL's planner estimates it,
 and the answer says so. Filtered lists, and every list on SQLite, are counted."""
 
+import datetime
+
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from companies.models import Company
 from factbase.api.pagination import Pagination
+from factbase.core.services import record_write
+from factbase.core.services.clock import writing_at
 
 from ..factories import CompanyFactory
 
@@ -57,3 +64,27 @@ def test_next_links_do_not_trust_an_estimate(anon_api, companies, monkeypatch):
 def test_an_offset_past_any_table_is_an_empty_page(anon_api, companies):
     body = anon_api.get("/api/v1/companies/?offset=723883867327357954191688357380096").json()
     assert (body["count"], body["results"], body["next"]) == (7, [], None)
+
+
+@postgres_only
+def test_a_count_in_the_past_is_counted_once_per_state_of_the_database(anon_api, companies):
+    """An `as_of` count is rebuilt from history, version by version: counted once, then
+    taken from the cache until a write changes the database, even a write in the past."""
+    at = timezone.now()
+    path = f"/api/v1/companies/?limit=2&country=FR&as_of={at.isoformat()}"
+
+    def counted():
+        with CaptureQueriesContext(connection) as queries:
+            body = anon_api.get(path).json()
+        counts = sum("COUNT(*)" in query["sql"] for query in queries.captured_queries)
+        return body["count"], counts
+
+    assert counted() == (3, 1)
+    assert counted() == (3, 0)
+    CompanyFactory(country="FR")  # after `at`: not in the count, but counted again
+    assert counted() == (3, 1)
+    with writing_at(at - datetime.timedelta(seconds=1)):  # recorded before `at`: in it
+        fields = {"name": "Earlier", "slug": "earlier", "kind": "technology", "country": "FR"}
+        record_write(Company(), fields=fields, user=None, reason="a past entered late")
+    assert counted() == (4, 1)
+    assert counted() == (4, 0)
