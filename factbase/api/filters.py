@@ -28,6 +28,7 @@ from factbase.core.merges import is_mergeable
 from factbase.core.models import Citation, Source, history_model_of
 from factbase.resolution.refs import AmbiguousRef, by_name, resolve_refs
 
+from .params import FALSE_WORDS, NOT_BOOLEAN, TRUE_WORDS
 from .search import related_model, search
 
 
@@ -141,11 +142,11 @@ class StrictBooleanField(forms.Field):
         if value in (None, ""):
             return None
         text = str(value).strip().lower()
-        if text in {"true", "1", "yes"}:
+        if text in TRUE_WORDS:
             return True
-        if text in {"false", "0", "no"}:
+        if text in FALSE_WORDS:
             return False
-        raise forms.ValidationError("Enter true or false.", code="invalid")
+        raise forms.ValidationError(NOT_BOOLEAN, code="invalid")
 
 
 class BooleanFilter(df.BooleanFilter):

@@ -28,7 +28,7 @@ from .exceptions import PreconditionFailed, PreconditionRequired
 from .fields import etag
 from .history import HistoryMixin
 from .pagination import Pagination
-from .params import StrictQueryParams
+from .params import StrictQueryParams, boolean_param
 from .rows import Reader
 from .shape import csv_columns, read_queryset, serializer_fields
 
@@ -255,7 +255,8 @@ class RecordViewSet(
         return tuple(dict.fromkeys(n if n in known else headers[n] for n in names))
 
     def wants_brief(self) -> bool:
-        return self.request.query_params.get("brief", "").lower() in {"1", "true", "yes"}
+        # A word it does not know (`brief=ture`) is a 400, not a full answer.
+        return boolean_param(self.request, "brief")
 
     def get_serializer(self, *args, **kwargs):
         if self.request is not None and self.request.method == "GET":

@@ -166,3 +166,13 @@ def test_results_in_brief(anon_api):
             "slug": company.slug,
         }
     ]
+
+
+@pytest.mark.parametrize("value", ["maybe", "ture", ""])
+def test_brief_takes_true_or_false_only(anon_api, value):
+    company = CompanyFactory()
+    for path in ("/api/v1/companies/", f"/api/v1/companies/{company.pk}/"):
+        response = anon_api.get(path, {"brief": value})
+        assert response.status_code == 400, response.content
+        assert response.json() == {"brief": ["Enter true or false."]}
+    assert anon_api.get("/api/v1/companies/", {"brief": "FALSE"}).json()["results"][0]["kind"]
