@@ -26,7 +26,7 @@ column) are numbered afterwards by `number_unnumbered`, in the order of their ti
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 from simple_history.models import HistoricalRecords as BaseHistoricalRecords
 
 CLOCK_ID = 1
@@ -119,7 +119,7 @@ def hold(using: str) -> None:
     connection.on_commit(_held)
 
 
-# Set by numbering_deferred(): versions are numbered together at the end of the block.
+# Set inside batch(): versions are numbered together at the end of the block.
 _deferred: ContextVar[bool] = ContextVar("feed_numbering_deferred", default=False)
 
 
@@ -130,18 +130,22 @@ def number_version(sender, history_instance, using=None, **kwargs) -> None:
 
 
 @contextmanager
-def numbering_deferred():
-    """Versions written in the block get no number: the caller, holding the clock (`hold`)
-    for its whole transaction, numbers them before it commits with `number_unnumbered`,
-    in the order of their time. For a transaction of thousands of writes (an import):
-    each UPDATE of the one clock row in a transaction costs more than the one before
-    (PostgreSQL keeps every version of the row until the commit), so numbering one at a
-    time grows with the square of the writes."""
-    token = _deferred.set(True)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
+def batch(using: str):
+    """One transaction of thousands of writes (an import): opens it, takes the clock first
+    (before any row lock), and numbers its versions in one pass before it commits, in the
+    order of their time; none if the block raised or marked the transaction for rollback
+    (`transaction.set_rollback`). Numbering one version at a time would grow with the
+    square of the writes: each UPDATE of the one clock row in a transaction costs more
+    than the one before (PostgreSQL keeps every version of the row until the commit)."""
+    with transaction.atomic(using=using):
+        hold(using)
+        token = _deferred.set(True)
+        try:
+            yield
+        finally:
+            _deferred.reset(token)
+        if not connections[using].needs_rollback:
+            number_unnumbered(using)
 
 
 def ensure_clock(using: str) -> None:

@@ -28,7 +28,7 @@ from rest_framework.exceptions import ValidationError
 
 from factbase.api.fields import RecordRefField
 from factbase.api.shape import read_queryset
-from factbase.core.feed import hold, number_unnumbered, numbering_deferred
+from factbase.core.feed import batch
 from factbase.core.kinds import alias_relation
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, record_write
@@ -109,24 +109,20 @@ class Importer:
     def run(self, open_table: Callable[[], Table], progress=None) -> Report:
         started = time.monotonic()
         database = self.database
-        with transaction.atomic(using=database):
-            hold(database)  # the change feed's clock first, before any row lock
+        # One transaction, its versions numbered in one pass at the end (factbase.core.feed).
+        with batch(database):
             try:
-                # The versions are numbered in one pass at the end (factbase.core.feed).
-                with numbering_deferred():
-                    table = open_table()
-                    if table.header is not None:
-                        self.plan = self.columns.plan(table.header)
-                    for done, row in enumerate(table.rows, start=1):
-                        self.report.add(self.row(row))
-                        if progress is not None and done % 500 == 0:
-                            progress(done)
+                table = open_table()
+                if table.header is not None:
+                    self.plan = self.columns.plan(table.header)
+                for done, row in enumerate(table.rows, start=1):
+                    self.report.add(self.row(row))
+                    if progress is not None and done % 500 == 0:
+                        progress(done)
             except FileProblem as problem:
                 self.report.problem = problem
             self.report.written = not (self.options.dry_run or self.report.failed)
-            if self.report.written:
-                number_unnumbered(database)
-            else:
+            if not self.report.written:
                 transaction.set_rollback(True, using=database)
                 for outcome in self.report.rows:  # the ids of records never kept
                     if outcome.outcome == NEW:
