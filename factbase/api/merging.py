@@ -12,8 +12,6 @@ method answers 404 naming that record's URL (`merged_into`), so that no write la
 record its writer did not name. The services are factbase.core.services.merging.
 """
 
-import json
-
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from django_filters import rest_framework as df
@@ -270,7 +268,7 @@ class MergeSerializer(serializers.Serializer):
         """What each field shows of `merge`, by field name."""
         model = ContentType.objects.get_for_id(merge.content_type_id).model_class()
         kept = self.kept_record(merge)
-        moves = json.loads(merge.moves or "{}")
+        moves = merge.moved
         return {
             "id": merge.pk,
             "url": f"{api_base(self.context)}merges/{merge.pk}/",

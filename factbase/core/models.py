@@ -1,7 +1,9 @@
 """The provenance core: sources, citations, and the fields every fact record carries."""
 
 import datetime
+import functools
 import hashlib
+import json
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -413,3 +415,9 @@ class Merge(models.Model):
 
     def __str__(self):
         return f"{self.merged_name} ({self.merged_slug}) merged into {self.kept_id}"
+
+    @functools.cached_property
+    def moved(self) -> dict:
+        """`moves` read: parsed once, however many readers (its counts, its aliases, its
+        dropped rows) a request asks of it."""
+        return json.loads(self.moves or "{}")

@@ -5,7 +5,7 @@ transaction. The API, the admin and the management commands all call them.
 - saving.py: one record (record_save), the version check and the citation rule;
 - writing.py: a record with its lists and child rows (record_write);
 - deleting.py: deletes and status changes;
-- merging.py: merging a record into another that is the same real thing, and its undo;
+- merging/: merging a record into another that is the same real thing, and its undo;
 - clock.py: the instant writes are recorded at (now, or the past a loader sets).
 """
 
