@@ -9,7 +9,7 @@ from factbase.core.choices import DatePrecision
 from factbase.core.codes import COUNTRY_CHOICES
 from factbase.core.dates import format_partial_date
 from factbase.core.feed import HistoricalRecords
-from factbase.core.models import FactModel, TrackedModel
+from factbase.core.models import FactModel, TrackedModel, updated_index
 
 
 class CompanyKind(models.TextChoices):
@@ -40,6 +40,7 @@ class Company(FactModel):
     class Meta:
         verbose_name_plural = "companies"
         ordering = ["name", "id"]
+        indexes = [updated_index("company")]
         constraints = [
             constraints.country_code("company", "country"),
             constraints.precision_pair("company", "founded_on", "founded_precision"),
@@ -155,6 +156,7 @@ class Product(FactModel):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [updated_index("product")]
         constraints = [
             constraints.precision_pair("product", "launched_on", "launched_precision"),
             CheckConstraint(condition=~Q(name=""), name="product_name_required"),
@@ -202,6 +204,7 @@ class Person(FactModel):
     class Meta:
         verbose_name_plural = "people"
         ordering = ["name", "id"]
+        indexes = [updated_index("person")]
         constraints = [CheckConstraint(condition=~Q(name=""), name="person_name_required")]
 
     def __str__(self):
@@ -245,6 +248,7 @@ class Role(FactModel):
 
     class Meta:
         ordering = ["company_id", "person_id", "id"]
+        indexes = [updated_index("role")]
         constraints = [
             constraints.precision_pair("role", "started_on", "started_precision"),
             constraints.precision_pair("role", "ended_on", "ended_precision"),

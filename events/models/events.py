@@ -9,7 +9,7 @@ from factbase.core import constraints
 from factbase.core.choices import DatePrecision
 from factbase.core.codes import COUNTRY_CHOICES
 from factbase.core.dates import format_partial_date
-from factbase.core.models import FactModel
+from factbase.core.models import FactModel, updated_index
 
 from .history import HistoricalRecords
 
@@ -51,6 +51,7 @@ class Event(FactModel):
 
     class Meta:
         ordering = ["-occurred_on", "title", "id"]
+        indexes = [updated_index("event")]
         constraints = [
             constraints.precision_pair("event", "occurred_on", "occurred_precision"),
             constraints.not_before("event", "occurred_on", "ends_on"),

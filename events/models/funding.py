@@ -9,7 +9,7 @@ from factbase.core import constraints
 from factbase.core.choices import DatePrecision, Qualifier
 from factbase.core.codes import CURRENCY_CHOICES
 from factbase.core.dates import format_partial_date
-from factbase.core.models import FactModel, Quantity
+from factbase.core.models import FactModel, Quantity, updated_index
 from factbase.core.quantities import AmountInput, format_quantity
 
 from .history import HistoricalRecords
@@ -122,6 +122,7 @@ class FundingRound(FactModel, Quantity):
 
     class Meta:
         ordering = ["-announced_on", "id"]
+        indexes = [updated_index("fundinground")]
         constraints = [
             *constraints.quantity("funding_round", required=False),
             constraints.precision_pair("funding_round", "announced_on", "announced_precision"),
@@ -207,6 +208,7 @@ class Investment(FactModel, Quantity):
 
     class Meta:
         ordering = ["company_id", "id"]
+        indexes = [updated_index("investment")]
         constraints = [
             *constraints.quantity("investment", required=False),
             UniqueConstraint(

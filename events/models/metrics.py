@@ -9,7 +9,7 @@ from factbase.core import constraints
 from factbase.core.choices import ClaimType, DatePrecision
 from factbase.core.codes import REGION_CHOICES, region_name
 from factbase.core.dates import format_partial_date, period_end
-from factbase.core.models import FactModel, Quantity, TrackedModel
+from factbase.core.models import FactModel, Quantity, TrackedModel, updated_index
 
 from .history import HistoricalRecords
 
@@ -102,6 +102,7 @@ class Metric(FactModel, Quantity):
     class Meta:
         ordering = ["-period_start", "id"]
         indexes = [
+            updated_index("metric"),
             models.Index(fields=["metric_type", "region", "id"], name="metric_type_region_idx"),
             models.Index(fields=["period_start", "period_until"], name="metric_period_idx"),
             models.Index(fields=["company", "id"], name="metric_company_idx"),

@@ -7,7 +7,7 @@ from django.db.models import CheckConstraint, Q, UniqueConstraint
 from companies.models import Company, Product
 from factbase.core import constraints
 from factbase.core.choices import DatePrecision
-from factbase.core.models import FactModel, TrackedModel
+from factbase.core.models import FactModel, TrackedModel, updated_index
 
 from .history import HistoricalRecords
 
@@ -60,6 +60,7 @@ class Partnership(FactModel):
 
     class Meta:
         ordering = ["-announced_on", "title", "id"]
+        indexes = [updated_index("partnership")]
         constraints = [
             constraints.precision_pair("partnership", "announced_on", "announced_precision"),
             constraints.precision_pair("partnership", "starts_on", "starts_precision"),

@@ -98,6 +98,13 @@ class TrackedModel(ChangeValidation, models.Model):
         clean_partial_dates(self, self.partial_dates)
 
 
+def updated_index(prefix: str) -> models.Index:
+    """Each fact table's index of the review queue's order (newest change first,
+    /api/v1/facts/) and of its updated_after/before filters: without it, a page of the
+    queue sorts every fact of every kind."""
+    return models.Index(fields=["updated_at", "id"], name=f"{prefix}_updated_idx")
+
+
 class FactModel(TrackedModel):
     """What every fact record carries: how sure we are, what kind of claim it is, and
     the citations that support it."""
