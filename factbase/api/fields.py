@@ -109,6 +109,14 @@ class RecordRefField(serializers.RelatedField):
         queryset = self.get_queryset()
         if isinstance(data, bool):
             self.fail("invalid")
+        if isinstance(data, str) and data.isascii() and data.isdigit() and len(data) > 20:
+            # Past any id (and int() refuses over 4,300 digits): no such record, not a 500.
+            self.fail(
+                "does_not_exist",
+                model=self.related_model._meta.verbose_name,
+                lookup="id",
+                value=data[:20] + "…",
+            )
         if isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()):
             key, value = "id", int(data)
         elif isinstance(data, str) and self._has_slug() and "\x00" not in data:

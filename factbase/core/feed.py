@@ -137,6 +137,7 @@ def batch(using: str):
     (`transaction.set_rollback`). Numbering one version at a time would grow with the
     square of the writes: each UPDATE of the one clock row in a transaction costs more
     than the one before (PostgreSQL keeps every version of the row until the commit)."""
+    ensure_clock(using)  # an emptied database: numbering needs the row
     with transaction.atomic(using=using):
         hold(using)
         token = _deferred.set(True)

@@ -88,3 +88,13 @@ def test_a_count_in_the_past_is_counted_once_per_state_of_the_database(anon_api,
         record_write(Company(), fields=fields, user=None, reason="a past entered late")
     assert counted() == (4, 1)
     assert counted() == (4, 0)
+
+
+@postgres_only
+def test_a_count_in_the_past_of_a_filter_that_matches_nothing_is_zero(anon_api, companies):
+    # A slug given only later matches nothing at that instant: no row, no query, no 500.
+    before = timezone.now()
+    CompanyFactory(slug="later")
+    path = f"/api/v1/metrics/?company=later&as_of={before.isoformat()}&offset=5"
+    body = anon_api.get(path).json()
+    assert (body["count"], body["results"]) == (0, [])

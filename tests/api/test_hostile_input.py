@@ -526,3 +526,14 @@ def test_digits_other_than_ascii_in_a_conflict_resolution_are_400(editor_api):
     assert "keep" in response.json()
     keep.refresh_from_db()
     assert keep.version == 1
+
+
+@pytest.mark.parametrize("digits", [21, 5_000])
+def test_an_id_of_thousands_of_digits_names_no_record(editor_api, digits):
+    # int() refuses over 4,300 digits: a reference that long is no record, not a 500.
+    body = new_metric(company="9" * digits)
+    before = row_counts()
+    response = editor_api.post("/api/v1/metrics/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "No company with id" in response.json()["company"][0]
+    assert row_counts() == before
