@@ -454,12 +454,14 @@ def _child_statement(child: Reader, link: str, generic: bool):
         fields.append(f"{table}.{qn(field.column)}")
     order = []
     for name in opts.ordering:
-        descending = name.startswith("-")
+        descending, name = name.startswith("-"), name.lstrip("-")
         try:
-            field = opts.get_field(name.lstrip("-"))
+            field = opts.get_field(name)
         except FieldDoesNotExist:
             return None
-        if not field.concrete or field.is_relation:
+        # A foreign key by its column (`company_id`) orders by that column; by its name,
+        # by the related model's own order (a join).
+        if not field.concrete or (field.is_relation and name != field.attname):
             return None
         order.append(f"{table}.{qn(field.column)} {'DESC' if descending else 'ASC'}")
     where = f"{table}.{qn(opts.get_field(link).column)} = ANY(%s::bigint[])"
