@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from factbase.core import services
 from factbase.core.dates import format_partial_date
+from factbase.core.ids import id_from
 from factbase.core.reasons import reason_text
 from factbase.core.restore import (
     RESTORED,
@@ -123,7 +124,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
         if request.method not in ("GET", "HEAD") and not self.has_change_permission(request):
             raise PermissionDenied
         request.revert_version_id = version_id  # read by save_model and the page
-        if not (object_id.isascii() and object_id.isdigit() and len(object_id) < 19):
+        if id_from(object_id) is None:
             raise Http404
         exists = self.model._default_manager.filter(pk=object_id).exists
         if request.method == "POST" and not exists():
@@ -344,7 +345,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
         deleted with it (factbase.core.restore)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        if not (object_id.isascii() and object_id.isdigit() and len(object_id) < 19):
+        if id_from(object_id) is None:
             raise Http404
         pk = int(object_id)
         last = self.model.history.filter(id=pk).order_by("-history_date", "-history_id").first()

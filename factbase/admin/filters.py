@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 
+from factbase.core.ids import id_from
 from factbase.core.kinds import fact_kinds
 
 EMPTY = "(none)"  # how an empty value (a region the source does not give) is offered
@@ -81,6 +82,6 @@ class FactKindFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not (value.isascii() and value.isdigit() and len(value) < 19):  # not an id
+        if id_from(value) is None:  # not an id
             return queryset.none()
         return queryset.filter(content_type_id=int(value))

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from factbase.core import reasons
+from factbase.core.ids import id_from
 from factbase.core.merges import is_mergeable, may_merge
 from factbase.core.models import Merge
 from factbase.core.services import (
@@ -214,7 +215,7 @@ class MergeAdminMixin:
             return [], " ".join(m for ms in error.errors.values() for m in ms)
 
     def _selected(self, ids: str) -> list:
-        pks = [pk for pk in ids.split(",") if pk.isascii() and pk.isdigit() and len(pk) < 19]
+        pks = [pk for pk in ids.split(",") if id_from(pk) is not None]
         records = self.model._default_manager.filter(pk__in=pks[:MAX_SELECTED]).order_by("pk")
         if not records:
             raise Http404("Select the records to merge from the list.")
@@ -409,7 +410,7 @@ class MergeAdmin(admin.ModelAdmin):
 
     def undo_view(self, request, object_id):
         """Ask why, then undo the merge (services.merge_undo)."""
-        if not (object_id.isascii() and object_id.isdigit() and len(object_id) < 19):
+        if id_from(object_id) is None:
             raise Http404
         merge = Merge.objects.select_related("content_type").filter(pk=object_id).first()
         if merge is None:

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from factbase.core import services
+from factbase.core.ids import id_from
 from factbase.core.kinds import Kind, fact_kinds
 from factbase.core.models import Citation, Source
 from factbase.core.reasons import reason_text
@@ -284,7 +285,7 @@ class AddCitationForm(ReasonFieldMixin, CiteForm):
         fact_type, _, pk = self.cleaned_data["fact"].partition(":")
         kind = fact_kinds().get(fact_type)
         model_admin = admin_of(self.admin_site, kind) if kind else None
-        if model_admin is None or not (pk.isascii() and pk.isdigit() and len(pk) < 19):
+        if model_admin is None or id_from(pk) is None:
             raise ValidationError("Choose a fact.")
         fact = kind.model._default_manager.filter(pk=pk).first()
         if fact is None:

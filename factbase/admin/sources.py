@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from factbase.core.ids import id_from
 from factbase.core.kinds import fact_kinds
 from factbase.core.models import Citation, Source
 from factbase.core.services import RecordInvalid
@@ -82,7 +83,7 @@ class SourceAdmin(TrackedAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def reader_source(self, request, object_id) -> Source:
-        if not (object_id.isascii() and object_id.isdigit() and len(object_id) < 19):
+        if id_from(object_id) is None:
             raise Http404
         source = get_object_or_404(Source, pk=object_id)
         if not self.has_view_permission(request, source):

@@ -26,13 +26,13 @@ from rest_framework.views import APIView
 
 from factbase.api.csv_export import cell
 from factbase.core.asof import parse_moment
+from factbase.core.ids import MAX_ID, id_from
 from factbase.core.kinds import by_name, kind_of
 from factbase.core.text import csv_line
 
 from .fields import API_ROOT
 from .history import (
     HISTORY_TYPES,
-    MAX_ID,
     PAGE_PARAMS,
     VersionSerializer,
     describe,
@@ -194,13 +194,13 @@ class Filters:
         self.after = self._cursor(params, errors)
         self.record = None
         if params.get("id"):
-            raw = params["id"]
-            if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):
+            record = id_from(params["id"])
+            if record is None:
                 errors["id"] = ["Give a record's id (an integer)."]
             elif len(self.kinds) != 1 or not params.get("kind"):
                 errors["id"] = ["An id names a record of one kind: give one `kind` with it."]
             else:
-                self.record = int(raw)
+                self.record = record
         if errors:
             raise ValidationError(errors)
 
@@ -209,12 +209,13 @@ class Filters:
         raw = params.get("after")
         if not raw:
             return None
-        if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):
+        cursor = id_from(raw)
+        if cursor is None:
             errors["after"] = ["Give a cursor: a change's `cursor`, or a page's, or 0."]
         elif params.get("offset"):
             errors["offset"] = ["The feed (`after`) pages by cursor: follow `next`."]
         else:
-            return int(raw)
+            return cursor
         return None
 
     def queryset(self, top: int | None = None):

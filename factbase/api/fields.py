@@ -11,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from rest_framework import serializers
 
+from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import alias_relation, kind_of
 from factbase.core.text import decimal_text
 from factbase.resolution.refs import AmbiguousRef, resolve_refs
@@ -109,15 +110,15 @@ class RecordRefField(serializers.RelatedField):
         queryset = self.get_queryset()
         if isinstance(data, bool):
             self.fail("invalid")
-        if isinstance(data, str) and data.isascii() and data.isdigit() and len(data) > 20:
-            # Past any id (and int() refuses over 4,300 digits): no such record, not a 500.
+        if is_digits(data) and id_from(data) is None:
+            # Past any id (factbase.core.ids): no such record, not a 500.
             self.fail(
                 "does_not_exist",
                 model=self.related_model._meta.verbose_name,
                 lookup="id",
                 value=data[:20] + "…",
             )
-        if isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()):
+        if isinstance(data, int) or is_digits(data):
             key, value = "id", int(data)
         elif isinstance(data, str) and self._has_slug() and "\x00" not in data:
             key, value = "slug", data

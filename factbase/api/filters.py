@@ -23,6 +23,7 @@ from factbase.core.asof import reading_at
 from factbase.core.choices import ClaimType, Confidence, DatePrecision, SourceKind, Status
 from factbase.core.corroboration import CORROBORATED, fact_backed_by, facts_with_sources
 from factbase.core.dates import truncate_date
+from factbase.core.ids import MAX_ID, id_from, is_digits
 from factbase.core.kinds import alias_relation
 from factbase.core.merges import is_mergeable
 from factbase.core.models import Citation, Source, history_model_of
@@ -36,7 +37,7 @@ class IdField(forms.IntegerField):
     """A record id: a whole number that an id column can hold. A larger one is a 400, not
     a database error."""
 
-    MAX = 2**63 - 1
+    MAX = MAX_ID
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
@@ -180,11 +181,12 @@ def refs_ids(values, model, *, param: str) -> list[int]:
 
     Values are turned into ids, so that a filter is one `IN` on the foreign key column: an
     index on it serves the query, where a join on the slug could not."""
-    ids = {int(v) for v in values if v.isascii() and v.isdigit()}
-    too_large = sorted(i for i in ids if i > IdField.MAX)
+    too_large = sorted(v for v in values if is_digits(v) and id_from(v) is None)
     if too_large:
-        raise ValidationError({param: [f"{too_large[0]} is larger than any id."]})
-    named = {v for v in values if not (v.isascii() and v.isdigit())}
+        shown = too_large[0] if len(too_large[0]) <= 40 else f"{too_large[0][:20]}…"
+        raise ValidationError({param: [f"{shown} is larger than any id."]})
+    ids = {id_from(v) for v in values if is_digits(v)}
+    named = {v for v in values if not is_digits(v)}
     # An id is looked up only where it may be a merged record's (companies, products,
     # people): elsewhere it goes into the condition as it is, with no query.
     asked = values if is_mergeable(model) else named

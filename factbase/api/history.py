@@ -28,8 +28,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from factbase.api.filters import IdField
 from factbase.core import reasons
+from factbase.core.ids import id_from
 from factbase.core.restore import RESTORED, RecordExists, record_restore
 from factbase.core.text import json_value
 
@@ -39,7 +39,6 @@ from .serializers import reject_unknown
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 HISTORY_TYPES = {name: symbol for symbol, name in ACTIONS.items()}
-MAX_ID = IdField.MAX  # larger ids cannot name a row; PostgreSQL would refuse to compare them
 
 
 class Conflict(APIException):
@@ -252,8 +251,8 @@ def describe(history_model, rows) -> list[dict]:
 def record_pk(model, lookup: str, *, deleted_too: bool) -> int:
     """The id a URL names: an id (of a deleted record too, when `deleted_too`), or the
     slug of an existing record. Http404 if it names none."""
-    if lookup.isascii() and lookup.isdigit() and int(lookup) <= MAX_ID:
-        pk = int(lookup)
+    pk = id_from(lookup)
+    if pk is not None:
         if model._default_manager.filter(pk=pk).exists():
             return pk
         if deleted_too and model.history.filter(id=pk).exists():
@@ -336,7 +335,7 @@ class HistoryMixin:
 
         model = self.get_serializer_class().Meta.model
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        if not (lookup.isascii() and lookup.isdigit() and int(lookup) <= MAX_ID):
+        if id_from(lookup) is None:
             raise Http404(f"No {model._meta.verbose_name} {lookup!r}: name a deleted one by id.")
         body = RestoreSerializer(data=request.data if request.data else {})
         body.is_valid(raise_exception=True)

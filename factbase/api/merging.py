@@ -30,6 +30,7 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from factbase.core import reasons
+from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import kind_of, kinds
 from factbase.core.merges import is_mergeable, may_merge, merged_into
 from factbase.core.models import Merge
@@ -81,8 +82,6 @@ def merged_away(view, lookup: str) -> Exception | None:
     """The answer for a URL naming a record that a standing merge took away: 301 for a
     read, 404 saying where it went for anything else; None if no merge took it."""
     model = view.get_serializer_class().Meta.model
-    if lookup.isascii() and lookup.isdigit() and int(lookup) > IdField.MAX:
-        return None
     pk = merged_into(model, lookup)
     if pk is None:
         return None
@@ -434,11 +433,11 @@ class MergeMixin:
         if self.action == "history":
             lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
             model = self.get_serializer_class().Meta.model
-            digits = lookup.isascii() and lookup.isdigit()
-            if digits and int(lookup) > IdField.MAX:
-                return
-            key = "pk" if digits else "slug"
-            if "\x00" in lookup or model._default_manager.filter(**{key: lookup}).exists():
+            if is_digits(lookup):
+                pk = id_from(lookup)
+                if pk is None or model._default_manager.filter(pk=pk).exists():
+                    return
+            elif "\x00" in lookup or model._default_manager.filter(slug=lookup).exists():
                 return
             moved = merged_away(self, lookup)
             if moved is not None:
@@ -573,7 +572,7 @@ class MergeViewSet(
 
     def get_object(self):
         lookup = self.kwargs["pk"]
-        if not (lookup.isascii() and lookup.isdigit() and int(lookup) <= IdField.MAX):
+        if id_from(lookup) is None:
             raise Http404(f"No merge {lookup!r}.")
         return super().get_object()
 

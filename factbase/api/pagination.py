@@ -27,7 +27,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from factbase.core.asof import reading_at
-from factbase.core.feed import ChangeClock
+from factbase.core.feed import clock_state
+from factbase.core.ids import id_from
 
 from .planner import planned_rows
 
@@ -59,14 +60,12 @@ def counted_once(queryset, moment) -> int:
     that last wrote the row, which a restored snapshot's new clock changes too even at the
     same number). Read before the count, so that a count is never filed under an older
     state than the one it saw."""
-    connection = connections[queryset.db]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT last, xmin::text FROM {ChangeClock._meta.db_table}")
-        state = cursor.fetchone()
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing (`company__in=[]`)
         return 0
+    connection = connections[queryset.db]
+    state = clock_state(queryset.db)
     if state is None:  # no clock (an emptied database): no state to file a count under
         return queryset.count()
     where = [connection.settings_dict[name] for name in ("HOST", "PORT", "NAME")]
@@ -175,13 +174,14 @@ class Pagination(StrictLimitOffset):
         raw = request.query_params.get(self.after_query_param)
         if raw is None:
             return None
-        if not (raw.isascii() and raw.isdigit()):
+        after = id_from(raw)
+        if after is None:
             raise ValidationError({self.after_query_param: ["Give the id of the last row seen."]})
         if self.offset_query_param in request.query_params:
             raise ValidationError({self.after_query_param: ["Use either after or offset."]})
         if request.query_params.get("ordering", "id") not in ("id", ""):
             raise ValidationError({self.after_query_param: ["after works with ordering=id only."]})
-        return int(raw)
+        return after
 
     def get_next_link(self):
         if not self.has_next:

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from factbase.api.csv_export import check_query, select_columns, stream_rows
 from factbase.core.feed import hold
+from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import kind_of
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, VersionConflict, record_delete, record_write
@@ -192,9 +193,11 @@ class RecordViewSet(
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         model = self.get_serializer_class().Meta.model
         has_slug = any(f.name == "slug" for f in model._meta.fields)
-        # str.isdigit() also accepts "²" and "١", which int() and the database refuse; and
-        # PostgreSQL refuses NUL in text. Neither can name a record: 404, not 500.
-        if lookup.isascii() and lookup.isdigit():
+        # Digits past any id, and NUL (which PostgreSQL refuses in text), name no record:
+        # 404, not 500 (factbase.core.ids).
+        if is_digits(lookup):
+            if id_from(lookup) is None:
+                raise Http404(f"No {model._meta.verbose_name} {lookup[:20] + '…'!r}.")
             key = "pk"
         elif has_slug and "\x00" not in lookup:
             key = "slug"

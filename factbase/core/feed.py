@@ -178,6 +178,17 @@ def last_number(using: str) -> int:
     return ChangeClock.objects.using(using).values_list("last", flat=True).first() or 0
 
 
+def clock_state(using: str) -> tuple | None:
+    """(last number, xmin) of the clock's row, None without one: it changes with every
+    version numbered, and with the row made again (a restored snapshot), on PostgreSQL.
+    What a result computed from the records can be filed under (factbase.api.pagination)."""
+    connection = connections[using]
+    sql = f"SELECT last, xmin::text FROM {_table(connection)} WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CLOCK_ID])
+        return cursor.fetchone()
+
+
 def history_tables() -> list[str]:
     """Every numbered history table, in a fixed order."""
     from django.apps import apps

@@ -14,11 +14,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, router
 from django.db.models import Q
 
+from .ids import id_from, is_digits
 from .kinds import alias_relation
 from .models import Merge
 from .text import fold_case
 
-MAX_ID = 2**63 - 1  # the largest id a column holds; a larger one names nothing
 MERGE_CHAIN = 20  # merges followed from one record at most
 
 
@@ -60,10 +60,11 @@ def standing(model: type[models.Model]) -> models.QuerySet:
 
 def merge_of(model: type[models.Model], key) -> Merge | None:
     """The standing merge that took away the record of `model` with id or slug `key`."""
-    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
-        if int(key) > MAX_ID:  # no id is that large; PostgreSQL would refuse to compare
-            return None
-        return standing(model).filter(merged_id=int(key)).first()
+    if isinstance(key, int):
+        key = str(key)
+    if is_digits(key):
+        pk = id_from(key)
+        return None if pk is None else standing(model).filter(merged_id=pk).first()
     if not isinstance(key, str) or "\x00" in key:
         return None
     return standing(model).filter(merged_slug=key).first()
@@ -77,8 +78,9 @@ def merged_into(model: type[models.Model], key) -> int | None:
         key = str(key)
     if not isinstance(key, str) or "\x00" in key:
         return None
-    if key.isascii() and key.isdigit():
-        ids, texts = ({key: int(key)} if int(key) <= MAX_ID else {}), set()
+    if is_digits(key):
+        pk = id_from(key)
+        ids, texts = ({key: pk} if pk is not None else {}), set()
     else:
         ids, texts = {}, {key}
     return merged_targets(model, ids, texts).get(key)

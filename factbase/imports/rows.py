@@ -22,7 +22,7 @@ from rest_framework import serializers
 
 from factbase.api.csv_lists import ESCAPES, CsvItem, csv_item_of
 from factbase.api.fields import RecordRefField
-from factbase.core.merges import MAX_ID  # larger numbers name no row
+from factbase.core.ids import MAX_ID, id_from, is_digits
 
 from . import columns as roles
 from .columns import CITATION_COLUMNS, KindColumns, Plan
@@ -32,12 +32,6 @@ URL_SCHEMES = ("http://", "https://")
 # The export's codes in a label (%25, %3B, %28, %29), each read back as its character.
 _CHARACTERS = {code: character for character, code in ESCAPES}
 _CODES = re.compile("|".join(re.escape(code) for code in _CHARACTERS))
-
-
-def _is_id(text: str) -> bool:
-    """Digits of a number no larger than an id can be: read with int() only then (Python
-    refuses to read numbers of more than 4,300 digits)."""
-    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID
 
 
 class Empty:
@@ -128,10 +122,11 @@ def _whole_number(cell: str, column: str, result: RowInput, what: str) -> int | 
     cell = cell.strip()
     if not cell:
         return None
-    if not _is_id(cell) or int(cell) < 1:
+    number = id_from(cell)
+    if number is None or number < 1:
         result.problems.append(Problem(column, f"Not {what}: {cell!r} (a whole number)."))
         return None
-    return int(cell)
+    return number
 
 
 def _set_field(result: RowInput, field_, name: str, cell: str, column: str) -> None:
@@ -181,10 +176,11 @@ def _split(cell: str) -> list[str]:
 
 def _ids(column: str, cell: str, result: RowInput) -> list[int] | None:
     items = [item.strip() for item in cell.split(";") if item.strip()]
-    if not all(_is_id(item) for item in items):
+    ids = [id_from(item) for item in items]
+    if None in ids:
         result.problems.append(Problem(column, f"Not a list of ids separated by ';': {cell!r}."))
         return None
-    return [int(item) for item in items]
+    return ids
 
 
 def _linked(result: RowInput, name: str, given: list) -> None:
@@ -271,8 +267,7 @@ def _citations(result: RowInput, given: list) -> None:
                 Problem(column, "A citation needs its source (an id or URL) and its quote.")
             )
     source = parts.get("source", "")
-    is_id = source.isascii() and source.isdigit()
-    if source and not is_id and not source.startswith(URL_SCHEMES):
+    if source and not is_digits(source) and not source.startswith(URL_SCHEMES):
         result.problems.append(
             Problem("citation_source", f"Give a source's id or its URL, not {source!r}.")
         )

@@ -17,8 +17,9 @@ What names no record is left out of the answer, for the caller to report.
 from django.db import router
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import alias_relation
-from factbase.core.merges import MAX_ID, merged_targets
+from factbase.core.merges import merged_targets
 from factbase.core.text import fold_case
 
 from . import sql
@@ -38,10 +39,6 @@ class AmbiguousRef(ValueError):
         )
 
 
-def is_id(value: str) -> bool:
-    return value.isascii() and value.isdigit()
-
-
 def has_field(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.concrete_fields)
 
@@ -55,9 +52,9 @@ def resolve_refs(model, values, *, keys: bool = True) -> dict[str, int]:
     names and aliases and one or two for merges. Raises AmbiguousRef."""
     using = router.db_for_read(model)
     values = [str(value) for value in dict.fromkeys(values)]
-    ids = {v: int(v) for v in values if is_id(v) and len(v) <= 19 and int(v) <= MAX_ID}
+    ids = {v: id_from(v) for v in values if id_from(v) is not None}
     # PostgreSQL refuses NUL in text: such a value names nothing.
-    texts = {v for v in values if not is_id(v) and "\x00" not in v}
+    texts = {v for v in values if not is_digits(v) and "\x00" not in v}
     found: dict[str, int] = {}
     if keys:
         found.update(_by_key(model, ids, texts, using))

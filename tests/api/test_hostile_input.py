@@ -537,3 +537,25 @@ def test_an_id_of_thousands_of_digits_names_no_record(editor_api, digits):
     assert response.status_code == 400, response.content
     assert "No company with id" in response.json()["company"][0]
     assert row_counts() == before
+
+
+LONG = "9" * 5_000  # past any id, and past the 4,300 digits int() reads
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/companies/{LONG}/",
+        f"/api/v1/companies/{'9' * 25}/",
+        f"/api/v1/companies/{LONG}/history/",
+        f"/api/v1/merges/{LONG}/",
+        f"/api/v1/changes/?after={LONG}",
+        f"/api/v1/metrics/?after={LONG}",
+        f"/api/v1/metrics/?company={LONG}",
+        f"/api/v1/facts/?kind=metrics&id={LONG}",
+    ],
+)
+def test_digits_past_any_id_are_a_4xx_not_a_500(anon_api, path):
+    # Every place that reads an id from text reads it with factbase.core.ids.id_from.
+    response = anon_api.get(path)
+    assert response.status_code in (400, 404), response.content[:300]

@@ -4,8 +4,8 @@ services."""
 
 from rest_framework import serializers
 
-from factbase.api.history import MAX_ID
 from factbase.api.serializers import reject_unknown
+from factbase.core.ids import id_from
 
 from ..models import DeliveryAttempt, Subscription
 from ..signing import SECRET_MAX, SECRET_MIN
@@ -120,9 +120,10 @@ class ReplaySerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate_after(self, value: str) -> int:
-        if not (value.isascii() and value.isdigit() and int(value) <= MAX_ID):
+        cursor = id_from(value)
+        if cursor is None:
             raise serializers.ValidationError("Give a cursor: a change's `cursor`, or 0.")
-        return int(value)
+        return cursor
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
