@@ -67,6 +67,8 @@ class Reader:
         self.columns = {"id", *(f.attname for f in opts.concrete_fields if f.is_relation)}
         # The models shown in brief, all read at once when a page first needs one.
         self.brief_models: list = []
+        # (reader, link column, generic?) of each list of child rows it shows.
+        self.children: list[tuple[Reader, str, bool]] = []
         self.steps = [self._step(name, field) for name, field in serializer.fields.items()]
 
     # --- the plan ---------------------------------------------------------------------
@@ -137,6 +139,7 @@ class Reader:
         generic = isinstance(relation, GenericRelation)
         link = "object_id" if generic else relation.field.attname
         child.columns.add(link)
+        self.children.append((child, link, generic))
 
         def rows(row, page):
             return page.children(source, child, link, generic).get(row["id"], [])
