@@ -7,6 +7,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from factbase import urls  # noqa: F401 (every serializer registered, as in the server)
 from factbase.api.fields import BRIEF_SERIALIZERS
@@ -62,3 +63,35 @@ def test_child_rows_by_statement_are_the_orms(demo):
             if _child_statement(child, link, generic) is not None and orm:
                 checked += 1
     assert checked >= 3  # citations, parties, aliases at least
+
+
+def prepared_statements() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_pages_statements_are_prepared_and_answer_the_same(demo, anon_api):
+    """The briefs and the child rows are prepared on the connection (the ids sent apart,
+    factbase/api/prepared.py); a page read by them is the page read without preparing
+    (as while queries are logged), byte for byte, the second time from the kept plans."""
+    path = "/api/v1/metrics/?limit=50"
+    with CaptureQueriesContext(connection):  # logged: nothing prepared
+        unprepared = anon_api.get(path)
+    assert unprepared.status_code == 200
+    assert not prepared_statements()
+    first, second = anon_api.get(path), anon_api.get(path)
+    statements = prepared_statements()
+    assert any("json_build_array" in sql for sql in statements), statements
+    assert any('FROM "factbase_citation"' in sql for sql in statements), statements
+    assert all("= ANY($" in sql for sql in statements), statements
+    assert first.content == second.content == unprepared.content
+
+
+def test_a_page_in_the_past_is_not_prepared(demo, anon_api):
+    """Read at an instant, the statements are rewritten for it: their text is new each
+    time, so they are sent as Django sends its own."""
+    response = anon_api.get("/api/v1/metrics/?limit=50&as_of=2100-01-01T00:00:00Z")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"]
+    assert not prepared_statements()
