@@ -159,16 +159,31 @@ def search_tiers(model, filterset, words: list[str]):
     return precise, similar
 
 
-def search_condition(model, filterset, value: str) -> Q:
+# How many records a search names by their ids: up to this many matches, the ids found
+# are the condition of the list's queries (its page, its count), which then read the
+# primary key's index instead of running the search again; past it, the search stays a
+# subquery of each.
+SEARCH_IDS_AT_MOST = 1000
+
+
+def search_condition(model, filterset, value: str, using: str) -> Q:
     """The records `value` finds (see the comment above), as a condition on their ids."""
     precise, similar = search_tiers(model, filterset, search_words(value))
     if precise is None:
         return Q(pk__in=[])
     # Asked apart rather than in the query: each query then stays simple enough for the
     # planner to estimate, and the similar names are not read when they are not needed.
-    if similar is None or precise.exists():
-        return Q(InIds("pk", precise))
-    return Q(InIds("pk", similar))
+    for tier in (precise, similar):
+        if tier is None:
+            break
+        # A tier selects one column (values()): the id of a record it found.
+        rows = tier.using(using)[: SEARCH_IDS_AT_MOST + 1]
+        ids = [pk for row in rows for pk in row.values()]
+        if len(ids) > SEARCH_IDS_AT_MOST:
+            return Q(InIds("pk", tier))
+        if ids:
+            return Q(pk__in=sorted(set(ids)))  # once each: a record matches by two names
+    return Q(pk__in=[])
 
 
 def search(queryset, filterset, value: str):
@@ -180,7 +195,7 @@ def search(queryset, filterset, value: str):
     if not value:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
-        return queryset.filter(search_condition(queryset.model, filterset, value))
+        return queryset.filter(search_condition(queryset.model, filterset, value, queryset.db))
     condition = Q()
     for path in filterset.search_fields:
         condition |= Q(**{f"{path}__icontains": value})

@@ -5,11 +5,14 @@ import hashlib
 import importlib
 
 import pytest
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from companies.filters import CompanyFilterSet
 from companies.models import Company, CompanyAlias
 from factbase.api.filters import RecordFilterSet
+from factbase.api import search
 from factbase.api.search import InIds, related_model, search_tiers
 
 from ..factories import (
@@ -238,10 +241,30 @@ def test_each_tier_reads_its_indexes(filterset):
         assert similar is None
 
 
+def searched(params: dict) -> tuple[str, str]:
+    """The plan of the search that answered for `params` (the ids it found), and the SQL
+    of the list's query the filter then builds."""
+    queryset = Company.objects.order_by("id")
+    with CaptureQueriesContext(connection) as queries:
+        listed = CompanyFilterSet(params, queryset=queryset).qs
+        try:
+            sql = str(listed.query)
+        except EmptyResultSet:  # nothing found: the list asks the database nothing
+            sql = ""
+    search = queries.captured_queries[-1]  # the tier that answered: precise, else similar
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(f"EXPLAIN {search['sql']}")
+            return "\n".join(row[0] for row in cursor.fetchall()), sql
+        finally:
+            cursor.execute("RESET enable_seqscan")
+
+
 @postgresql_only
 def test_the_list_query_reads_the_indexes():
-    """The query the filter builds, as the API runs it: precise when a record matches,
-    similar names otherwise."""
+    """The search the filter runs, as the API runs it: precise when a record matches,
+    similar names otherwise; the list's query then reads the ids it found."""
     # Statistics of tables of a realistic size: what tests before this one left in the
     # tables' statistics (a few rows) would make reading a whole small index cheapest.
     filler = Company.objects.create(name="Filler", slug="filler", kind="technology")
@@ -251,10 +274,28 @@ def test_the_list_query_reads_the_indexes():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE companies_companyalias")
         cursor.execute("ANALYZE companies_company")
-    queryset = Company.objects.order_by("id")
-    similar = CompanyFilterSet({"q": "mistrall"}, queryset=queryset).qs
-    assert_reads(plan(similar), {"companies_company_name_trgm", "companies_companyalias_name_trgm"})
-    CompanyFactory(name="Mistral AI")
-    precise = CompanyFilterSet({"q": "mistral"}, queryset=queryset).qs
-    assert_reads(plan(precise), {"companies_company_search", "companies_companyalias_name_search"})
-    assert "_trgm" not in plan(precise)
+    similar, _ = searched({"q": "mistrall"})
+    assert "Bitmap Index Scan on companies_company_name_trgm" in similar, similar
+    assert "Bitmap Index Scan on companies_companyalias_name_trgm" in similar, similar
+    mistral = CompanyFactory(name="Mistral AI")
+    precise, listed = searched({"q": "mistral"})
+    assert "Bitmap Index Scan on companies_company_search" in precise, precise
+    assert "Bitmap Index Scan on companies_companyalias_name_search" in precise, precise
+    assert "_trgm" not in precise
+    assert "Seq Scan" not in precise + similar
+    # The list reads the id found, not the search again.
+    assert f'"companies_company"."id" IN ({mistral.pk})' in listed, listed
+    assert "to_tsvector" not in listed
+
+
+@postgresql_only
+def test_past_so_many_matches_the_search_is_a_subquery(anon_api, monkeypatch):
+    """Past SEARCH_IDS_AT_MOST matches the ids are not read out: the list's queries run
+    the search as a subquery; the answer is the same."""
+    made = sorted(CompanyFactory(name=f"Mistral {n}").pk for n in range(3))
+    CompanyAliasFactory(company_id=made[0], name="Mistral Labs")  # found twice, listed once
+    assert found(anon_api, "companies", "mistral") == made
+    monkeypatch.setattr(search, "SEARCH_IDS_AT_MOST", 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert found(anon_api, "companies", "mistral") == made
+    assert any("= ANY(ARRAY((SELECT" in q["sql"] for q in queries.captured_queries)
