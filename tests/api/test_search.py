@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from companies.filters import CompanyFilterSet
 from companies.models import Company, CompanyAlias
-from factbase.api.filters import RecordFilterSet
 from factbase.api import search
+from factbase.api.filters import RecordFilterSet
 from factbase.api.search import InIds, related_model, search_tiers
 
 from ..factories import (
