@@ -222,51 +222,92 @@ def _join_grouped(query, grouped_query, **join) -> str:
     return alias
 
 
+class GroupedPass:
+    """One grouped pass over related rows (a values() query of the row's id and its
+    values), joined once to the export's rows: its `columns` after "key", read by the
+    GroupedCount and GroupedList expressions that share it. A list's pass also gives a
+    count grouped over the same rows (a fact's citations: their independent sources beside
+    their ids), so the database reads those rows once rather than once for each."""
+
+    def __init__(self, build: Callable[[], QuerySet], columns: tuple, *, source=None, lateral=False):
+        self.build, self.columns, self.source, self.lateral = build, columns, source, lateral
+        self.count = None  # the name of the count a list's pass gives too
+
+    @classmethod
+    def of_count(cls, counts: QuerySet) -> "GroupedPass":
+        return cls(lambda: counts, ("key", "value"))
+
+    @classmethod
+    def of_list(cls, items, parts: list[str], *, lateral: bool) -> "GroupedPass":
+        return cls(lambda: items.grouped(parts), ("key", *parts), source=items, lateral=lateral)
+
+    def take_count(self, counts: QuerySet) -> str | None:
+        """Give `counts` (a values() query of row id and count) from this list's pass,
+        when it groups the same rows the same way; the name of its column, else None."""
+        items = self.source
+        rows = items.items().values(items.link).query
+        count = counts.query
+        same = (
+            not self.lateral
+            and self.count is None
+            and count.model is rows.model
+            and count.where == rows.where
+            and count.values_select == rows.values_select
+            and len(count.annotation_select) == 1
+        )
+        if not same:
+            return None
+        (self.count,) = count.annotation_select
+        parts = list(self.columns[1:])
+        # The list's aggregates added to the count's query: its joins stay its own.
+        self.build = lambda: counts.annotate(**items.aggregates(parts))
+        self.columns = ("key", self.count, *parts)
+        return self.count
+
+    def join(self, query) -> str:
+        return _join_grouped(
+            query, self.build, columns=self.columns, lateral=self.lateral, source=self
+        )
+
+
 class GroupedCount(Expression):
-    """A row's count in `grouped`, a values() query of (row id, count), 0 for a row it
-    does not list. The query annotated with it joins `grouped` to its rows: the database
-    counts for every row in one pass instead of once per row. PostgreSQL only (a column
-    list on a derived table)."""
+    """A row's count in a grouped pass (a values() query of row id and count), 0 for a
+    row it does not list. The query annotated with it joins the pass to its rows: the
+    database counts for every row in one pass instead of once per row. PostgreSQL only (a
+    column list on a derived table)."""
 
     output_field = IntegerField()
 
-    def __init__(self, grouped: QuerySet):
+    def __init__(self, grouped: GroupedPass, column: str = "value"):
         super().__init__()
-        self.grouped = grouped
+        self.grouped, self.column = grouped, column
         self.alias = None
 
     def resolve_expression(self, query=None, *args, **kwargs):
         resolved = super().resolve_expression(query, *args, **kwargs)
-        resolved.alias = _join_grouped(query, lambda: self.grouped)
+        resolved.alias = self.grouped.join(query)
         return resolved
 
     def as_sql(self, compiler, connection):
-        return f'COALESCE({connection.ops.quote_name(self.alias)}."value", 0)', []
+        qn = connection.ops.quote_name
+        return f"COALESCE({qn(self.alias)}.{qn(self.column)}, 0)", []
 
 
 class GroupedList(Expression):
     """A row's text of one part of a list (csv_lists.ListPart: its labels or its ids),
-    NULL for a row without items: a column of the list's grouped query, joined to the rows
-    once for all the list's columns. `parts`: the parts the export reads of that list;
-    `lateral`: each row's items looked up for that row (a few rows). PostgreSQL only."""
+    NULL for a row without items: a column of the list's grouped pass, joined to the rows
+    once for all the list's columns (and a count it gives). PostgreSQL only."""
 
     output_field = TextField()
 
-    def __init__(self, part, parts: list[str], lateral: bool):
+    def __init__(self, part, grouped: GroupedPass):
         super().__init__()
-        self.part, self.parts, self.lateral = part, parts, lateral
+        self.part, self.grouped = part, grouped
         self.alias = None
 
     def resolve_expression(self, query=None, *args, **kwargs):
         resolved = super().resolve_expression(query, *args, **kwargs)
-        items = self.part.items
-        resolved.alias = _join_grouped(
-            query,
-            lambda: items.grouped(self.parts),
-            columns=("key", *self.parts),
-            lateral=self.lateral,
-            source=items,
-        )
+        resolved.alias = self.grouped.join(query)
         return resolved
 
     def as_sql(self, compiler, connection):
@@ -290,22 +331,30 @@ def _reads_grouped(queryset: QuerySet, planned_rows: int | None) -> bool:
 def with_grouped_columns(
     queryset: QuerySet, cols: list[Column], planned_rows: int | None = None
 ) -> QuerySet:
-    """`queryset` with the annotations the computed columns among `cols` read: the
-    counts that offer it from one grouped pass joined to the rows when there are many; the
-    lists from one grouped pass, or for a few rows each row's own, joined once per list."""
+    """`queryset` with the annotations the computed columns among `cols` read: the lists
+    from one grouped pass each, or for a few rows each row's own, joined once per list;
+    the counts that offer it, when there are many rows, from one grouped pass too: a
+    list's, when it groups the same rows."""
     grouped = _reads_grouped(queryset, planned_rows)
+    taken = queryset.query.annotations
+    passes = {
+        items: GroupedPass.of_list(items, parts, lateral=not grouped)
+        for items, parts in _lists(cols).items()
+    }
     annotations = {}
-    if grouped:
-        annotations = {
-            c.path: GroupedCount(c.expression.grouped_count(queryset.model))
-            for c in cols
-            if hasattr(c.expression, "grouped_count") and c.path not in queryset.query.annotations
-        }
-    lists = _lists(cols)
     for c in cols:
-        if c.is_list and c.path not in queryset.query.annotations:
-            parts = lists[c.expression.items]
-            annotations[c.path] = GroupedList(c.expression, parts, lateral=not grouped)
+        if c.path in taken:
+            continue
+        if c.is_list:
+            annotations[c.path] = GroupedList(c.expression, passes[c.expression.items])
+        elif grouped and hasattr(c.expression, "grouped_count"):
+            counts = c.expression.grouped_count(queryset.model)
+            for shared in passes.values():
+                if column := shared.take_count(counts):
+                    annotations[c.path] = GroupedCount(shared, column)
+                    break
+            else:
+                annotations[c.path] = GroupedCount(GroupedPass.of_count(counts))
     if annotations:
         queryset = queryset.annotate(**annotations)
     return with_computed_columns(queryset, cols)

@@ -107,11 +107,15 @@ class ListItems:
     def grouped(self, parts: Iterable[str]) -> QuerySet:
         """(parent id, *parts) of every parent with items, in one grouped pass
         (PostgreSQL's string_agg)."""
-        texts = {
+        return self.items().values(self.link).annotate(**self.aggregates(parts))
+
+    def aggregates(self, parts: Iterable[str]) -> dict:
+        """The text of each of `parts` of a parent's items, as aggregates of a query
+        grouped by parent."""
+        return {
             part: StringAgg(self._text(part), SEPARATORS[part], order_by=self.ordering)
             for part in parts
         }
-        return self.items().values(self.link).annotate(**texts)
 
     def row_text(self, part: str) -> Subquery:
         """The text of `part` of the outer query's row, NULL without items: the running
