@@ -229,7 +229,9 @@ class GroupedPass:
     count grouped over the same rows (a fact's citations: their independent sources beside
     their ids), so the database reads those rows once rather than once for each."""
 
-    def __init__(self, build: Callable[[], QuerySet], columns: tuple, *, source=None, lateral=False):
+    def __init__(
+        self, build: Callable[[], QuerySet], columns: tuple, *, source=None, lateral=False
+    ):
         self.build, self.columns, self.source, self.lateral = build, columns, source, lateral
         self.count = None  # the name of the count a list's pass gives too
 
