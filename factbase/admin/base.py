@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from factbase.core import services
 from factbase.core.dates import format_partial_date
 from factbase.core.ids import id_from
+from factbase.core.models import history_model_of
 from factbase.core.reasons import reason_text
 from factbase.core.restore import (
     RESTORED,
@@ -171,7 +172,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
 
     def revert_version(self, request, object_id):
         return get_object_or_404(
-            self.model.history.model, id=object_id, history_id=request.revert_version_id
+            history_model_of(self.model), id=object_id, history_id=request.revert_version_id
         )
 
     def revert_context(self, request, object_id) -> dict:
@@ -317,7 +318,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
         link to its history and, for editors, to restore it."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        history = self.model.history.model._default_manager
+        history = history_model_of(self.model)._default_manager
         latest = (
             history.filter(id=OuterRef("id"))
             .order_by("-history_date", "-history_id")

@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.utils import get_m2m_reverse_field_name
 
-from factbase.core.models import Citation, FactModel
+from factbase.core.models import Citation, FactModel, history_model_of
 from factbase.core.quantities import format_number
 from factbase.core.services.saving import STAMPED_FIELDS
 
@@ -159,7 +159,7 @@ def history_entries(model, pk, page_rows: list, newer_row=None) -> list[Entry]:
     if not page_rows:
         return []
     oldest = page_rows[-1]
-    history = model.history.model._default_manager
+    history = history_model_of(model)._default_manager
     older = list(
         history.filter(id=pk)
         .filter(

@@ -28,6 +28,7 @@ from factbase.api.csv_export import cell
 from factbase.core.asof import parse_moment
 from factbase.core.ids import MAX_ID, id_from
 from factbase.core.kinds import by_name, kind_of
+from factbase.core.models import history_model_of
 from factbase.core.text import csv_line
 
 from .fields import API_ROOT
@@ -236,7 +237,7 @@ class Filters:
         )
         branches = []
         for kind, model in self.kinds.items():
-            rows = model.history.model._default_manager.all()
+            rows = history_model_of(model)._default_manager.all()
             if self.types is not None:
                 rows = rows.filter(history_type__in=self.types)
             if self.moments:
@@ -278,7 +279,7 @@ def entries(request, filters: Filters, rows) -> list[dict]:
     found = {}
     for kind, history_ids in wanted.items():
         model = filters.kinds[kind]
-        history_model = model.history.model
+        history_model = history_model_of(model)
         versions = list(
             with_previous(
                 history_model._default_manager.filter(history_id__in=history_ids)

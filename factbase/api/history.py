@@ -30,6 +30,7 @@ from rest_framework.response import Response
 
 from factbase.core import reasons
 from factbase.core.ids import id_from
+from factbase.core.models import history_model_of
 from factbase.core.restore import RESTORED, RecordExists, record_restore
 from factbase.core.text import json_value
 
@@ -303,7 +304,7 @@ class HistoryMixin:
         model = self.get_serializer_class().Meta.model
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         pk = record_pk(model, lookup, deleted_too=True)
-        history_model = model.history.model
+        history_model = history_model_of(model)
         rows = with_previous(
             history_model._default_manager.filter(id=pk).select_related("history_user")
         ).order_by("-history_date", "-history_id")

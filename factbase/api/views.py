@@ -180,6 +180,15 @@ class RecordViewSet(
             return self.queryset.all()
         return read_queryset(self.serializer_class)
 
+    def row_queryset(self):
+        """What a row reader (factbase.api.rows) reads from: the records, without the
+        model queryset's joins and prefetches, which it does not use (each clone of a
+        query with joins to follow copies them deeply). A subclass whose get_queryset
+        leaves rows out overrides this too."""
+        if self.queryset is not None:
+            return self.queryset.all()
+        return self.serializer_class.Meta.model._default_manager.all()
+
     @property
     def csv_columns(self):
         return csv_columns(self.serializer_class)
@@ -284,7 +293,7 @@ class RecordViewSet(
         reader = self.reader()
         if reader is None:
             return super().list(request, *args, **kwargs)
-        rows = reader.rows(self.filter_queryset(self.get_queryset()))
+        rows = reader.rows(self.filter_queryset(self.row_queryset()))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(reader.render(page, self.get_serializer_context()))
 
@@ -315,7 +324,7 @@ class RecordViewSet(
         # Not through the filter backends: a detail takes no filter parameter (the strict
         # check refuses them), and a filter set without one filters nothing, at the cost of
         # building its form.
-        row = reader.rows(self.get_queryset(), extra=("version",))
+        row = reader.rows(self.row_queryset(), extra=("version",))
         row = row.filter(**{key: lookup}).first()
         if row is None:
             raise self.missing(lookup)

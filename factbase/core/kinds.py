@@ -43,7 +43,9 @@ class Kind:
 
     @property
     def history(self) -> type[models.Model]:
-        return self.model.history.model
+        from .models import history_model_of
+
+        return history_model_of(self.model)
 
     @property
     def parent_field(self) -> models.ForeignKey | None:

@@ -28,8 +28,10 @@ from .quantities import (  # noqa: F401 (format_number, format_quantity: shared)
 from .validation import ChangeValidation
 
 
+@functools.cache
 def history_model_of(model):
-    """The django-simple-history model of `model`, or None if it has no history."""
+    """The django-simple-history model of `model`, or None if it has no history. Looked up
+    once: simple-history's `Model.history` builds a new manager class on every read."""
     manager = getattr(model._meta, "simple_history_manager_attribute", None)
     return getattr(model, manager).model if manager else None
 

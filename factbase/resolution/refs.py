@@ -20,6 +20,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import alias_relation
 from factbase.core.merges import merged_targets
+from factbase.core.models import history_model_of
 from factbase.core.text import fold_case
 
 from . import sql
@@ -94,7 +95,7 @@ def name_sources(model, *, history: bool = False) -> list[tuple]:
         (model, "pk" if not history else "id"),
         *(((relation.related_model, relation.field.attname),) if relation else ()),
     ):
-        target = owner_model.history.model if history else owner_model
+        target = history_model_of(owner_model) if history else owner_model
         sources.append((target._default_manager.all(), id_column))
     return sources
 
