@@ -2,19 +2,24 @@
 
 The statements built by hand for a page (factbase.api.rows: the briefs, the child rows)
 take the page's ids as one array, `= ANY(%s::bigint[])`. Sent as Django sends queries
-(the values written into the SQL), PostgreSQL plans each of them again on every page, and
-it estimates an array of a hundred ids value by value: on the bench data the two briefs
-statements of a page took 1.5 and 2.2 ms to plan and 0.9 and 1.4 ms to run. Prepared,
-with the ids sent apart, the text is the same on every page: PostgreSQL keeps one plan
-for it on each connection (connections live for CONN_MAX_AGE), and the page pays only for
-running it.
+(the values written into the SQL), their text differs on every page: PostgreSQL parses
+and plans each again, and psycopg quotes a hundred ids in Python. Prepared, with the ids
+sent apart, the text is the same on every page: PostgreSQL keeps one plan for it on each
+connection (connections live for CONN_MAX_AGE), and the page pays only for running it.
+
+`PREPARED_STATEMENTS = False` (environment PREPARED_STATEMENTS=off) sends them as Django
+sends its own: behind a pooler that gives a client another server connection per
+transaction and does not carry prepared statements across (PgBouncer in transaction mode
+before 1.21, or with `max_prepared_statements = 0`), docs/scaling.md.
 """
 
 from contextlib import contextmanager
 
 import psycopg
+from django.conf import settings
+from psycopg import errors
 from psycopg.postgres import types
-from psycopg.pq import Format
+from psycopg.pq import Format, TransactionStatus
 
 from factbase.core.asof import reading_at
 
@@ -29,7 +34,26 @@ class _PreparingCursor(psycopg.Cursor):
     each statement prepared at its first run."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
+        connection = self.connection
+        # Django turns psycopg's preparing off for the connection, and it stays off for
+        # Django's own statements (psycopg would otherwise keep the text of each one, its
+        # values written in, to count its runs): on for this statement only.
+        before = connection.prepare_threshold
+        connection.prepare_threshold = NEVER_UNASKED if before is None else before
+        try:
+            return super().execute(query, params, prepare=True, binary=binary)
+        except errors.FeatureNotSupported:
+            # "cached plan must not change result type": a migration changed a column
+            # the kept plan returns. Outside a transaction nothing was lost: the kept
+            # plans are dropped (psycopg forgets them as it sees DEALLOCATE ALL) and the
+            # statement prepared again. In a transaction, the error ends it, and its
+            # rollback drops them.
+            if connection.info.transaction_status != TransactionStatus.IDLE:
+                raise
+            super().execute("DEALLOCATE ALL", prepare=False)
+            return super().execute(query, params, prepare=True, binary=binary)
+        finally:
+            connection.prepare_threshold = before
 
 
 @contextmanager
@@ -42,18 +66,16 @@ def prepared_cursor(connection):
     test counting them), where Django records a statement by the SQL the cursor sent,
     which for a prepared one is only its name."""
     with connection.cursor() as cursor:
-        unprepared = connection.queries_logged or reading_at() is not None
+        unprepared = (
+            not settings.PREPARED_STATEMENTS
+            or connection.queries_logged
+            or reading_at() is not None
+        )
         if connection.vendor != "postgresql" or unprepared:
             yield cursor
             return
-        raw = connection.connection
-        if raw.prepare_threshold is None:
-            # Django turns psycopg's preparing off for the connection (its own cursors
-            # write the values into the SQL and are never prepared). Turned on, it
-            # prepares what asks for it: only this cursor's statements, all of them.
-            raw.prepare_threshold = NEVER_UNASKED
         own = cursor.cursor
-        cursor.cursor = _PreparingCursor(raw)
+        cursor.cursor = _PreparingCursor(connection.connection)
         # Times read in the zone Django's cursor reads them in (it may set its own).
         zone = own.adapters.get_loader(TIMESTAMPTZ, Format.TEXT)
         cursor.cursor.adapters.register_loader("timestamptz", zone)

@@ -3,6 +3,7 @@
 query gives, value for value and type for type, for every model and every kind's
 readers, on the demo data (its amounts, dates, nulls and citations)."""
 
+import psycopg
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -13,6 +14,7 @@ from factbase import urls  # noqa: F401 (every serializer registered, as in the 
 from factbase.api.fields import BRIEF_SERIALIZERS
 from factbase.api.rows import Reader, _child_statement, briefs, briefs_of, child_rows
 from factbase.core.kinds import kinds
+from factbase.core.models import Citation
 from factbase.imports.kinds import serializer_of
 
 pytestmark = [
@@ -95,3 +97,54 @@ def test_a_page_in_the_past_is_not_prepared(demo, anon_api):
     assert response.status_code == 200, response.content
     assert response.json()["results"]
     assert not prepared_statements()
+
+
+def test_off_nothing_is_prepared(demo, anon_api, settings):
+    """PREPARED_STATEMENTS=false (behind a pooler that loses them): sent as Django sends
+    its own statements, the same answer."""
+    prepared = anon_api.get("/api/v1/metrics/?limit=50").content
+    connection.connection.execute("DEALLOCATE ALL")
+    settings.PREPARED_STATEMENTS = False
+    assert anon_api.get("/api/v1/metrics/?limit=50").content == prepared
+    assert not prepared_statements()
+
+
+def test_djangos_own_statements_stay_unprepared(demo, anon_api):
+    """Preparing is on for the page's own statements only: psycopg's threshold is back
+    to Django's (None) after them, so it neither prepares nor keeps the text of Django's
+    statements."""
+    assert anon_api.get("/api/v1/metrics/?limit=50").status_code == 200
+    assert prepared_statements()
+    assert connection.connection.prepare_threshold is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_plan_outlives_a_column_changed_by_a_migration(anon_api):
+    """A migration run by another process changes a column a kept plan returns: the next
+    page drops the kept plans and prepares again, rather than failing on every page of
+    that connection ("cached plan must not change result type")."""
+    call_command("load_demo", verbosity=0)
+    path = "/api/v1/metrics/?limit=50"
+    before = anon_api.get(path)
+    assert before.status_code == 200
+    assert any('FROM "factbase_citation"' in sql for sql in prepared_statements())
+    column = Citation._meta.get_field("locator")
+    db = connection.settings_dict
+    other = psycopg.connect(
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        dbname=db["NAME"],
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        autocommit=True,
+    )
+    try:
+        other.execute("ALTER TABLE factbase_citation ALTER COLUMN locator TYPE text")
+        after = anon_api.get(path)
+        assert after.status_code == 200, after.content
+        assert after.content == before.content
+    finally:
+        other.execute(
+            f"ALTER TABLE factbase_citation ALTER COLUMN locator TYPE varchar({column.max_length})"
+        )
+        other.close()
