@@ -129,15 +129,7 @@ def test_a_kept_plan_outlives_a_column_changed_by_a_migration(anon_api):
     assert before.status_code == 200
     assert any('FROM "factbase_citation"' in sql for sql in prepared_statements())
     column = Citation._meta.get_field("locator")
-    db = connection.settings_dict
-    other = psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        dbname=db["NAME"],
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-        autocommit=True,
-    )
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
     try:
         other.execute("ALTER TABLE factbase_citation ALTER COLUMN locator TYPE text")
         after = anon_api.get(path)
