@@ -181,13 +181,10 @@ class RecordViewSet(
         return read_queryset(self.serializer_class)
 
     def row_queryset(self):
-        """What a row reader (factbase.api.rows) reads from: the records, without the
-        model queryset's joins and prefetches, which it does not use (each clone of a
-        query with joins to follow copies them deeply). A subclass whose get_queryset
-        leaves rows out overrides this too."""
-        if self.queryset is not None:
-            return self.queryset.all()
-        return self.serializer_class.Meta.model._default_manager.all()
+        """What a row reader (factbase.api.rows) reads from: this view's queryset, without
+        the joins and prefetches a reader does not use (each clone of a query with joins
+        to follow copies them deeply, and filtering clones it several times)."""
+        return self.get_queryset().select_related(None).prefetch_related(None)
 
     @property
     def csv_columns(self):
