@@ -18,6 +18,7 @@ from factbase.admin.related import STATUS, Column, Panel, RelatedPanelsMixin
 from factbase.admin.widgets import SearchableChoicesMixin
 from factbase.core import reasons
 from factbase.core.corroboration import CORROBORATED, fact_source_count
+from factbase.core.ids import id_from
 
 from .conflicts import metric_conflict_resolve, metric_conflicts
 from .models import (
@@ -46,16 +47,14 @@ class CompanyWithProductsFilter(admin.SimpleListFilter):
     parameter_name = "of_company"
 
     def lookups(self, request, model_admin):
-        value = self.value()
-        if not (value and value.isdigit()):
-            return []
-        company = Company.objects.filter(pk=value).first()
-        return [(value, company.name)] if company else []
+        pk = id_from(self.value())
+        company = Company.objects.filter(pk=pk).first() if pk is not None else None
+        return [(self.value(), company.name)] if company else []
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(Q(company_id=value) | Q(product__company_id=value))
+        pk = id_from(self.value())
+        if pk is not None:
+            return queryset.filter(Q(company_id=pk) | Q(product__company_id=pk))
         return queryset
 
 

@@ -361,3 +361,13 @@ def test_no_panels_on_the_add_page(editor_client):
     assert response.status_code == 200
     assert "related-panels" not in response.content.decode()
     assert Company.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "x"])
+def test_a_company_filter_that_names_no_id_lists_every_metric(editor_client, value):
+    """`of_company` is an id: superscript digits or digits past any id name none (they
+    reached the database as an id: a 500), and the list is not narrowed."""
+    metric(CompanyFactory(), 5)
+    listing = editor_client.get(reverse("admin:events_metric_changelist"), {"of_company": value})
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 1

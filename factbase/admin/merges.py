@@ -309,9 +309,8 @@ class KindFilter(admin.SimpleListFilter):
         return [(ct.pk, ct.model_class()._meta.verbose_name_plural) for ct in _merge_types()]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(content_type_id=self.value())
-        return queryset
+        pk = id_from(self.value())
+        return queryset.filter(content_type_id=pk) if pk is not None else queryset
 
 
 class UndoForm(forms.Form):

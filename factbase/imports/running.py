@@ -29,6 +29,7 @@ from rest_framework.exceptions import ValidationError
 from factbase.api.fields import RecordRefField
 from factbase.api.shape import read_queryset
 from factbase.core.feed import batch
+from factbase.core.ids import is_digits
 from factbase.core.kinds import alias_relation
 from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, record_write
@@ -323,7 +324,7 @@ class Importer:
             if not any(f.name == "slug" for f in model._meta.fields):
                 continue
             for value in values:
-                if not isinstance(value, str) or value.isdigit() or self.exists(field, value):
+                if not isinstance(value, str) or is_digits(value) or self.exists(field, value):
                     continue
                 column = given.columns.get(name, name)
                 self.create(model, value, given.names.get(name), given.line, column=column)

@@ -185,3 +185,9 @@ def test_the_deleted_list_does_not_restore_a_merged_record(world, editor_client)
     )
     assert "undo the merge" in response.content.decode()
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30])
+def test_the_kind_filter_of_merges_reads_only_an_id(editor_client, value):
+    listing = editor_client.get(reverse("admin:factbase_merge_changelist"), {"kind": value})
+    assert listing.status_code == 200
