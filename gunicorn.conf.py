@@ -31,5 +31,10 @@ def post_worker_init(worker):
     """Once the worker has loaded the app: its modules, settings, URL patterns and
     serializers live as long as the worker. Frozen (gc.freeze), they are left out of the
     collector's full passes, which otherwise walk all of them again now and then in the
-    middle of a request, the pauses that set the tail of the latencies."""
+    middle of a request, the pauses that set the tail of the latencies. Django reads its
+    URL patterns (and imports the views and serializers) at the first request: read here,
+    so that they are frozen too."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (the read is the point)
     gc.freeze()

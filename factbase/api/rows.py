@@ -486,6 +486,8 @@ def _child_statement(child: Reader, link: str, generic: bool):
         fields.append(f"{table}.{qn(field.column)}")
     order = []
     for name in opts.ordering:
+        if not isinstance(name, str):
+            return None  # an expression (F("x").desc()): the ORM compiles it
         descending, name = name.startswith("-"), name.lstrip("-")
         try:
             field = opts.get_field(name)
