@@ -203,7 +203,22 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Counts at a past instant (factbase.api.pagination.counted_once), apart from the rate
+    # limits' counts: in one process's memory, many of them would push those out.
+    "counts": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "counts",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "counts",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    ),
 }
 
 # Admin login lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one

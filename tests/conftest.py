@@ -58,9 +58,12 @@ def token_api(editor):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Throttle counts live in the cache: each test starts with none."""
-    from django.core.cache import cache
+    """Throttle counts and counts in the past live in the caches: each test starts with
+    none."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()

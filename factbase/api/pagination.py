@@ -12,13 +12,13 @@ without filters takes the planner's estimate of its rows when that is above
 
 A count at a past instant (`as_of`) is rebuilt from the history tables, version by
 version: on PostgreSQL it is counted once per state of the database and then taken from
-Django's cache (`counted_once`). It stays exact: the key holds the change feed's clock
+its own cache (`counted_once`). It stays exact: the key holds the change feed's clock
 row, which every versioned write changes (factbase.core.feed).
 """
 
 import hashlib
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from rest_framework.exceptions import ValidationError
@@ -61,7 +61,8 @@ def counted_once(queryset, moment) -> int:
     same number). Read before the count, so that a count is never filed under an older
     state than the one it saw."""
     try:
-        sql, params = queryset.query.sql_with_params()
+        # The rows, not their order: one count serves every `ordering=`.
+        sql, params = queryset.order_by().query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing (`company__in=[]`)
         return 0
     connection = connections[queryset.db]
@@ -70,10 +71,10 @@ def counted_once(queryset, moment) -> int:
         return queryset.count()
     where = [connection.settings_dict[name] for name in ("HOST", "PORT", "NAME")]
     key = hashlib.sha256(repr((where, moment.isoformat(), state, sql, params)).encode()).hexdigest()
-    found = cache.get(f"count-at:{key}")
+    found = caches["counts"].get(f"count-at:{key}")
     if found is None:
         found = queryset.count()
-        cache.set(f"count-at:{key}", found, COUNT_SECONDS)
+        caches["counts"].set(f"count-at:{key}", found, COUNT_SECONDS)
     return found
 
 

@@ -4,6 +4,7 @@ and the answer says so. Filtered lists, and every list on SQLite, are counted.""
 import datetime
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -81,6 +82,10 @@ def test_a_count_in_the_past_is_counted_once_per_state_of_the_database(anon_api,
 
     assert counted() == (3, 1)
     assert counted() == (3, 0)
+    path += "&ordering=-name"  # the same rows in another order: the same count
+    assert counted() == (3, 0)
+    caches["counts"].clear()  # kept in their own cache, not the rate limits'
+    assert counted() == (3, 1)
     CompanyFactory(country="FR")  # after `at`: not in the count, but counted again
     assert counted() == (3, 1)
     with writing_at(at - datetime.timedelta(seconds=1)):  # recorded before `at`: in it
