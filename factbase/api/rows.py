@@ -31,10 +31,10 @@ from rest_framework.settings import api_settings
 
 from factbase.core.kinds import kind_of
 from factbase.core.models import Citation, Source
+from factbase.core.prepared import prepared_cursor
 from factbase.core.text import decimal_text
 
 from .fields import RecordRefField, api_base
-from .prepared import prepared_cursor
 from .shape import brief_columns
 
 

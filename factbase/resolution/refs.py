@@ -14,13 +14,16 @@ A value names a record of a kind by, in this order:
 What names no record is left out of the answer, for the caller to report.
 """
 
-from django.db import router
+import functools
+
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import alias_relation
 from factbase.core.merges import merged_targets
 from factbase.core.models import history_model_of
+from factbase.core.prepared import prepared_cursor
 from factbase.core.text import fold_case
 
 from . import sql
@@ -71,18 +74,42 @@ def resolve_refs(model, values, *, keys: bool = True) -> dict[str, int]:
 
 def _by_key(model, ids: dict[str, int], texts: set[str], using: str) -> dict[str, int]:
     slug = has_field(model, "slug")
-    condition = Q(pk__in=set(ids.values())) if ids else Q()
-    if slug and texts:
-        condition |= Q(slug__in=texts)
-    if not condition:
+    if not ids and not (slug and texts):
         return {}
-    rows = model._default_manager.using(using).filter(condition)
-    rows = list(rows.values_list("pk", *(["slug"] if slug else [])))
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        # A filter by slug runs this on every list request: one statement per kind,
+        # prepared on the connection, rather than a query the ORM builds each time.
+        with prepared_cursor(connection) as cursor:
+            params = [list(set(ids.values())), *([list(texts)] if slug else [])]
+            cursor.execute(_key_statement(model), params)
+            rows = cursor.fetchall()
+    else:
+        condition = Q(pk__in=set(ids.values())) if ids else Q()
+        if slug and texts:
+            condition |= Q(slug__in=texts)
+        rows = model._default_manager.using(using).filter(condition)
+        rows = list(rows.values_list("pk", *(["slug"] if slug else [])))
     existing = {row[0] for row in rows}
     by_slug = {row[1]: row[0] for row in rows} if slug else {}
     found = {value: pk for value, pk in ids.items() if pk in existing}
     found.update({value: by_slug[value] for value in texts if value in by_slug})
     return found
+
+
+@functools.cache
+def _key_statement(model) -> str:
+    """The id (and slug) of the records of `model` among some ids (`= ANY` of an array)
+    or, for a kind with slugs, some slugs (a second array)."""
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
+    if not has_field(model, "slug"):
+        return f"SELECT {pk} FROM {table} WHERE {pk} = ANY(%s::bigint[])"
+    slug = qn(model._meta.get_field("slug").column)
+    return (
+        f"SELECT {pk}, {slug} FROM {table} "
+        f"WHERE {pk} = ANY(%s::bigint[]) OR {slug} = ANY(%s::text[])"
+    )
 
 
 def name_sources(model, *, history: bool = False) -> list[tuple]:

@@ -75,7 +75,7 @@ def prepared_statements() -> set[str]:
 
 def test_a_pages_statements_are_prepared_and_answer_the_same(demo, anon_api):
     """The briefs and the child rows are prepared on the connection (the ids sent apart,
-    factbase/api/prepared.py); a page read by them is the page read without preparing
+    factbase/core/prepared.py); a page read by them is the page read without preparing
     (as while queries are logged), byte for byte, the second time from the kept plans."""
     path = "/api/v1/metrics/?limit=50"
     with CaptureQueriesContext(connection):  # logged: nothing prepared
@@ -140,3 +140,27 @@ def test_a_kept_plan_outlives_a_column_changed_by_a_migration(anon_api):
             f"ALTER TABLE factbase_citation ALTER COLUMN locator TYPE varchar({column.max_length})"
         )
         other.close()
+
+
+def test_a_filter_by_slug_or_id_is_read_by_a_prepared_statement(demo, anon_api):
+    """`?metric_type=<slug>` and `?company=<id>` name their records through one prepared
+    statement per kind (factbase.resolution.refs), and give the page the logged (unprepared)
+    run gives; a slug of nothing is the usual 400 naming it."""
+    first = anon_api.get("/api/v1/metrics/?limit=1").json()["results"][0]
+    company, kind = first["company"]["id"], first["metric_type"]["slug"]
+    path = f"/api/v1/metrics/?metric_type={kind},{first['metric_type']['id']}&company={company}"
+    with CaptureQueriesContext(connection):  # logged: nothing prepared
+        unprepared = anon_api.get(path)
+    assert unprepared.status_code == 200, unprepared.content
+    prepared = anon_api.get(path)
+    statements = prepared_statements()
+    assert (
+        'SELECT "id", "slug" FROM "events_metrictype" '
+        'WHERE "id" = ANY($1::bigint[]) OR "slug" = ANY($2::text[])'
+    ) in statements, statements
+    assert any(sql.startswith('SELECT "id", "slug" FROM "companies_company"') for sql in statements)
+    assert prepared.content == unprepared.content
+    assert unprepared.json()["results"]
+    refused = anon_api.get(f"/api/v1/metrics/?metric_type={kind},no-such-type")
+    assert refused.status_code == 400
+    assert refused.json() == {"metric_type": ["Unknown metric type: no-such-type."]}
