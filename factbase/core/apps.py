@@ -27,6 +27,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Provenance"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
         from simple_history.signals import pre_create_historical_record
 
         from factbase.api import schema  # noqa: F401  (registers the OpenAPI extensions)
@@ -34,7 +35,9 @@ class CoreConfig(AppConfig):
         from . import kinds
         from .feed import number_version
         from .models import Citation, Source
+        from .timestamps import read_timestamps_in_c
 
         kinds.register(kinds.Kind(Source, "sources"), kinds.Kind(Citation, "citations"))
         post_migrate.connect(_after_migrate, dispatch_uid="factbase_groups")
         pre_create_historical_record.connect(number_version, dispatch_uid="factbase_feed")
+        connection_created.connect(read_timestamps_in_c, dispatch_uid="factbase_timestamps")
