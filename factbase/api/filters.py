@@ -362,9 +362,34 @@ class FilterSet(df.FilterSet):
         form_class = type(self).__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class = type(form_class.__name__, (GivenFieldsOnly, form_class), {})
             form_class.base_fields = SharedFields(form_class.base_fields)
             type(self)._form_class = form_class
         return form_class
+
+
+class GivenFieldsOnly(forms.Form):
+    """A filter form that cleans only the fields the request gives. A list takes a few of
+    its thirty-odd filters; Django's form would make and clean a bound field for each of
+    the others, only for each filter to find its value empty and leave the rows as they
+    are. A field the request does not give is left out of `cleaned_data`, which is what
+    django-filter filters by. Required fields and widgets that count an absent value as a
+    value (a checkbox) are cleaned as Django cleans them."""
+
+    def _clean_fields(self):
+        for name, field in self.fields.items():
+            omitted = field.widget.value_omitted_from_data(
+                self.data, self.files, self.add_prefix(name)
+            )
+            if omitted and not field.required:
+                continue
+            bound = self[name]
+            try:
+                self.cleaned_data[name] = field._clean_bound_field(bound)
+                if hasattr(self, f"clean_{name}"):
+                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
+            except forms.ValidationError as error:
+                self.add_error(name, error)
 
 
 class RecordFilterSet(FilterSet):

@@ -1204,3 +1204,17 @@ def test_a_filterset_shares_its_form_fields_but_not_its_filters():
     assert first.is_valid()
     assert not second.is_valid()
     assert "region" in second.errors
+
+
+def test_a_filter_form_cleans_only_the_fields_given():
+    """Only the parameters a request gives are cleaned (factbase.api.filters
+    GivenFieldsOnly): the others are not in `cleaned_data`, so no filter runs for them. A
+    bad value among them is still refused by name."""
+    given = MetricFilterSet(QueryDict("region=FR&status=verified&value_min=10"))
+    assert given.is_valid(), given.errors
+    assert set(given.form.cleaned_data) == {"region", "status", "value_min"}
+    assert given.form.cleaned_data["value_min"] == Decimal(10)
+    assert len(MetricFilterSet.base_filters) > 20  # of which three were cleaned
+    refused = MetricFilterSet(QueryDict("region=FR&period_after=someday"))
+    assert not refused.is_valid()
+    assert set(refused.errors) == {"period_after"}
