@@ -25,6 +25,11 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # behind long requests (two CSV exports) in a worker that accepted more than it can serve.
 worker_connections = threads
 keepalive = 0
+# A page of 100 records with their citations makes some 20,000 objects, which live until
+# its answer is sent. With Python's default (a young collection every 700 new objects),
+# each page runs some thirty collections that find nothing to free; a collection every
+# 20,000 runs one or two (docs/benchmarks.md).
+YOUNG_OBJECTS = 20_000
 
 
 def post_worker_init(worker):
@@ -38,3 +43,4 @@ def post_worker_init(worker):
 
     get_resolver().url_patterns  # noqa: B018 (the read is the point)
     gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
