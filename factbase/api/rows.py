@@ -32,7 +32,7 @@ from rest_framework.settings import api_settings
 
 from factbase.core.kinds import kind_of
 from factbase.core.models import Citation, Source
-from factbase.core.prepared import prepared_cursor
+from factbase.core.prepared import id_array, prepared_cursor
 from factbase.core.text import decimal_text
 
 from .fields import RecordRefField, api_base
@@ -412,7 +412,7 @@ def briefs_of(wanted: dict, base) -> dict:
         return {**found, **{model: briefs(model, ids, base) for model, ids in wanted.items()}}
     sql, readers = statement
     with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [list(ids) for ids in wanted.values()])
+        cursor.execute(sql, [id_array(ids) for ids in wanted.values()])
         rows = cursor.fetchall()
     models = list(wanted)
     prefixes = [f"{base}{kind_of(model).name}/" for model in models]
@@ -495,7 +495,7 @@ def child_rows(child: Reader, link: str, where: dict) -> list[dict]:
     if statement is None or not ids:
         return list(child.rows(model._default_manager.filter(**where)))
     sql, names = statement
-    params = [list(ids), where["content_type"].pk] if generic else [list(ids)]
+    params = [id_array(ids), where["content_type"].pk] if generic else [id_array(ids)]
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

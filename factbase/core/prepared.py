@@ -84,3 +84,10 @@ def prepared_cursor(connection):
         finally:
             cursor.cursor.close()
             cursor.cursor = own
+
+
+def id_array(ids) -> str:
+    """`ids` in PostgreSQL's text form of an array, `{1,2,3}`, for `%s::bigint[]`. Given
+    a list, psycopg writes that text in Python, looking at each element for quotes to add,
+    some microseconds an id and a few hundred ids a page."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"

@@ -23,7 +23,7 @@ from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import alias_relation
 from factbase.core.merges import merged_targets
 from factbase.core.models import history_model_of
-from factbase.core.prepared import prepared_cursor
+from factbase.core.prepared import id_array, prepared_cursor
 from factbase.core.text import fold_case
 
 from . import sql
@@ -81,7 +81,7 @@ def _by_key(model, ids: dict[str, int], texts: set[str], using: str) -> dict[str
         # A filter by slug runs this on every list request: one statement per kind,
         # prepared on the connection, rather than a query the ORM builds each time.
         with prepared_cursor(connection) as cursor:
-            params = [list(set(ids.values())), *([list(texts)] if slug else [])]
+            params = [id_array(set(ids.values())), *([list(texts)] if slug else [])]
             cursor.execute(_key_statement(model), params)
             rows = cursor.fetchall()
     else:
