@@ -336,6 +336,10 @@ class Page:
         return dict(model._default_manager.filter(pk__in=ids).values_list("pk", slug_field))
 
     def children(self, source, child: Reader, link, generic: bool) -> dict:
+        found = self.loaded.get(("children", source))  # called for every row
+        if found is not None:
+            return found
+
         def load():
             where = {f"{link}__in": self._ids("id")}
             if generic:
@@ -417,9 +421,21 @@ def briefs_of(wanted: dict, base) -> dict:
     models = list(wanted)
     prefixes = [f"{base}{kind_of(model).name}/" for model in models]
     names = [brief_columns(model) for model in models]
+    # A brief whose values all come out of the JSON as they are shown (no amount to
+    # write as brief_data does) is the JSON's values under the brief's names.
+    keys = [
+        None if any(read is not _keep for read in reads) else [n for n, _ in names[i]]
+        for i, reads in enumerate(readers)
+    ]
     for index, pk, text in rows:
-        values = [read(v) for read, v in zip(readers[index], orjson.loads(text), strict=True)]
-        found[models[index]][pk] = brief_data(prefixes[index], pk, names[index], values)
+        values = orjson.loads(text)
+        if keys[index] is not None:
+            data = {"id": pk, "url": f"{prefixes[index]}{pk}/"}  # as brief_data
+            data.update(zip(keys[index], values, strict=True))
+        else:
+            values = [read(v) for read, v in zip(readers[index], values, strict=True)]
+            data = brief_data(prefixes[index], pk, names[index], values)
+        found[models[index]][pk] = data
     return found
 
 
