@@ -526,12 +526,9 @@ def _child_statement(child: Reader, link: str, generic: bool):
     opts = child.model._meta
     table = qn(opts.db_table)
     names = tuple(sorted(child.columns))
-    fields = []
-    for name in names:
-        field = opts.get_field(name)
-        if not field.concrete or hasattr(field, "from_db_value"):
-            return None
-        fields.append(f"{table}.{qn(field.column)}")
+    fields = _plain_columns(child.model, names)
+    if fields is None:
+        return None
     order = []
     for name in opts.ordering:
         if not isinstance(name, str):
@@ -551,6 +548,61 @@ def _child_statement(child: Reader, link: str, generic: bool):
         where += f" AND {table}.{qn(opts.get_field('content_type').column)} = %s"
     sql = f"SELECT {', '.join(fields)} FROM {table} WHERE {where}"
     return (f"{sql} ORDER BY {', '.join(order)}" if order else sql), names
+
+
+def _plain_columns(model, names) -> list[str] | None:
+    """The qualified columns of `model`'s fields `names`, for a statement built by hand;
+    None when one is not a column the ORM reads as the database gives it (a field that
+    converts what it reads)."""
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not field.concrete or hasattr(field, "from_db_value"):
+            return None
+        columns.append(f"{table}.{qn(field.column)}")
+    return columns
+
+
+def detail_row(reader: Reader, queryset, key: str, value, extra=()) -> dict | None:
+    """The row `reader` reads of the record of `queryset` whose `key` ("pk", or a unique
+    "slug") is `value`, with the columns `extra`; None when there is none. On PostgreSQL,
+    for the whole table (a queryset with no condition of its own), by a statement built
+    once per reader and prepared on the connection: the ORM would build and compile the
+    same query of some thirty columns for every request."""
+    connection = connections[queryset.db]
+    query = queryset.query
+    whole_table = not (query.where or query.annotations or query.extra or query.distinct)
+    statement = None
+    if connection.vendor == "postgresql" and whole_table:
+        statement = _detail_statement(reader, key, tuple(extra))
+    if statement is None:
+        return reader.rows(queryset, extra=extra).filter(**{key: value}).first()
+    sql, names = statement
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    return None if row is None else dict(zip(names, row, strict=True))
+
+
+@lru_cache(maxsize=256)
+def _detail_statement(reader: Reader, key: str, extra: tuple):
+    """(SQL, column names) of detail_row; None when the ORM must read it (a column it
+    converts, a key that is not unique)."""
+    opts = reader.model._meta
+    field = opts.pk if key == "pk" else opts.get_field(key)
+    if not field.unique:
+        return None  # .first() would choose among several by the model's order
+    names = tuple(sorted({*reader.columns, *extra}))
+    columns = _plain_columns(reader.model, names)
+    if columns is None:
+        return None
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    table = qn(opts.db_table)
+    cast = "::bigint" if key == "pk" else ""
+    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {table}.{qn(field.column)} = %s{cast}"
+    return sql, names
 
 
 def briefs(model, ids, base) -> dict:

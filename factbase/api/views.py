@@ -30,7 +30,7 @@ from .fields import etag
 from .history import HistoryMixin
 from .pagination import Pagination
 from .params import StrictQueryParams, boolean_param
-from .rows import Reader
+from .rows import Reader, detail_row
 from .shape import csv_columns, read_queryset, serializer_fields
 
 FIELDS_PARAM = OpenApiParameter(
@@ -321,8 +321,7 @@ class RecordViewSet(
         # Not through the filter backends: a detail takes no filter parameter (the strict
         # check refuses them), and a filter set without one filters nothing, at the cost of
         # building its form.
-        row = reader.rows(self.row_queryset(), extra=("version",))
-        row = row.filter(**{key: lookup}).first()
+        row = detail_row(reader, self.row_queryset(), key, lookup, extra=("version",))
         if row is None:
             raise self.missing(lookup)
         self.check_object_permissions(request, row)

@@ -12,7 +12,15 @@ from django.test.utils import CaptureQueriesContext
 
 from factbase import urls  # noqa: F401 (every serializer registered, as in the server)
 from factbase.api.fields import BRIEF_SERIALIZERS
-from factbase.api.rows import Reader, _child_statement, briefs, briefs_of, child_rows
+from factbase.api.rows import (
+    Reader,
+    _child_statement,
+    _detail_statement,
+    briefs,
+    briefs_of,
+    child_rows,
+    detail_row,
+)
 from factbase.core.kinds import kinds
 from factbase.core.models import Citation
 from factbase.imports.kinds import serializer_of
@@ -164,3 +172,45 @@ def test_a_filter_by_slug_or_id_is_read_by_a_prepared_statement(demo, anon_api):
     refused = anon_api.get(f"/api/v1/metrics/?metric_type={kind},no-such-type")
     assert refused.status_code == 400
     assert refused.json() == {"metric_type": ["Unknown metric type: no-such-type."]}
+
+
+def test_a_detail_by_statement_is_the_orms(demo):
+    """A record's row read by its prepared statement (factbase.api.rows.detail_row) is the
+    ORM's, value for value and type for type, by id and by slug, for every kind; a record
+    that is not there is None."""
+    checked = 0
+    for kind in kinds():
+        if not kind.endpoint:
+            continue
+        reader = Reader.cached(serializer_of(kind), nested=False, fields=None)
+        if reader is None:
+            continue
+        queryset = kind.model._default_manager.all()
+        keys = ["pk", *(["slug"] if any(f.name == "slug" for f in kind.model._meta.fields) else [])]
+        for record in queryset.order_by("pk")[:5]:
+            for key in keys:
+                value = str(getattr(record, key))
+                orm = reader.rows(queryset, extra=("version",)).filter(**{key: value}).first()
+                assert typed(detail_row(reader, queryset, key, value, ("version",))) == typed(orm)
+                checked += _detail_statement(reader, key, ("version",)) is not None
+        assert detail_row(reader, queryset, "pk", "999999999", ("version",)) is None
+    assert checked >= 30
+
+
+def test_a_detail_is_read_by_a_prepared_statement(demo, anon_api):
+    """The detail's own row is prepared (with its briefs and citations), and the answer
+    is the one read unprepared."""
+    first = anon_api.get("/api/v1/metrics/?limit=1").json()["results"][0]
+    path = f"/api/v1/metrics/{first['id']}/"
+    with CaptureQueriesContext(connection):  # logged: nothing prepared
+        unprepared = anon_api.get(path)
+    assert unprepared.status_code == 200
+    prepared = anon_api.get(path)
+    statements = prepared_statements()
+    assert any(
+        sql.startswith('SELECT "events_metric".') and sql.endswith('"id" = $1::bigint')
+        for sql in statements
+    ), statements
+    assert prepared.content == unprepared.content
+    assert prepared["ETag"] == unprepared["ETag"]
+    assert anon_api.get("/api/v1/metrics/999999999/").status_code == 404
