@@ -3,12 +3,16 @@ Django's own loader gives them: the same instants, the same time zone object, th
 refusals."""
 
 import datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from django.db import connection
+from psycopg.adapt import AdaptersMap
 from psycopg.pq import Format
 
-from factbase.core.timestamps import TIMESTAMPTZ
+from factbase.core.timestamps import TIMESTAMPTZ, read_timestamps_in_c
 
 pytestmark = [
     pytest.mark.django_db,
@@ -56,3 +60,20 @@ def test_what_python_cannot_hold_is_refused_as_before(text):
         cursor.execute("SELECT %s::timestamptz", [text])
         cursor.fetchone()
     assert "year" in str(refused.value) or "BC" in str(refused.value), refused.value
+
+
+def test_a_connection_in_another_zone_keeps_djangos_loader():
+    """With a database TIME_ZONE of its own, a `+00` value may be that zone's time
+    (Europe/London in winter): only Django's loader reads it right, so it stays; a
+    connection that has ours already is left as it is."""
+    _, django_loader = loaders()
+
+    class London(django_loader):
+        timezone = ZoneInfo("Europe/London")
+
+    for loader in (London, loaders()[0]):
+        mapping = AdaptersMap(psycopg.adapters)
+        mapping.register_loader(TIMESTAMPTZ, loader)
+        fake = SimpleNamespace(vendor="postgresql", connection=SimpleNamespace(adapters=mapping))
+        read_timestamps_in_c(None, fake)
+        assert mapping.get_loader(TIMESTAMPTZ, Format.TEXT) is loader

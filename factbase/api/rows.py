@@ -573,7 +573,16 @@ def detail_row(reader: Reader, queryset, key: str, value, extra=()) -> dict | No
     same query of some thirty columns for every request."""
     connection = connections[queryset.db]
     query = queryset.query
-    whole_table = not (query.where or query.annotations or query.extra or query.distinct)
+    # Anything by which a view's queryset could hold back rows keeps the ORM's query.
+    whole_table = not (
+        query.where
+        or query.annotations
+        or query.extra
+        or query.extra_tables
+        or query.distinct
+        or query.combinator
+        or query.is_sliced
+    )
     statement = None
     if connection.vendor == "postgresql" and whole_table:
         statement = _detail_statement(reader, key, tuple(extra))

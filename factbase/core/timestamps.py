@@ -1,16 +1,17 @@
 """Reading PostgreSQL's `timestamptz` values in C.
 
 Django reads a `timestamptz` through a loader of its own: psycopg's pure Python loader
-(a regular expression and a dozen calls a value), whose result it gives the connection's
-time zone. A page of 100 metrics reads two a row, a CSV or a snapshot millions.
+(a regular expression and a dozen calls a value), whose result it gives Django's time
+zone. A page of 100 metrics reads two a row, a CSV or a snapshot millions.
 
-The session's time zone is UTC (Django sets it on each connection), so PostgreSQL writes
-each value as ISO 8601 with a `+00` offset, which `datetime.fromisoformat` (C) reads as
-it is. The loader below reads those so, with the time zone Django gives them; anything
-else (another offset, a year past 9999, a BC date, `infinity`) goes to Django's loader,
-which answers or refuses it as before. Installed on every new PostgreSQL connection
-(`connection_created`), in place of Django's, which it extends: Django's cursors find
-the same `timezone` on it and add no loader of their own.
+The session's time zone is UTC (Django sets it on each connection; a database with a
+TIME_ZONE of its own keeps Django's loader), so PostgreSQL writes each value as ISO 8601
+with a `+00` offset, which `datetime.fromisoformat` (C) reads as it is. The loader below
+reads those so, in UTC as Django gives them; anything else (another offset, a year past
+9999, a BC date, `infinity`) goes to Django's loader, which answers or refuses it as
+before. Installed on every new PostgreSQL connection (`connection_created`), in place of
+Django's, which it extends: Django's cursors find the same `timezone` on it and add no
+loader of their own.
 """
 
 import datetime
@@ -25,11 +26,12 @@ ZERO = datetime.timedelta(0)
 
 @functools.cache
 def iso_first(loader: type) -> type:
-    """`loader` (Django's, for one time zone), reading a UTC value with fromisoformat."""
-    zone = loader.timezone
+    """`loader` (Django's, for UTC), reading a UTC value with fromisoformat."""
     read = datetime.datetime.fromisoformat
 
     class IsoFirst(loader):
+        reads_iso = True
+
         def load(self, data):
             try:
                 value = read(bytes(data).decode())
@@ -37,7 +39,7 @@ def iso_first(loader: type) -> type:
                 return super().load(data)
             if value.utcoffset() != ZERO:
                 return super().load(data)
-            return value.replace(tzinfo=zone)
+            return value.replace(tzinfo=datetime.UTC)
 
     IsoFirst.__qualname__ = IsoFirst.__name__ = f"IsoFirst{loader.__name__}"
     return IsoFirst
@@ -49,6 +51,11 @@ def read_timestamps_in_c(sender, connection, **kwargs) -> None:
         return
     adapters = connection.connection.adapters
     loader = adapters.get_loader(TIMESTAMPTZ, Format.TEXT)
-    if loader is None or not hasattr(loader, "timezone") or loader.__name__.startswith("IsoFirst"):
-        return  # not Django's (or already ours): left as it is
+    if getattr(loader, "reads_iso", False):
+        return  # ours already
+    if getattr(loader, "timezone", None) is not datetime.UTC:
+        # Not Django's loader for UTC (a database TIME_ZONE of its own, USE_TZ off): a
+        # `+00` value may then be another zone's time (Europe/London in winter), which
+        # only Django's loader converts right.
+        return
     adapters.register_loader(TIMESTAMPTZ, iso_first(loader))

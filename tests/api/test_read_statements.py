@@ -197,6 +197,22 @@ def test_a_detail_by_statement_is_the_orms(demo):
     assert checked >= 30
 
 
+def test_a_detail_of_a_restricted_queryset_keeps_its_restriction(demo):
+    """A view whose queryset holds rows back (a filter, a slice) is read by the ORM's
+    query, which keeps them back: the statement reads whole tables only."""
+    kind = next(k for k in kinds() if k.model.__name__ == "Metric")
+    reader = Reader.cached(serializer_of(kind), nested=False, fields=None)
+    record = kind.model._default_manager.order_by("pk").first()
+    everything = kind.model._default_manager.all()
+    assert detail_row(reader, everything, "pk", str(record.pk))["id"] == record.pk
+    held_back = everything.exclude(pk=record.pk)
+    assert detail_row(reader, held_back, "pk", str(record.pk)) is None
+    sliced = everything.order_by("-pk")[:1]
+    assert sliced[0].pk != record.pk
+    with pytest.raises(TypeError):  # the ORM refuses to filter a slice: never the table
+        detail_row(reader, sliced, "pk", str(record.pk))
+
+
 def test_a_detail_is_read_by_a_prepared_statement(demo, anon_api):
     """The detail's own row is prepared (with its briefs and citations), and the answer
     is the one read unprepared."""
