@@ -184,6 +184,10 @@ class RecordViewSet(
         """What a row reader (factbase.api.rows) reads from: this view's queryset, without
         the joins and prefetches a reader does not use (each clone of a query with joins
         to follow copies them deeply, and filtering clones it several times)."""
+        if self.queryset is None and type(self).get_queryset is RecordViewSet.get_queryset:
+            # get_queryset holds no row back: the model's rows, without building its
+            # joins and prefetches (read_queryset, for the serializer) to drop them.
+            return self.serializer_class.Meta.model._default_manager.all()
         return self.get_queryset().select_related(None).prefetch_related(None)
 
     @property
