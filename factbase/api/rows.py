@@ -414,19 +414,13 @@ def briefs_of(wanted: dict, base) -> dict:
     statement = _brief_statement(tuple(wanted)) if connection.vendor == "postgresql" else None
     if statement is None:
         return {**found, **{model: briefs(model, ids, base) for model, ids in wanted.items()}}
-    sql, readers = statement
+    sql, readers, keys = statement
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [id_array(ids) for ids in wanted.values()])
         rows = cursor.fetchall()
     models = list(wanted)
     prefixes = [f"{base}{kind_of(model).name}/" for model in models]
     names = [brief_columns(model) for model in models]
-    # A brief whose values all come out of the JSON as they are shown (no amount to
-    # write as brief_data does) is the JSON's values under the brief's names.
-    keys = [
-        None if any(read is not _keep for read in reads) else [n for n, _ in names[i]]
-        for i, reads in enumerate(readers)
-    ]
     for index, pk, text in rows:
         values = orjson.loads(text)
         if keys[index] is not None:
@@ -471,10 +465,12 @@ def _or_none(read):
 @lru_cache(maxsize=256)
 def _brief_statement(models: tuple):
     """The statement reading the brief forms of `models` (one `= ANY(%s)` of ids each,
-    in order), with how to read each value of each; None when a model's brief shows a
-    value it cannot give as the ORM does."""
+    in order), with how to read each value of each and, for a model whose values all come
+    out of the JSON as they are shown (no amount for brief_data to rewrite), the brief's
+    names to put them under; None when a model's brief shows a value it cannot give as
+    the ORM does."""
     qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    parts, readers = [], []
+    parts, readers, keys = [], [], []
     for index, model in enumerate(models):
         table, columns, reads = qn(model._meta.db_table), [], []
         for _, attribute in brief_columns(model):
@@ -495,7 +491,9 @@ def _brief_statement(models: tuple):
             f"FROM {table} WHERE {pk} = ANY(%s::bigint[])"
         )
         readers.append(tuple(reads))
-    return " UNION ALL ".join(parts), tuple(readers)
+        plain = all(read is _keep for read in reads)
+        keys.append(tuple(name for name, _ in brief_columns(model)) if plain else None)
+    return " UNION ALL ".join(parts), tuple(readers), tuple(keys)
 
 
 def child_rows(child: Reader, link: str, where: dict) -> list[dict]:
