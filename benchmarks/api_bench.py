@@ -67,7 +67,7 @@ from companies.models import Company  # noqa: E402
 from events.api.serializers import MetricSerializer  # noqa: E402
 from events.models import Metric  # noqa: E402
 from factbase import urls  # noqa: E402, F401 (every serializer registered, as in the server)
-from factbase.api.csv_export import _copy_sql, select_columns  # noqa: E402
+from factbase.api.csv_export import NO_JIT, _copy_sql, select_columns  # noqa: E402
 from factbase.api.shape import csv_columns  # noqa: E402
 
 PAGE = "/api/v1/metrics/?metric_type=downloads&region=FR&limit=100"
@@ -448,12 +448,16 @@ class Floor:
     # --- CSV ---------------------------------------------------------------------------
 
     def copy(self, sql: str, digest=None) -> int:
+        """COPY of the export's statement, run as the export runs it (without JIT)."""
         size = 0
-        with self.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
-            for block in copy:
-                size += len(block)
-                if digest is not None:
-                    digest.update(block)
+        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+        with self.connection.transaction():
+            self.cursor.execute(NO_JIT)
+            with self.cursor.copy(copy_sql) as copy:
+                for block in copy:
+                    size += len(block)
+                    if digest is not None:
+                        digest.update(block)
         return size
 
     def replay(self, queries: list[str]) -> None:

@@ -145,7 +145,8 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
         "TEST": {"MIRROR": "default"},
     }
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "5"))
-# A page's hand-built statements are prepared on their connection (factbase/core/prepared.py).
+# The read path's hand-built statements (pages, details, name lookups) are prepared on their
+# connection (factbase/core/prepared.py).
 # Off behind a pooler that does not carry prepared statements from one transaction to the
 # next (PgBouncer in transaction mode before 1.21, or with max_prepared_statements = 0).
 PREPARED_STATEMENTS = env_bool("PREPARED_STATEMENTS", True)

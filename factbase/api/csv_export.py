@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Expression, F, IntegerField, QuerySet, TextField
 from django.db.models.sql.constants import LOUTER
 
@@ -471,19 +471,34 @@ def _stream_copy(queryset, cols, planned_rows: int | None) -> Iterator[bytes]:
     copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER true)"
     # COPY goes past Django's cursor.execute, which an `as_of` block rewrites.
     using = queryset.db
-    with (
-        connections[using].cursor() as cursor,
-        cursor.cursor.copy(in_past(copy_sql, using)) as copy,
-    ):
-        # COPY hands over one row at a time; the server writes far fewer, larger pieces.
-        buffer = bytearray()
-        for row in copy:
-            buffer += row
-            if len(buffer) >= 256 * 1024:
-                yield bytes(buffer)
-                buffer.clear()
-        if buffer:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(NO_JIT)
+        with cursor.cursor.copy(in_past(copy_sql, using)) as copy:
+            yield from _blocks(copy)
+
+
+# A whole kind's export costs the planner enough to compile it (JIT, PostgreSQL 11 and
+# later), in the leader and in each parallel worker. On the bench data the compilation took
+# more than it saved: the full metrics CSV ran in 5.0-5.2 s without it against 6.0-6.4 s with
+# it (docs/benchmarks.md). SET LOCAL: for this transaction only, which a connection pooler in
+# transaction mode keeps on one server connection with the COPY.
+NO_JIT = "SET LOCAL jit = off"
+
+
+# COPY hands over one row at a time; the server writes far fewer, larger pieces.
+PIECE_BYTES = 256 * 1024
+
+
+def _blocks(copy) -> Iterator[bytes]:
+    """The CSV of a running COPY in pieces of about PIECE_BYTES."""
+    buffer = bytearray()
+    for row in copy:
+        buffer += row
+        if len(buffer) >= PIECE_BYTES:
             yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
 
 
 def select_columns(cols: Iterable[Column], fields: Iterable[str] | None) -> list[Column]:
