@@ -16,8 +16,8 @@ import os
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 # Two processes a core on the 2-core reference machine (docs/benchmarks.md#hardening): eight
-# threads keep short reads answered while long exports stream. Without long exports, one
-# process a core served 10-25% more pages (docs/benchmarks.md, the server's layout).
+# threads keep short reads answered while long exports stream. Without long exports, 2 x 2
+# served about 20% more pages (docs/benchmarks.md, the server's layout).
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

@@ -479,9 +479,11 @@ def _stream_copy(queryset, cols, planned_rows: int | None) -> Iterator[bytes]:
 
 # A whole kind's export costs the planner enough to compile it (JIT, PostgreSQL 11 and
 # later), in the leader and in each parallel worker. On the bench data the compilation took
-# more than it saved: the full metrics CSV ran in 5.0-5.2 s without it against 6.0-6.4 s with
-# it (docs/benchmarks.md). SET LOCAL: for this transaction only, which a connection pooler in
-# transaction mode keeps on one server connection with the COPY.
+# more than it saved: the full metrics CSV ran in 5.0-5.6 s without it against 6.0-6.4 s with
+# it (docs/benchmarks.md). SET LOCAL: for the export's own transaction, which a connection
+# pooler in transaction mode keeps on one server connection with the COPY. (Streamed inside
+# a caller's transaction, the export's block is a savepoint, and the setting lasts until
+# that transaction ends.)
 NO_JIT = "SET LOCAL jit = off"
 
 
