@@ -73,6 +73,11 @@ POSTGRESQL_BRIEFS_SAVE = {
     ("partnerships", "detail"): 1,
     ("partnerships", "list"): 1,
 }
+# On PostgreSQL a CSV's COPY runs in a transaction of its own that turns JIT compilation
+# off for it (factbase/api/csv_export.py): the setting, and here, inside the test's
+# transaction, the savepoint around it and its release (a request's BEGIN and COMMIT are
+# not statements Django counts).
+POSTGRESQL_CSV_TRANSACTION = 3
 
 # Writes by an editor (whose permissions a request reads first: 2 queries more, not
 # counted here). A PATCH reads the record once, under its row lock, with its lists, and
@@ -120,6 +125,9 @@ def test_reads_cost_what_the_table_says(anon_api):
             measured[key] -= 1
         for key, saved in POSTGRESQL_BRIEFS_SAVE.items():
             measured[key] += saved
+        for key in measured:
+            if key[1] == "csv":
+                measured[key] -= POSTGRESQL_CSV_TRANSACTION
     assert measured == READS
 
 
