@@ -1,8 +1,9 @@
 """How many queries each endpoint costs, pinned per endpoint on the demo data (as NetBox
 pins its own): a change that adds a query anywhere, or one per row, shows here as a changed
-number. Lowering a number is welcome: update the table in the same commit. The counts are
-the same on SQLite and PostgreSQL. (tests/api/test_query_counts.py checks that a page of
-500 rows costs what a page of 5 does.)"""
+number. Lowering a number is welcome: update the table in the same commit. The table holds
+SQLite's counts; where PostgreSQL's differ, the tables below it say by how much and why.
+(tests/api/test_query_counts.py checks that a page of 500 rows costs what a page of 5
+does.)"""
 
 import pytest
 from django.core.management import call_command
