@@ -26,7 +26,11 @@ loop (forwards, then backwards), so that a change in the machine's load weighs o
    meanwhile.
 
 Beside them, `/healthz` (HTTP, gunicorn, Django's middleware and one `SELECT 1`): what any
-answer costs, which no floor includes.
+answer costs, which no floor includes. And the floors of cases 1 to 4 served over HTTP by a
+second server (benchmarks/floor_server.py: the same gunicorn settings, no Django), their
+bytes checked equal to the API's too: the API's time over theirs is what Django and
+Factbase add to an answer, theirs over the floor's what any answer over HTTP costs. The
+targets stay against the floors in process; `--skip http-floor` leaves this out.
 
 The load average is recorded with every group of measurements: the numbers of a busy
 machine are slower, and the ratios noisier.
@@ -488,7 +492,8 @@ def query_of(path: str) -> dict:
 
 
 def json_cases(args, client: Client, results: dict) -> dict:
-    """Cases 1 to 6: every request and every floor, taking turns in one loop."""
+    """Cases 1 to 6: every request and every floor, taking turns in one loop; unless
+    `--skip http-floor`, each floor served over HTTP too (FloorServer)."""
     page_body = client.get(PAGE)
     floor = Floor(args.base, "count_estimated" in orjson.loads(page_body))
     deep_id = Metric.objects.order_by("id").values_list("id", flat=True)[DEPTH]
@@ -497,7 +502,7 @@ def json_cases(args, client: Client, results: dict) -> dict:
     results |= {"deep_after_id": deep_id, "search_name": name, "as_of": now}
     fields_path = f"{PAGE}&fields={FIELDS}"
     search_path = f"/api/v1/companies/?q={quote(name)}"
-    filtered = ("downloads", "FR")
+    filtered = ["downloads", "FR"]
     paths = {
         "page": PAGE,
         "fields": fields_path,
@@ -510,13 +515,18 @@ def json_cases(args, client: Client, results: dict) -> dict:
         # What any answer costs: HTTP, gunicorn, Django's middleware and one SELECT 1.
         "healthz": "/healthz",
     }
+    # Each floor: the Floor method and its arguments (JSON, for the floor's server too).
+    specs = {
+        "page": ["page", "filtered", filtered, "full", query_of(PAGE)],
+        "fields": ["page", "filtered", filtered, "fields", query_of(fields_path)],
+        "brief": ["page", "filtered", filtered, "brief", query_of(paths["brief"])],
+        "deep": ["page", "after", [deep_id], "full", query_of(paths["deep"])],
+        "first": ["page", "first", [], "full", query_of(paths["first"])],
+        "detail": ["detail", deep_id],
+    }
     floors = {
-        "page": lambda: floor.page("filtered", filtered, "full", query_of(PAGE)),
-        "fields": lambda: floor.page("filtered", filtered, "fields", query_of(fields_path)),
-        "brief": lambda: floor.page("filtered", filtered, "brief", query_of(paths["brief"])),
-        "deep": lambda: floor.page("after", (deep_id,), "full", query_of(paths["deep"])),
-        "first": lambda: floor.page("first", (), "full", query_of(paths["first"])),
-        "detail": lambda: floor.detail(deep_id),
+        case: lambda method=method, args=args: getattr(floor, method)(*args)
+        for case, (method, *args) in specs.items()
     }
     search_queries = api_queries(args.base, search_path)
     results["search_queries"] = len(search_queries)
@@ -541,10 +551,58 @@ def json_cases(args, client: Client, results: dict) -> dict:
         cases[f"{case}_api"] = lambda path=path: client.get(path)
         if case in floors:
             cases[f"{case}_floor"] = floors[case]
-    before = load()
-    times = take_turns(cases, args.repeat)
-    results["json_load"] = [before, load()]
+    http_floor = None
+    if "http-floor" not in args.skip:
+        served = {paths[case]: spec for case, spec in specs.items()}
+        http_floor = FloorServer(args.floor_port, served, args.base, floor.count_estimated_key)
+    try:
+        if http_floor is not None:
+            # The same answers served over HTTP: held to the API's bytes too (and warmed:
+            # each of the server's threads prepares its statements on first use).
+            for case in specs:
+                api = client.get(paths[case])
+                for _ in range(20):
+                    same_bytes(f"{case} over HTTP", api, http_floor.client.get(paths[case]))
+                cases[f"{case}_http_floor"] = lambda path=paths[case]: http_floor.client.get(path)
+            results["json_checked"] += "; the same over HTTP"
+        before = load()
+        times = take_turns(cases, args.repeat)
+        results["json_load"] = [before, load()]
+    finally:
+        if http_floor is not None:
+            http_floor.stop()
     return times
+
+
+class FloorServer:
+    """The floor's answers over HTTP (benchmarks/floor_server.py), under gunicorn with the
+    project's own settings (gunicorn.conf.py and the same environment as the API's
+    server): what any answer served over HTTP costs, without Django."""
+
+    def __init__(self, port: int, served: dict, api_base: str, count_estimated: bool):
+        root = Path(__file__).resolve().parent.parent
+        env = os.environ | {
+            "FLOOR_CASES": json.dumps(served),
+            "FLOOR_API_BASE": api_base,
+            "FLOOR_COUNT_ESTIMATED": "1" if count_estimated else "0",
+            "BIND": f"127.0.0.1:{port}",
+        }
+        command = [str(Path(sys.executable).parent / "gunicorn"), "--pythonpath", "benchmarks"]
+        self.process = subprocess.Popen([*command, "floor_server:app"], cwd=root, env=env)
+        self.client = Client(f"http://127.0.0.1:{port}")
+        for _ in range(100):
+            try:
+                self.client.get(next(iter(served)))
+                return
+            except (OSError, http.client.HTTPException):
+                self.client = Client(f"http://127.0.0.1:{port}")
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"the floor's server did not answer on port {port}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 def throughput(args) -> dict:
@@ -669,6 +727,22 @@ def rows_of(r: dict) -> list[dict]:
         row("5. companies ?q=", t["search_api"], t["search_floor"], "its queries alone", None),
         row("6. as_of=now", t["as_of_api"], t["page_api"], "filtered page (API)", 2.0),
     ]
+    if "page_http_floor" in t:
+        # Beside the targets, not in their place: the floor served over HTTP under the
+        # same gunicorn settings, so that the API's time splits into what any answer over
+        # HTTP costs and what Django and Factbase add to it.
+        over_http = [
+            ("1. filtered page", "page"),
+            ("2. fields= (12 columns)", "fields"),
+            ("2. brief=1", "brief"),
+            ("3. keyset 500,000 deep", "deep"),
+            ("3. first page, no filter", "first"),
+            ("4. metric detail", "detail"),
+        ]
+        for label, case in over_http:
+            table.append(
+                row(label, t[f"{case}_api"], t[f"{case}_http_floor"], "floor over HTTP", None)
+            )
     return table
 
 
@@ -732,12 +806,17 @@ def main() -> None:
     parser.add_argument("--csv-repeat", type=int, default=3)
     parser.add_argument("--wrk-seconds", type=int, default=20)
     parser.add_argument("--server-pid", type=int, help="gunicorn's master: its workers' RSS")
-    parser.add_argument("--skip", default="", help="comma-separated: wrk, csv")
+    parser.add_argument("--skip", default="", help="comma-separated: wrk, csv, http-floor")
+    parser.add_argument(
+        "--floor-port", type=int, help="the floor's server over HTTP (default: the API's + 1)"
+    )
     parser.add_argument("--out", help="write the results as JSON here")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("benchmarks run against PostgreSQL: set DATABASE_URL")
-    skip = set(filter(None, args.skip.split(",")))
+    skip = args.skip = set(filter(None, args.skip.split(",")))
+    if args.floor_port is None:
+        args.floor_port = urlsplit(args.base).port + 1
 
     client = Client(args.base)
     results = {
