@@ -42,6 +42,10 @@ class AnonymousStatementTimeout:
 
     @staticmethod
     def set_timeout(connection, milliseconds: int) -> None:
+        # The request's health check first (CONN_HEALTH_CHECKS): a connection it finds
+        # closed is replaced now, not at the first statement, after the setting would
+        # have gone to the closed one and the new one read without it.
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         raw = connection.connection
         if getattr(connection, "_statement_timeout", None) == (id(raw), milliseconds):

@@ -145,6 +145,11 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
         "TEST": {"MIRROR": "default"},
     }
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "5"))
+# Django's PostgreSQL backend with a health check that sends no `SELECT 1` to a connection
+# with nothing to read (factbase/core/postgresql/base.py).
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = "factbase.core.postgresql"
 # The read path's hand-built statements (pages, details, name lookups) are prepared on their
 # connection (factbase/core/prepared.py).
 # Off behind a pooler that does not carry prepared statements from one transaction to the
