@@ -125,3 +125,18 @@ def test_a_connection_with_something_to_read_is_asked_and_kept_when_it_answers(k
     assert sent[0] == "SELECT 1"  # a notice, not the end: asked, and it answered
     assert backend_pid() == pid
     connection.connection.execute("UNLISTEN *")
+
+
+def test_a_connection_left_in_a_failed_transaction_is_asked_and_replaced(kept):
+    assert get(PATH)[0] == "200 OK"
+    pid = backend_pid()
+    raw = connection.connection
+    raw.execute("BEGIN")
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        raw.execute("SELECT 1 / 0")
+
+    status, sent = get(PATH)
+
+    assert status == "200 OK"  # not the failed transaction's error
+    assert sent[0] == "SELECT 1"
+    assert backend_pid() != pid

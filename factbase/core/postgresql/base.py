@@ -16,6 +16,7 @@ import select
 
 import psycopg
 from django.db.backends.postgresql import base
+from psycopg.pq import TransactionStatus
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -23,6 +24,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
             return False
+        if connection.info.transaction_status != TransactionStatus.IDLE:
+            # Left in a transaction (a failed one, say) by something Django did not see:
+            # `SELECT 1` says whether it can still be used, as before.
+            return super().is_usable()
         try:
             poller = select.poll()  # not select(): no limit on the descriptor's number
             poller.register(connection.pgconn.socket, select.POLLIN)
