@@ -48,10 +48,13 @@ class AnonymousStatementTimeout:
         connection.close_if_health_check_failed()
         connection.ensure_connection()
         raw = connection.connection
-        if getattr(connection, "_statement_timeout", None) == (id(raw), milliseconds):
+        # The driver's connection itself, not its id(): a new connection may be given the
+        # address of the one it replaces, and would then pass for it.
+        done = getattr(connection, "_statement_timeout", None)
+        if done is not None and done[0] is raw and done[1] == milliseconds:
             return
         raw.execute(f"SET statement_timeout = {int(milliseconds)}")
-        connection._statement_timeout = (id(raw), milliseconds)
+        connection._statement_timeout = (raw, milliseconds)
 
     @staticmethod
     def applies(request) -> bool:
