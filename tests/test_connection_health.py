@@ -106,7 +106,10 @@ def test_a_connection_its_server_ended_is_replaced_before_the_request_uses_it(ke
     # Asked, found closed, replaced: and the new connection got the anonymous statement
     # timeout before the request's first read (the check runs before it is set).
     assert sent[0] == "SELECT 1"
-    assert f"SET statement_timeout = {settings.ANON_STATEMENT_TIMEOUT_MS}" in sent
+    timeout = f"SET statement_timeout = {settings.ANON_STATEMENT_TIMEOUT_MS}"
+    assert timeout in sent
+    first_read = next(i for i, q in enumerate(sent) if "events_metrictype" in q)
+    assert sent.index(timeout) < first_read
     (shown,) = connection.connection.execute("SHOW statement_timeout").fetchone()
     assert shown != "0"
 
