@@ -20,15 +20,18 @@ What a page promises, and how it is read:
   database; such blocks are counted and reported.
 """
 
+import atexit
 import csv
 import io
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -453,7 +456,7 @@ def free_port() -> int:
 
 def base_env(database_url: str, workdir: Path) -> dict:
     """The environment of the server and of the page's commands: the venv's `python`
-    first on PATH, the throwaway database, files kept in the work directory."""
+    first on PATH, the demo database, files kept in the work directory."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -472,15 +475,32 @@ def base_env(database_url: str, workdir: Path) -> dict:
 
 
 @contextmanager
-def throwaway_database(settings_db: dict, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database of the suite's engine, as a DATABASE_URL; dropped after."""
+def demo_database(settings_db: dict, tmp_path: Path) -> Iterator[str]:
+    """A new database of the suite's engine holding the demo data (migrated, then
+    `load_demo`), as a DATABASE_URL; dropped after. Each is a copy of one made once per
+    test process: migrating a new database takes several seconds, copying one a fraction
+    of a second, and every server of the suite starts on the same demo data."""
+    template = _demo_template(settings_db)
     if vendor_of(settings_db) == "sqlite":
-        yield f"sqlite:///{tmp_path / 'docs.sqlite3'}"
+        path = tmp_path / "docs.sqlite3"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
         return
     import psycopg
 
+    params = _admin_params(settings_db)
     name = f"fb_docs_examples_{uuid.uuid4().hex[:10]}"
-    params = {
+    with psycopg.connect(**params) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _url(params, name)
+    finally:
+        with psycopg.connect(**params) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_params(settings_db: dict) -> dict:
+    return {
         "host": settings_db.get("HOST") or "127.0.0.1",
         "port": settings_db.get("PORT") or 5432,
         "user": settings_db.get("USER") or "postgres",
@@ -488,14 +508,48 @@ def throwaway_database(settings_db: dict, tmp_path: Path) -> Iterator[str]:
         "dbname": "postgres",
         "autocommit": True,
     }
-    with psycopg.connect(**params) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def _url(params: dict, name: str) -> str:
     password = f":{params['password']}" if params["password"] else ""
-    try:
-        yield f"postgres://{params['user']}{password}@{params['host']}:{params['port']}/{name}"
-    finally:
+    return f"postgres://{params['user']}{password}@{params['host']}:{params['port']}/{name}"
+
+
+_templates: dict[str, str] = {}
+
+
+def _demo_template(settings_db: dict) -> str:
+    """The database every demo_database is copied from (a PostgreSQL database's
+    name, or an SQLite file's path), made on first use and removed when the process
+    ends. Nothing connects to it after it is made, as PostgreSQL's copy requires."""
+    vendor = vendor_of(settings_db)
+    if vendor in _templates:
+        return _templates[vendor]
+    scratch = Path(tempfile.mkdtemp(prefix="fb-demo-template-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    workdir = workdir_for(scratch)
+    if vendor == "sqlite":
+        template = str(scratch / "demo.sqlite3")
+        url = f"sqlite:///{template}"
+    else:
+        import psycopg
+
+        params = _admin_params(settings_db)
+        template = f"fb_demo_template_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(**params) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{template}"')
+
+        def drop():
+            with psycopg.connect(**params) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+
+        atexit.register(drop)
+        url = _url(params, template)
+    env = base_env(url, workdir)
+    manage(env, "migrate", "--noinput", "-v", "0", "--skip-checks", cwd=workdir)
+    manage(env, "load_demo", "--skip-checks", cwd=workdir)
+    _templates[vendor] = template
+    return template
 
 
 def manage(env: dict, *args: str, cwd: Path) -> None:
@@ -513,9 +567,8 @@ def manage(env: dict, *args: str, cwd: Path) -> None:
 
 @contextmanager
 def demo_server(env: dict, workdir: Path) -> Iterator[int]:
-    """`runserver` on a free port, on the demo data (migrate and load_demo first)."""
-    manage(env, "migrate", "--noinput", "-v", "0", "--skip-checks", cwd=workdir)
-    manage(env, "load_demo", "--skip-checks", cwd=workdir)
+    """`runserver` on a free port, on the demo data of the environment's database (one
+    from demo_database)."""
     port = free_port()
     log = (workdir / "server.log").open("wb")
     command = ["runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]

@@ -16,13 +16,13 @@ from .docs_runner import (
     Run,
     base_env,
     check,
+    demo_database,
     demo_server,
     pages_with_curl,
     parse_shown_json,
     read_page,
     run_page,
     shape_problems,
-    throwaway_database,
     vendor_of,
     workdir_for,
 )
@@ -53,7 +53,7 @@ def test_examples_answer_as_the_page_says(page: Page, tmp_path: Path):
     if not page.runnable(vendor):
         return
     workdir = workdir_for(tmp_path)
-    with throwaway_database(database, tmp_path) as url:
+    with demo_database(database, tmp_path) as url:
         env = base_env(url, workdir)
         with demo_server(env, workdir) as port:
             run = run_page(page, port=port, env=env, workdir=workdir, vendor=vendor)

@@ -34,9 +34,9 @@ from factbase.snapshots.tables import USERS, snapshot_tables
 from .docs_runner import (
     ROOT,
     base_env,
+    demo_database,
     demo_server,
     free_port,
-    throwaway_database,
     workdir_for,
 )
 
@@ -108,7 +108,7 @@ def origin(tmp_path_factory):
     before anything else is written (where a mirror without a token starts)."""
     tmp_path = tmp_path_factory.mktemp("origin")
     workdir = workdir_for(tmp_path)
-    with throwaway_database(settings.DATABASES["default"], tmp_path) as url:
+    with demo_database(settings.DATABASES["default"], tmp_path) as url:
         env = base_env(url, workdir) | {
             "THROTTLE_ANON": "off",
             "THROTTLE_USER": "off",

@@ -31,7 +31,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from ..docs_runner import ROOT, base_env, demo_server, throwaway_database, vendor_of, workdir_for
+from ..docs_runner import ROOT, base_env, demo_database, demo_server, vendor_of, workdir_for
 
 pytestmark = pytest.mark.replica
 
@@ -177,7 +177,7 @@ def server(tmp_path_factory):
     assert standby, f"{REPLICA_URL} is not a hot standby: it is not in recovery"
     tmp = tmp_path_factory.mktemp("replica")
     workdir = workdir_for(tmp)
-    with throwaway_database(database, tmp) as primary_url:
+    with demo_database(database, tmp) as primary_url:
         name = urlsplit(primary_url).path.lstrip("/")
         env = base_env(primary_url, workdir) | {
             "DATABASE_REPLICA_URLS": on_database(REPLICA_URL, name),
