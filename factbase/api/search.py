@@ -5,10 +5,13 @@ module builds the query, and the `*_search_indexes` migrations the indexes it us
 """
 
 import re
+from functools import lru_cache
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, F, Func, Q, Subquery
 from django.db.models.constants import LOOKUP_SEP
+
+from factbase.core.prepared import prepared_cursor
 
 # Text search (`q=`) on PostgreSQL, in two tiers. Precise: every word begins a word of the
 # record's own columns in `search_fields` (one full-text document per kind) or of a related
@@ -168,22 +171,58 @@ SEARCH_IDS_AT_MOST = 1000
 
 def search_condition(model, filterset, value: str, using: str) -> Q:
     """The records `value` finds (see the comment above), as a condition on their ids."""
-    precise, similar = search_tiers(model, filterset, search_words(value))
-    if precise is None:
+    words = search_words(value)
+    statements = _tier_statements(model, type(filterset), len(words))
+    if statements is None:
         return Q(pk__in=[])
     # Asked apart rather than in the query: each query then stays simple enough for the
     # planner to estimate, and the similar names are not read when they are not needed.
-    for tier in (precise, similar):
-        if tier is None:
+    for index, statement in enumerate(statements):
+        if statement is None:
             break
-        # A tier selects one column (values()): the id of a record it found.
-        rows = tier.using(using)[: SEARCH_IDS_AT_MOST + 1]
-        ids = [pk for row in rows for pk in row.values()]
+        ids = statement.ids(words, using)
         if len(ids) > SEARCH_IDS_AT_MOST:
-            return Q(InIds("pk", tier))
+            return Q(InIds("pk", search_tiers(model, filterset, words)[index]))
         if ids:
             return Q(pk__in=sorted(set(ids)))  # once each: a record matches by two names
     return Q(pk__in=[])
+
+
+class TierStatement:
+    """A tier's query (its first SEARCH_IDS_AT_MOST + 1 ids) as SQL, built and compiled
+    by the ORM once per kind and number of words, then prepared on each connection
+    (factbase.core.prepared): a search otherwise builds and compiles a UNION of some
+    ten full-text and trigram conditions for every request. The ORM builds it from
+    stand-ins for the words; `slots` says which of its values is which word."""
+
+    def __init__(self, tier, stand_ins: list[str]):
+        query = tier[: SEARCH_IDS_AT_MOST + 1].query
+        self.sql, params = query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+        self.params = tuple(params)
+        self.slots = tuple(
+            stand_ins.index(param) if param in stand_ins else None for param in params
+        )
+
+    def ids(self, words: list[str], using: str) -> list[int]:
+        params = [
+            param if slot is None else words[slot]
+            for param, slot in zip(self.params, self.slots, strict=True)
+        ]
+        with prepared_cursor(connections[using]) as cursor:
+            cursor.execute(self.sql, params)
+            return [pk for (pk,) in cursor.fetchall()]
+
+
+@lru_cache(maxsize=256)
+def _tier_statements(model, filterset_class, count: int) -> tuple | None:
+    """The statements of the tiers (precise, similar) of a search of `count` words; None
+    when there is nothing to search. The stand-ins cannot be words (a NUL is no letter)
+    and are told apart from any other value by it."""
+    stand_ins = [f"\x00word {index}" for index in range(count)]
+    tiers = search_tiers(model, filterset_class, stand_ins)
+    if tiers[0] is None:
+        return None
+    return tuple(None if tier is None else TierStatement(tier, stand_ins) for tier in tiers)
 
 
 def search(queryset, filterset, value: str):

@@ -1,12 +1,13 @@
 """Statements a read runs on every page, prepared once per database connection.
 
 The statements built by hand for a read (factbase.api.rows: a page's briefs and child
-rows, a detail's row; factbase.resolution.refs: the records a filter names by slug or id)
-take their values apart from the SQL, a page's ids as one array, `= ANY(%s::bigint[])`.
-Sent as Django sends queries (the values written into the SQL), their text differs on
-every page: PostgreSQL parses and plans each again. Prepared, the text is the same on
-every page: PostgreSQL keeps one plan for it on each connection (connections live for
-CONN_MAX_AGE), and the page pays only for running it.
+rows, a detail's row; factbase.resolution.refs: the records a filter names by slug or id;
+factbase.api.search: a search's, built by the ORM once) take their values apart from the
+SQL, a page's ids as one array, `= ANY(%s::bigint[])`. Sent as Django sends queries (the
+values written into the SQL), their text differs on every page: PostgreSQL parses and
+plans each again. Prepared, the text is the same on every page: PostgreSQL keeps one plan
+for it on each connection (connections live for CONN_MAX_AGE), and the page pays only for
+running it.
 
 `PREPARED_STATEMENTS = False` (environment PREPARED_STATEMENTS=off) sends them as Django
 sends its own: behind a pooler that gives a client another server connection per

@@ -241,6 +241,51 @@ def test_each_tier_reads_its_indexes(filterset):
         assert similar is None
 
 
+@postgresql_only
+@pytest.mark.parametrize("filterset", FILTERSETS, ids=lambda fs: fs.__name__)
+def test_each_tier_reads_its_indexes_as_prepared_whatever_the_words(filterset):
+    """The statements a search runs prepared (search.TierStatement): their plan for any
+    words, the one PostgreSQL may keep after a few runs, reads the same indexes."""
+    model = filterset.Meta.model
+    statements = search._tier_statements(model, filterset, 2)
+    for statement, indexes in zip(statements, expected_indexes(filterset), strict=True):
+        if not indexes:
+            assert statement is None
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            cursor.execute(f"PREPARE tier AS {numbered(statement.sql)}")
+            try:
+                words = ["mistr", "labs"]
+                values = [
+                    value if slot is None else words[slot]
+                    for value, slot in zip(statement.params, statement.slots, strict=True)
+                ]
+                cursor.execute(f"EXPLAIN EXECUTE tier({', '.join(['%s'] * len(values))})", values)
+                shown = "\n".join(row[0] for row in cursor.fetchall())
+                assert "$1" in shown, shown  # the plan for any words, not for these
+                assert_reads(shown, indexes)
+            finally:
+                cursor.execute("DEALLOCATE tier")
+                cursor.execute("RESET plan_cache_mode")
+                cursor.execute("RESET enable_seqscan")
+
+
+def numbered(sql: str) -> str:
+    """Django's `%s` placeholders as PostgreSQL's `$1, $2, ...` (and `%%` as `%`)."""
+    parts, count = [], 0
+    for index, piece in enumerate(sql.split("%%")):
+        while "%s" in piece:
+            count += 1
+            before, piece = piece.split("%s", 1)
+            parts.append(f"{before}${count}")
+        parts.append(piece)
+        if index < sql.count("%%"):
+            parts.append("%")
+    return "".join(parts)
+
+
 def searched(params: dict) -> tuple[str, str]:
     """The plan of the search that answered for `params` (the ids it found), and the SQL
     of the list's query the filter then builds."""
@@ -299,3 +344,23 @@ def test_past_so_many_matches_the_search_is_a_subquery(anon_api, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         assert found(anon_api, "companies", "mistral") == made
     assert any("= ANY(ARRAY((SELECT" in q["sql"] for q in queries.captured_queries)
+
+
+@postgresql_only
+def test_a_search_is_built_once_per_kind_and_number_of_words(anon_api, monkeypatch):
+    """The ORM builds a search's statements once per kind and number of words
+    (search.TierStatement): other words, as many, are run by the same statements, and
+    each search finds its own records, precisely or by similar names."""
+    mistral, kyutai = CompanyFactory(name="Mistral AI"), CompanyFactory(name="Kyutai Labs")
+    search._tier_statements.cache_clear()
+    built = []
+    tiers = search.search_tiers
+    monkeypatch.setattr(
+        search, "search_tiers", lambda *args: built.append(len(args[2])) or tiers(*args)
+    )
+    assert found(anon_api, "companies", "mistral ai") == [mistral.pk]
+    assert found(anon_api, "companies", "kyutai labs") == [kyutai.pk]
+    assert found(anon_api, "companies", "kyutai") == [kyutai.pk]
+    assert found(anon_api, "companies", "mistrall") == [mistral.pk]  # a similar name
+    assert found(anon_api, "companies", "labs ai") == []
+    assert built == [2, 1]
