@@ -191,9 +191,10 @@ def search_condition(model, filterset, value: str, using: str) -> Q:
 class TierStatement:
     """A tier's query (its first SEARCH_IDS_AT_MOST + 1 ids) as SQL, built and compiled
     by the ORM once per kind and number of words, then prepared on each connection
-    (factbase.core.prepared): a search otherwise builds and compiles a UNION of some
-    ten full-text and trigram conditions for every request. The ORM builds it from
-    stand-ins for the words; `slots` says which of its values is which word."""
+    (factbase.core.prepared): a search otherwise builds and compiles, and PostgreSQL
+    plans, a UNION of a full-text or trigram condition per searched table for every
+    request. The ORM builds it from stand-ins for the words; `slots` says which of its
+    values is which word."""
 
     def __init__(self, tier, stand_ins: list[str]):
         query = tier[: SEARCH_IDS_AT_MOST + 1].query
