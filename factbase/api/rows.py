@@ -1,13 +1,15 @@
 """Reads straight to plain data: a page of records as rows, without model instances.
 
-A list or a detail is read as rows (`values()`) of the record's own columns. The records it
-shows in brief come in one query per related model, its lists (citations, child rows,
-many-to-many) in one query each for the whole page, and each value is rendered by the
-serializer's own field, so the JSON is the serializer's, byte for byte
-(tests/api/test_golden.py holds it), and the serializer stays the one declaration of what
-a kind shows (factbase.api.shape). No model instance and no per-row serializer is built,
-and no query joins more than one table to another: each is planned in a fraction of a
-millisecond, where one query joining everything took longer to plan than to run.
+A list or a detail is read as rows (`values()`) of the record's own columns. Its lists
+(citations, child rows, many-to-many) come in one query each for the whole page; the
+records it and its lists show in brief (a metric's company, its citations' sources) in
+one statement for all their models on PostgreSQL, one query a model elsewhere; and each
+value is rendered by the serializer's own field, so the JSON is the serializer's, byte
+for byte (tests/api/test_golden.py holds it), and the serializer stays the one
+declaration of what a kind shows (factbase.api.shape). No model instance and no per-row
+serializer is built, and no query joins more than one table to another: each is planned
+in a fraction of a millisecond, where one query joining everything took longer to plan
+than to run.
 
 A computed field (SerializerMethodField) is read by the serializer's `row_<name>(row,
 page)` method; a serializer with a computed field that has none (a citation's fact) is
@@ -69,8 +71,8 @@ class Reader:
         self.columns = {"id", *(f.attname for f in opts.concrete_fields if f.is_relation)}
         # The models shown in brief, all read at once when a page first needs one.
         self.brief_models: list = []
-        # (reader, link column, generic?) of each list of child rows it shows.
-        self.children: list[tuple[Reader, str, bool]] = []
+        # (source, reader, link column, generic?) of each list of child rows it shows.
+        self.children: list[tuple[str, Reader, str, bool]] = []
         self.steps = [self._step(name, field) for name, field in serializer.fields.items()]
         self.build = _row_builder(self.steps)
 
@@ -137,7 +139,7 @@ class Reader:
         generic = isinstance(relation, GenericRelation)
         link = "object_id" if generic else relation.field.attname
         child.columns.add(link)
-        self.children.append((child, link, generic))
+        self.children.append((source, child, link, generic))
 
         def rows(row, page):
             return page.children(source, child, link, generic).get(row["id"], [])
@@ -307,14 +309,23 @@ class Page:
         return found[pk]
 
     def _load_briefs(self, model) -> None:
-        """The brief forms of every model the page shows in brief, read together."""
-        wanted = {
-            other: self._ids_of(other)
-            for other in [model, *self.reader.brief_models]
-            if ("brief", other) not in self.loaded
-        }
-        for other, found in briefs_of(wanted, self.base).items():
-            self.loaded[("brief", other)] = found
+        """The brief forms of every model the page shows in brief, read together, with
+        those its lists of child rows show (a fact's citations' sources): the child rows
+        are read first, so that one statement reads the briefs of both."""
+        pages = {self: [model, *self.reader.brief_models]}
+        for child in self.reader.children:
+            page = self._child_page(*child)
+            pages[page] = page.reader.brief_models
+        wanted: dict = {}
+        for page, shown in pages.items():
+            for other in shown:
+                if ("brief", other) not in page.loaded:
+                    wanted.setdefault(other, set()).update(page._ids_of(other))
+        found = briefs_of(wanted, self.base)
+        for page, shown in pages.items():
+            for other in shown:
+                if ("brief", other) not in page.loaded:
+                    page.loaded[("brief", other)] = found[other]
 
     def _ids_of(self, model) -> set:
         """The ids of `model` the page's rows name, through any of their foreign keys."""
@@ -341,20 +352,26 @@ class Page:
             return found
 
         def load():
+            page = self._child_page(source, child, link, generic)
+            groups = defaultdict(list)
+            for row, data in zip(page.rows, page.render(), strict=True):
+                groups[row[link]].append(data)
+            return groups
+
+        return self._once(("children", source), load)
+
+    def _child_page(self, source, child: Reader, link, generic: bool) -> "Page":
+        """The child rows `source` lists for the page's rows, read once, not rendered."""
+
+        def load():
             where = {f"{link}__in": self._ids("id")}
             if generic:
                 # Looked up as the page is read, not when the reader is built: readers
                 # live as long as the process, content types in the database.
                 where["content_type"] = ContentType.objects.get_for_model(self.reader.model)
-            rows = child_rows(child, link, where)
-            page = Page(child, rows, self.base)
-            groups = defaultdict(list)
-            for row, data in zip(rows, page.render(), strict=True):
-                groups[row[link]].append(data)
-            self.loaded[("rows", source)] = page
-            return groups
+            return Page(child, child_rows(child, link, where), self.base)
 
-        return self._once(("children", source), load)
+        return self._once(("rows", source), load)
 
     def many(self, m2m) -> dict:
         def load():

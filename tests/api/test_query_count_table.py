@@ -64,15 +64,20 @@ READS = {
 # it has (factbase/api/pagination.py), then counts them when they are few.
 POSTGRESQL_ESTIMATES = {("citations", "list")}
 # On PostgreSQL the records a page shows in brief come in one statement for all their
-# models (factbase/api/rows.py briefs_of): the queries that saves, where a page shows more
-# than one model in brief.
+# models (factbase/api/rows.py briefs_of), with those its citations show when the page
+# shows records in brief itself (a metric's company and a citation's source, say): the
+# queries that saves, where a page shows more than one model in brief.
 POSTGRESQL_BRIEFS_SAVE = {
     ("companies", "list"): 1,
     ("events", "list"): 1,
-    ("metrics", "detail"): 1,
-    ("metrics", "list"): 3,
+    ("investments", "detail"): 1,
+    ("investments", "list"): 1,
+    ("metrics", "detail"): 2,
+    ("metrics", "list"): 4,
     ("partnerships", "detail"): 1,
     ("partnerships", "list"): 1,
+    ("products", "detail"): 1,
+    ("products", "list"): 1,
 }
 # On PostgreSQL a CSV's COPY runs in a transaction of its own that turns JIT compilation
 # off for it (factbase/api/csv_export.py): the setting, and here, inside the test's

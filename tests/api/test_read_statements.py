@@ -64,7 +64,7 @@ def test_child_rows_by_statement_are_the_orms(demo):
             continue
         reader = Reader.cached(serializer_of(kind), nested=False, fields=None)
         parents = set(kind.model._default_manager.values_list("pk", flat=True))
-        for child, link, generic in reader.children if reader is not None else ():
+        for _, child, link, generic in reader.children if reader is not None else ():
             where = {f"{link}__in": parents}
             if generic:
                 where["content_type"] = ContentType.objects.get_for_model(kind.model)
