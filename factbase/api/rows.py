@@ -32,6 +32,7 @@ from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
+from factbase.core.asof import reading_at
 from factbase.core.kinds import kind_of
 from factbase.core.models import Citation, Source
 from factbase.core.prepared import id_array, prepared_cursor
@@ -313,7 +314,10 @@ class Page:
         those its lists of child rows show (a fact's citations' sources): the child rows
         are read first, so that one statement reads the briefs of both."""
         pages = {self: [model, *self.reader.brief_models]}
-        for child in self.reader.children:
+        # Not at a past instant: there every table a statement reads becomes a scan of its
+        # history (factbase.core.asof), and one statement over the models of both pages
+        # took longer than two (12 ms against 3 + 2 for a page of 100 metrics).
+        for child in self.reader.children if reading_at() is None else ():
             page = self._child_page(*child)
             pages[page] = page.reader.brief_models
         wanted: dict = {}
