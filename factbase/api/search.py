@@ -204,13 +204,16 @@ class TierStatement:
             stand_ins.index(param) if param in stand_ins else None for param in params
         )
 
-    def ids(self, words: list[str], using: str) -> list[int]:
-        params = [
+    def values(self, words: list[str]) -> list:
+        """The statement's values for a search of `words`."""
+        return [
             param if slot is None else words[slot]
             for param, slot in zip(self.params, self.slots, strict=True)
         ]
+
+    def ids(self, words: list[str], using: str) -> list[int]:
         with prepared_cursor(connections[using]) as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, self.values(words))
             return [pk for (pk,) in cursor.fetchall()]
 
 

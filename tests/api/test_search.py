@@ -247,7 +247,8 @@ def test_each_tier_reads_its_indexes_as_prepared_whatever_the_words(filterset):
     """The statements a search runs prepared (search.TierStatement): their plan for any
     words, the one PostgreSQL may keep after a few runs, reads the same indexes."""
     model = filterset.Meta.model
-    statements = search._tier_statements(model, filterset, 2)
+    words = ["mistr", "labs"]
+    statements = search._tier_statements(model, filterset, len(words))
     for statement, indexes in zip(statements, expected_indexes(filterset), strict=True):
         if not indexes:
             assert statement is None
@@ -255,35 +256,20 @@ def test_each_tier_reads_its_indexes_as_prepared_whatever_the_words(filterset):
         with connection.cursor() as cursor:
             cursor.execute("SET enable_seqscan = off")
             cursor.execute("SET plan_cache_mode = force_generic_plan")
-            cursor.execute(f"PREPARE tier AS {numbered(statement.sql)}")
             try:
-                words = ["mistr", "labs"]
-                values = [
-                    value if slot is None else words[slot]
-                    for value, slot in zip(statement.params, statement.slots, strict=True)
-                ]
-                cursor.execute(f"EXPLAIN EXECUTE tier({', '.join(['%s'] * len(values))})", values)
+                # Prepared as a search prepares it, then its plan asked for by name.
+                connection.connection.execute("DEALLOCATE ALL")
+                statement.ids(words, connection.alias)
+                cursor.execute("SELECT name FROM pg_prepared_statements WHERE NOT from_sql")
+                ((name,),) = cursor.fetchall()
+                values = statement.values(words)
+                cursor.execute(f"EXPLAIN EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
                 shown = "\n".join(row[0] for row in cursor.fetchall())
                 assert "$1" in shown, shown  # the plan for any words, not for these
                 assert_reads(shown, indexes)
             finally:
-                cursor.execute("DEALLOCATE tier")
                 cursor.execute("RESET plan_cache_mode")
                 cursor.execute("RESET enable_seqscan")
-
-
-def numbered(sql: str) -> str:
-    """Django's `%s` placeholders as PostgreSQL's `$1, $2, ...` (and `%%` as `%`)."""
-    parts, count = [], 0
-    for index, piece in enumerate(sql.split("%%")):
-        while "%s" in piece:
-            count += 1
-            before, piece = piece.split("%s", 1)
-            parts.append(f"{before}${count}")
-        parts.append(piece)
-        if index < sql.count("%%"):
-            parts.append("%")
-    return "".join(parts)
 
 
 def searched(params: dict) -> tuple[str, str]:
