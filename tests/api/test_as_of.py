@@ -298,6 +298,63 @@ def test_as_of_a_records_own_updated_at_shows_that_version(anon_api, editor_api)
     assert (seen["name"], seen["version"]) == ("Acme Robotics", 2)
 
 
+def test_as_of_a_records_updated_at_shows_the_rows_written_with_it(anon_api, editor_api):
+    """A record and its rows (citations, aliases) written in one request are one version:
+    stamped apart, the record read at its own updated_at had its fields of the new version
+    and its rows of the one before (a verified metric without its citation)."""
+    add_company(editor_api, "acme", "Acme")
+    source = ok(
+        editor_api.post(
+            "/api/v1/sources/",
+            {
+                "title": "Acme news",
+                "publisher": "Example News",
+                "language": "en",
+                "kind": "news_article",
+                "text": TEXT,
+            },
+            format="json",
+        ),
+        201,
+    )
+    metric = ok(
+        editor_api.post(
+            "/api/v1/metrics/",
+            {
+                "company": "acme",
+                "metric_type": "downloads",
+                "qualifier": "exact",
+                "value": "2000000",
+                "status": "verified",
+                "citations": [{"source": source["id"], "quote": "two million users"}],
+            },
+            format="json",
+        ),
+        201,
+    )
+    at = metric["updated_at"].replace("+00:00", "Z")
+    seen = ok(anon_api.get(f"/api/v1/metrics/{metric['id']}/?as_of={at}"))
+    assert seen["status"] == "verified"
+    assert [c["quote"] for c in seen["citations"]] == ["two million users"]
+    assert seen["source_count"] == 1
+    exported = anon_api.get(f"/api/v1/metrics/?format=csv&id={metric['id']}&as_of={at}")
+    body = b"".join(exported.streaming_content).decode()
+    [row] = csv.DictReader(io.StringIO(body))
+    assert (row["status"], row["source_count"]) == ("verified", "1")
+
+    renamed = ok(
+        editor_api.patch(
+            "/api/v1/companies/acme/",
+            {"description": "v2", "aliases": [{"name": "Acme Corp"}]},
+            format="json",
+        )
+    )
+    at = renamed["updated_at"].replace("+00:00", "Z")
+    seen = ok(anon_api.get(f"/api/v1/companies/acme/?as_of={at}"))
+    assert seen["description"] == "v2"
+    assert [alias["name"] for alias in seen["aliases"]] == ["Acme Corp"]
+
+
 def test_as_of_a_slug_named_only_later_matches_nothing(anon_api, timeline):
     before = timeline["at"]["before"]
     assert metrics(anon_api, before, "&company=acme") == []

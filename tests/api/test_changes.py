@@ -55,9 +55,11 @@ def test_every_kind_of_write_is_in_the_log_newest_first(editor_api, anon_api, ed
     assert [(e["kind"], e["action"], e["reason"]) for e in log] == [
         ("companies", "update", "Country"),
         ("citations", "create", "Cited"),
-        ("company-aliases", "create", "From the registry"),
+        # A record and the rows written with it: one instant, by kind.
         ("companies", "create", "From the registry"),
+        ("company-aliases", "create", "From the registry"),
     ]
+    assert log[2]["at"] == log[3]["at"]
     assert changes(anon_api)[2]["kind"] == "sources"  # made by a factory, without a reason
     update = log[0]
     assert update["user"] == "editor"

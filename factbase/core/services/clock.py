@@ -1,7 +1,8 @@
 """The instant a write is recorded at: now, or the instant a loader of past data sets.
 
 A save (record_save, record_write) stamps its record (created_at, updated_at) and its
-history row with this instant, and a delete (record_delete) its history rows, so time
+history row with this instant, a record written with its rows (record_write) all of them
+with one (`one_instant`), and a delete (record_delete) its history rows, so time
 travel (`as_of`) shows what was recorded when. Data that tells a past (the demo: articles
 read in February 2025, a correction days later) is written inside `writing_at(instant)`,
 each write through the services as any other, rather than written now and its dates
@@ -37,5 +38,25 @@ def writing_at(instant: datetime.datetime) -> Iterator[None]:
     token = _instant.set(instant)
     try:
         yield
+    finally:
+        _instant.reset(token)
+
+
+@contextmanager
+def one_instant() -> Iterator[datetime.datetime]:
+    """Every write inside the block is recorded at one instant: the present when the block
+    starts, or the instant an enclosing `writing_at` (or `one_instant`) set.
+
+    A record and the rows written with it (its citations, aliases, parties) are one
+    version: stamped a few microseconds apart, `as_of=<the record's updated_at>` would
+    show the record's new fields beside its rows of before."""
+    instant = _instant.get()
+    if instant is not None:
+        yield instant
+        return
+    instant = timezone.now()
+    token = _instant.set(instant)
+    try:
+        yield instant
     finally:
         _instant.reset(token)

@@ -7,6 +7,7 @@ from django.db import router, transaction
 
 from ..feed import hold
 from ..models import Citation, Source, TrackedModel
+from . import clock
 from .deleting import record_delete
 from .saving import (
     STAMPED_FIELDS,
@@ -52,8 +53,29 @@ def record_write(
     of a version are those written from its history row to the next one's.
 
     Raises RecordInvalid naming every invalid field and row; nothing is written then. An
-    invalid record's rows are still checked, so that one answer names them all."""
+    invalid record's rows are still checked, so that one answer names them all.
+
+    The record, its history row and those of its rows are stamped with one instant
+    (clock.one_instant): `as_of=<its updated_at>` shows the version with its rows. The
+    instant is taken once the transaction holds the change clock (hold), where writers
+    queue: a writer that waited for another is stamped after it."""
     hold(instance._state.db or router.db_for_write(type(instance)))
+    with clock.one_instant():
+        return _record_write(
+            instance,
+            fields=fields,
+            m2m=m2m,
+            children=children,
+            user=user,
+            reason=reason,
+            expected_version=expected_version,
+            locked=locked,
+        )
+
+
+def _record_write(
+    instance, *, fields, m2m, children, user, reason, expected_version, locked
+) -> TrackedModel:
     m2m, children = m2m or {}, children or {}
     for name, value in fields.items():
         setattr(instance, name, value)
