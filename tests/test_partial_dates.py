@@ -444,3 +444,27 @@ def test_api_accepts_the_first_day_of_the_period(editor_api):
         "2025-01-01",
         "year",
     )
+
+
+@pytest.mark.parametrize(
+    "start, precision",
+    [("9999-12-01", "month"), ("9999-10-01", "quarter"), ("9999-01-01", "year")],
+)
+def test_a_period_ending_with_the_calendar_ends_on_its_last_day(editor_api, start, precision):
+    """The last period a date can hold ends on 31 December 9999, not past it: a 201, not
+    a 500."""
+    CompanyFactory(slug="acme")
+    response = editor_api.post(
+        "/api/v1/metrics/",
+        {
+            "company": "acme",
+            "metric_type": "downloads",
+            "qualifier": "exact",
+            "value": "1000",
+            "period_start": start,
+            "period_precision": precision,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content[:800]
+    assert response.json()["period_until"] == "9999-12-31"

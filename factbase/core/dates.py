@@ -9,6 +9,7 @@ An editor types a partial date as text ("Jun 2024", "Q2 2024"); parse_partial_da
 it and says its precision.
 """
 
+import calendar
 import datetime
 import re
 from typing import NamedTuple
@@ -42,9 +43,10 @@ def period_end(value: datetime.date, precision: str) -> datetime.date:
         months = 12
     else:
         return start
-    month_index = start.month - 1 + months
-    next_start = start.replace(year=start.year + month_index // 12, month=month_index % 12 + 1)
-    return next_start - datetime.timedelta(days=1)
+    # The period's last month and its last day: not the day before the next period, which
+    # for a period ending in December 9999 would be in a year a date cannot hold.
+    last_month = start.month + months - 1
+    return start.replace(month=last_month, day=calendar.monthrange(start.year, last_month)[1])
 
 
 def format_partial_date(value: datetime.date | None, precision: str) -> str:
