@@ -7,6 +7,8 @@ use to make the server fail or guess.
   rows needs four): deeper is a 400 saying the limit, however deep it goes.
 - A key given twice in one object is a 400 naming it, rather than the last one winning.
 - NaN and Infinity are not JSON: a 400.
+- A number with a fraction or an exponent is read as a Decimal, digit for digit: read as a
+  float, `1234567890123.4567` would be stored as 1234567890123.4568.
 - A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 (see `exceptions.PayloadTooLarge`).
 
 The import (factbase.imports) reads each line of a JSON lines file with `decode_json` and
@@ -15,6 +17,7 @@ checks its bodies' charset with `check_charset`: the same rules, one place.
 
 import json
 import sys
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.http import parse_header_parameters
@@ -97,6 +100,7 @@ def decode_json(text: str, *, strict: bool = True):
             text,
             object_pairs_hook=_noting_duplicates(duplicates),
             parse_constant=strict_constant if strict else None,
+            parse_float=Decimal,
         )
     except RecursionError:
         raise too_deep() from None

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from django.core.exceptions import FieldError, ValidationError
 from django.db import DatabaseError, connections, models, router, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import (
     DEFERRED,
     BooleanField,
@@ -92,6 +93,12 @@ class ChangeValidation:
                 setattr(self, field.attname, value)
             except ValidationError as error:
                 errors[name] = error.error_list
+        using = self._state.db or router.db_for_write(type(self))
+        for field in self._meta.concrete_fields:
+            if field.name not in exclude and field.name not in errors:
+                problem = portable_value_problem(field, getattr(self, field.attname), using)
+                if problem:
+                    errors[field.name] = [ValidationError(problem, code="not_portable")]
         if errors:
             raise ValidationError(errors)
 
@@ -158,6 +165,49 @@ class ChangeValidation:
 # Values compared with the stored row: immutable ones (a dict or a list could have been
 # changed in place, in the row as read too).
 SCALARS = (type(None), bool, int, float, str, bytes, Decimal, date, datetime, time, timedelta, UUID)
+
+
+# What every database the project runs on stores as given: PostgreSQL's integer columns
+# (Django's own ranges, which the PostgreSQL backend keeps), and the 15 significant
+# digits SQLite keeps of a decimal (it stores them as floating point). A database
+# moves to another by snapshot (docs/snapshots.md): a value one of them would refuse or
+# change is refused on both.
+INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
+SQLITE_DIGITS = 15
+
+
+def portable_value_problem(field, value, using: str) -> str | None:
+    """What is wrong with `value` for `field` on the database `using`, beyond Django's own
+    validation: an integer outside PostgreSQL's range for its column (SQLite takes any
+    64-bit integer), or on SQLite a decimal of more significant digits than it keeps (it
+    would come back rounded: past the column's digits, unreadable). None if nothing."""
+    if value is None or field.is_relation:
+        return None
+    internal = field.get_internal_type()
+    if internal in INTEGER_RANGES and isinstance(value, int):
+        low, high = INTEGER_RANGES[internal]
+        if value < low:
+            return f"Ensure this value is greater than or equal to {low}."
+        if value > high:
+            return f"Ensure this value is less than or equal to {high}."
+    if internal == "DecimalField" and connections[using].vendor == "sqlite":
+        return sqlite_digits_problem(value)
+    return None
+
+
+def sqlite_digits_problem(value) -> str | None:
+    """Why SQLite cannot keep the decimal `value` as it is (more significant digits than
+    it keeps), or None."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return None
+    digits = len(value.normalize().as_tuple().digits)
+    if digits <= SQLITE_DIGITS:
+        return None
+    return (
+        f"This database (SQLite) keeps {SQLITE_DIGITS} significant digits of a number, "
+        f"and this one has {digits}: give at most {SQLITE_DIGITS}, or run Factbase on "
+        "PostgreSQL, which keeps every digit."
+    )
 
 
 def _same(value, stored) -> bool:

@@ -19,14 +19,16 @@ from .row_parser import RowParser
 from .row_validator import RowValidator
 from .rule_checks import Rule, Rules
 from .tables import USERS, Table, snapshot_tables
+from .target_checks import SQLiteDigits
 
 
 class Checker:
     """Checks the tables' files in dependency order, adding to `problems` and filling the
     plan: a table's checks look up the ids of the tables checked before it."""
 
-    def __init__(self, source, plan: Plan, problems: Problems, report, progress):
+    def __init__(self, source, plan: Plan, problems: Problems, report, progress, vendor=""):
         self.source = source
+        self.vendor = vendor  # of the database loaded into: its own limits are checked too
         self.plan = plan
         self.problems = problems
         self.report = report
@@ -143,6 +145,9 @@ class Checker:
         content_types = self._content_types(table)
         if content_types is not None:
             checks.append(content_types)
+        digits = SQLiteDigits(table.columns, report)
+        if self.vendor == "sqlite" and digits:
+            checks.append(digits)
         return RowValidator(RowParser(table.columns, report), checks)
 
     def _own_ids(self, table: Table) -> IdSet | None:

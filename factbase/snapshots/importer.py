@@ -81,7 +81,7 @@ def import_snapshot(
                     raise SnapshotInvalid(problems)
         if plan is None:
             raise SnapshotInvalid(problems)
-        checker = Checker(source, plan, problems, report, progress)
+        checker = Checker(source, plan, problems, report, progress, connection.vendor)
         for table in tables:
             checker.check(table)
         if problems:

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework import serializers
 
 from events.models import Metric
@@ -559,3 +559,63 @@ def test_digits_past_any_id_are_a_4xx_not_a_500(anon_api, path):
     # Every place that reads an id from text reads it with factbase.core.ids.id_from.
     response = anon_api.get(path)
     assert response.status_code in (400, 404), response.content[:300]
+
+
+# --- 8. numbers kept as given, on either database -----------------------------------------
+
+
+def test_a_json_number_is_read_digit_for_digit(editor_api):
+    """A JSON number with more digits than a float holds is stored as written (read as a
+    float it came back as ...4568), or on SQLite, which keeps 15, refused naming it."""
+    body = json.dumps(new_metric()).replace('"1000"', "1234567890123.4567")
+    before = row_counts()
+    response = post_raw(editor_api, "/api/v1/metrics/", body)
+    if connection.vendor == "sqlite":
+        assert response.status_code == 400, response.content
+        assert error_paths(response.json()) == {"value"}
+        assert "15 significant digits" in str(response.json())
+        assert row_counts() == before
+        return
+    assert response.status_code == 201, response.content
+    assert response.json()["value"] == "1234567890123.4567"
+    stored = editor_api.get(f"/api/v1/metrics/{response.json()['id']}/").json()
+    assert stored["value"] == "1234567890123.4567"
+
+
+@pytest.mark.parametrize(
+    "number, shown", [("0.1", "0.1"), ("123456789012.345", "123456789012.345"), ("2E+3", "2000")]
+)
+def test_json_numbers_any_database_keeps_are_stored_as_given(editor_api, number, shown):
+    body = json.dumps(new_metric()).replace('"1000"', number)
+    response = post_raw(editor_api, "/api/v1/metrics/", body)
+    assert response.status_code == 201, response.content
+    stored = editor_api.get(f"/api/v1/metrics/{response.json()['id']}/").json()
+    assert stored["value"] == shown
+
+
+def test_a_number_sqlite_would_round_past_its_column_is_refused_there(editor_api):
+    """20 nines fit the column (24 digits, 4 after the point); SQLite would keep 1E+20,
+    which does not, and every read of the row would fail."""
+    data = new_metric(value="99999999999999999999")
+    before = row_counts()
+    response = editor_api.post("/api/v1/metrics/", data, format="json")
+    if connection.vendor == "sqlite":
+        assert response.status_code == 400, response.content
+        assert error_paths(response.json()) == {"value"}
+        assert row_counts() == before
+    else:
+        assert response.status_code == 201, response.content
+        stored = editor_api.get(f"/api/v1/metrics/{response.json()['id']}/").json()
+        assert stored["value"] == "99999999999999999999"
+
+
+@pytest.mark.parametrize("days", [2**31, 2**40])
+def test_a_number_past_postgresqls_column_is_refused_on_either_database(editor_api, days):
+    """SQLite takes any 64-bit integer; a snapshot of it must load into PostgreSQL."""
+    data = windowed_metric(window_days=days)
+    before = row_counts()
+    response = editor_api.post("/api/v1/metrics/", data, format="json")
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"window_days"}
+    assert "2147483647" in str(response.json())
+    assert row_counts() == before

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from companies.models import Company
+from events.models import Metric
 from factbase.snapshots.importer import import_snapshot
 from factbase.snapshots.problems import SnapshotInvalid
 from factbase.snapshots.tables import tables_by_name
@@ -285,3 +286,24 @@ def test_what_the_database_refuses_is_reported_and_rolled_back(snapshot, monkeyp
     assert "metric_rank_from_one" in problem.message
     if connection.vendor == "postgresql":
         assert problem.line == line  # from COPY's context
+
+
+def test_more_digits_than_sqlite_keeps_are_refused_there(snapshot):
+    """A snapshot of PostgreSQL may hold numbers of 24 digits; SQLite keeps 15 (it would
+    round them, and 20 nines past the column's digits, unreadable): refused there, with
+    where, and loaded exactly into PostgreSQL."""
+    pk = rows(snapshot, "events_metric")[2][0]
+    line = line_of(snapshot, "events_metric", "id", pk)
+    retouch(
+        snapshot,
+        "events_metric",
+        lambda text: set_cell(text, line, "value", "99999999999999999999"),
+    )
+    if connection.vendor != "sqlite":
+        import_snapshot(snapshot)
+        assert str(Metric.objects.get(pk=pk).value) == "99999999999999999999.0000"
+        return
+    refused(
+        snapshot,
+        ("data/events_metric.csv", line, "value", "keeps 15 significant digits"),
+    )
