@@ -10,6 +10,7 @@ the page, never with its rows. A page has no `count`: counting every version of 
 table on each page would cost more than the page.
 """
 
+import datetime
 from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
@@ -29,7 +30,7 @@ from factbase.core.asof import parse_moment
 from factbase.core.ids import MAX_ID, id_from
 from factbase.core.kinds import by_name, kind_of
 from factbase.core.models import history_model_of
-from factbase.core.text import csv_line
+from factbase.core.text import csv_line, datetime_text
 
 from .fields import API_ROOT
 from .history import (
@@ -396,7 +397,9 @@ class ChangeLogView(StrictQueryParams, APIView):
                     entry["id"],
                     entry["url"] or "",
                     entry["action"],
-                    entry["at"],
+                    # The CSV's form of a time, as every CSV of the API writes it (six
+                    # digits of fraction), not the JSON's.
+                    datetime_text(datetime.datetime.fromisoformat(entry["at"])),
                     cell(entry["user"]),
                     cell(entry["reason"]),
                     " ".join(change["field"] for change in entry["changes"]),

@@ -46,7 +46,11 @@ class StrictBigIntegerField(AsciiDigitsMixin, serializers.BigIntegerField):
 
 
 class StrictDecimalField(AsciiDigitsMixin, serializers.DecimalField):
-    pass
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        # -0 is 0: the databases keep no sign of zero, and the answer to a write shows
+        # what a read of it will.
+        return value.copy_abs() if value is not None and not value else value
 
 
 class StrictFloatField(AsciiDigitsMixin, serializers.FloatField):

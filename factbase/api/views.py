@@ -5,9 +5,10 @@ update never silently overwrites someone else's."""
 import re
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import router, transaction
-from django.db.models import prefetch_related_objects
+from django.db import connections, router, transaction
+from django.db.models import F, prefetch_related_objects
 from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -69,6 +70,10 @@ class StableOrderingFilter(filters.OrderingFilter):
             ordering.append("id")
         return ordering
 
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        return queryset.order_by(*nulls_as_postgresql(queryset, ordering))
+
     def remove_invalid_fields(self, queryset, fields, view, request):
         valid = self.choices(queryset, view, request)
         unknown = [term for term in fields if term.strip() not in valid]
@@ -104,6 +109,29 @@ class StableOrderingFilter(filters.OrderingFilter):
                 "explode": False,
             }
         ]
+
+
+def nulls_as_postgresql(queryset, ordering: list[str]) -> list:
+    """`ordering` with empty values where PostgreSQL puts them, on every database: last in
+    ascending order, first in descending. SQLite puts them first in ascending order, and
+    the same data would come in another order. PostgreSQL's own terms are left as they
+    are (the same order, and the same statements as ever)."""
+    if connections[queryset.db].vendor == "postgresql":
+        return ordering
+    terms = []
+    for term in ordering:
+        name = term.lstrip("-")
+        try:
+            nullable = queryset.model._meta.get_field(name).null
+        except FieldDoesNotExist:  # an annotation or a path: never empty here
+            nullable = False
+        if not nullable:
+            terms.append(term)
+        elif term.startswith("-"):
+            terms.append(F(name).desc(nulls_first=True))
+        else:
+            terms.append(F(name).asc(nulls_last=True))
+    return terms
 
 
 def change_reason(request, *, prefix: str = "") -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from companies.models import CompanyAlias
 from factbase.core.services import record_delete, record_save
+from factbase.core.services.clock import writing_at
 
 from ..factories import (
     CitationFactory,
@@ -180,7 +181,9 @@ def test_queries_do_not_grow_with_the_page(anon_api, editor):
 
 
 def test_csv_one_row_per_change(anon_api, editor):
-    company = record_save(CompanyFactory.build(), user=editor, reason="=made")
+    whole_second = timezone.now().replace(microsecond=0) - datetime.timedelta(seconds=5)
+    with writing_at(whole_second):
+        company = record_save(CompanyFactory.build(), user=editor, reason="=made")
     company.name, company.country = "New", "DE"
     record_save(company, reason="changed")
     header, rows = csv_rows(anon_api.get(f"{CHANGES}?format=csv&kind=companies"))
@@ -193,6 +196,8 @@ def test_csv_one_row_per_change(anon_api, editor):
     ]
     assert rows[0]["fields"] == "country name"
     assert rows[0]["id"] == str(company.pk)
+    # Times as every CSV writes them: UTC, six digits of fraction, even when they are 0.
+    assert rows[1]["at"] == whole_second.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
     assert int(rows[0]["cursor"]) == int(rows[1]["cursor"]) + 1  # one after the other
     header, rows = csv_rows(anon_api.get(f"{CHANGES}?kind=companies", HTTP_ACCEPT="text/csv"))
     assert len(rows) == 2

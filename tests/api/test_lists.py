@@ -136,6 +136,24 @@ def test_ordering_by_each_documented_field(anon_api, resource, field):
     assert ids(anon_api.get(resource.url(query=f"id={keys}&ordering=-{field}"))) == by_rank[::-1]
 
 
+def test_empty_values_come_last_in_ascending_order_on_every_database(anon_api):
+    """Where PostgreSQL puts them: SQLite would put them first, and the same data would
+    come in another order."""
+    known = [
+        CompanyFactory(founded_on=datetime.date(2020 + rank, 1, 1), founded_precision="year")
+        for rank in (2, 1)
+    ]
+    unknown = CompanyFactory(founded_on=None, founded_precision="")
+    keys = ",".join(str(c.pk) for c in (*known, unknown))
+    ascending = ids(anon_api.get(f"/api/v1/companies/?id={keys}&ordering=founded_on"))
+    assert ascending == [known[1].pk, known[0].pk, unknown.pk]
+    descending = ids(anon_api.get(f"/api/v1/companies/?id={keys}&ordering=-founded_on"))
+    assert descending == [unknown.pk, known[0].pk, known[1].pk]
+    csv_order = anon_api.get(f"/api/v1/companies/?id={keys}&ordering=founded_on&format=csv")
+    lines = b"".join(csv_order.streaming_content).decode().splitlines()[1:]
+    assert [int(line.split(",")[0]) for line in lines] == ascending
+
+
 def test_ordering_by_two_fields(anon_api):
     a = CompanyFactory(country="FR", name="B")
     b = CompanyFactory(country="FR", name="A")
