@@ -438,6 +438,12 @@ def _copy_sql(queryset, cols, planned_rows: int | None = None) -> str:
         inner = inner.decode()
     # Only the named columns: the query may select more (what a DISTINCT orders by).
     qn = connection.ops.quote_name
+    if len(cols) == 1:
+        # A line of one empty cell is `""`, as Python's csv module writes it: an empty
+        # line would be skipped by readers that skip blank lines, and the row lost.
+        # COPY writes '' so, and NULL as nothing.
+        only = f"COALESCE({qn(names[0])}::text, '') AS {qn(cols[0].header)}"
+        return f"SELECT {only} FROM ({inner}) AS rows"
     select = ", ".join(f"{qn(name)} AS {qn(c.header)}" for name, c in zip(names, cols, strict=True))
     return f"SELECT {select} FROM ({inner}) AS rows"
 

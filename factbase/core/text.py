@@ -115,7 +115,12 @@ _WRITER = csv.writer(_Echo(), lineterminator="\r\n")
 
 def csv_line(cells: Iterable[str]) -> str:
     """One CSV line of already formatted cells, ending in LINE_END."""
-    return _WRITER.writerow(cells)[:-2] + LINE_END
+    line = _WRITER.writerow(cells)[:-2]
+    if line == "\\.":
+        # A cell alone that is `\.`, which a reader of COPY's text takes for the end of
+        # the data: quoted, as COPY quotes it.
+        return '"\\."' + LINE_END
+    return line + LINE_END
 
 
 # --- names, as two of them are compared --------------------------------------------------

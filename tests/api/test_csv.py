@@ -266,6 +266,25 @@ def test_csv_keeps_commas_quotes_and_newlines_in_one_cell(anon_api):
     assert rows[0]["description"] == text
 
 
+def test_a_csv_of_one_column_writes_the_same_bytes_on_either_database(anon_api):
+    """A line of one empty cell is `""`, not an empty line that readers skip (the row
+    lost), and a cell alone that is `\\.` is quoted, as COPY quotes its end-of-data mark:
+    the same bytes from PostgreSQL's COPY and from Python's writer."""
+    made = [
+        CompanyFactory(description=""),
+        CompanyFactory(description="\\."),
+        CompanyFactory(description="plain"),
+        CompanyFactory(description='one, "two"'),
+    ]
+    keys = ",".join(str(c.pk) for c in made)
+    response = anon_api.get(f"/api/v1/companies/?id={keys}&fields=description&format=csv")
+    body = b"".join(response.streaming_content).decode()
+    assert body == 'description\n""\n"\\."\nplain\n"one, ""two"""\n'
+    response = anon_api.get(f"/api/v1/companies/?id={keys}&fields=founded_on&format=csv")
+    body = b"".join(response.streaming_content).decode()
+    assert body == 'founded_on\n""\n""\n""\n""\n'
+
+
 def test_csv_fields_keep_a_references_columns(anon_api):
     product = ProductFactory()
     query = f"id={product.pk}&format=csv&fields=id,company"

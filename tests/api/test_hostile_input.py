@@ -619,3 +619,11 @@ def test_a_number_past_postgresqls_column_is_refused_on_either_database(editor_a
     assert error_paths(response.json()) == {"window_days"}
     assert "2147483647" in str(response.json())
     assert row_counts() == before
+
+
+def test_minus_zero_is_answered_as_the_zero_a_read_gives(editor_api):
+    response = editor_api.post("/api/v1/metrics/", new_metric(value="-0.00"), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["value"] == "0"
+    stored = editor_api.get(f"/api/v1/metrics/{response.json()['id']}/").json()
+    assert stored["value"] == "0"
