@@ -317,6 +317,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "factbase.api.renderers.CSVRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "factbase.api.renderers.StrictFormatNegotiation",
     "EXCEPTION_HANDLER": "factbase.api.exceptions.exception_handler",
     # Counted in CACHES["default"]: per address for anonymous clients, per user otherwise.
     # CSV exports and snapshot POSTs also count against the stricter `export` scope.

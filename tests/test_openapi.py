@@ -132,3 +132,38 @@ def test_a_brief_decimal_is_a_string_as_in_the_record(anon_api):
     citation = CitationFactory(fact=MetricFactory())
     fact = anon_api.get(f"/api/v1/citations/{citation.pk}/").json()["fact"]
     assert fact["value"] == "1000"
+
+
+def page_properties(schema, path: str) -> set[str]:
+    response = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    name = response["schema"]["$ref"].rsplit("/", 1)[-1]
+    return set(schema["components"]["schemas"][name]["properties"])
+
+
+@pytest.mark.django_db
+def test_every_key_of_a_page_of_versions_is_in_the_schema(schema, anon_api):
+    """The change log, the feed and a record's history answer what their schema lists."""
+    metric = MetricFactory()
+    changes = page_properties(schema, "/api/v1/changes/")
+    for url in ("/api/v1/changes/", "/api/v1/changes/?after=0"):
+        response = anon_api.get(url)
+        assert response.status_code == 200
+        assert set(response.json()) <= changes, (url, set(response.json()) - changes)
+    assert "cursor" in anon_api.get("/api/v1/changes/?after=0").json()
+    history = page_properties(schema, "/api/v1/metrics/{id}/history/")
+    response = anon_api.get(f"/api/v1/metrics/{metric.pk}/history/")
+    assert response.status_code == 200
+    assert set(response.json()) <= history, set(response.json()) - history
+
+
+def test_every_get_operation_lists_the_format_it_takes(schema):
+    """`?format=` is accepted everywhere (as `json` where that is the only format): the
+    schema says so for every read, as it says every parameter an operation takes."""
+    missing = [
+        path
+        for path, method, operation in operations(schema)
+        if method == "GET"
+        and "format"
+        not in {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    ]
+    assert missing == []

@@ -41,7 +41,7 @@ from .history import (
     paged,
     with_previous,
 )
-from .pagination import Pagination
+from .pagination import Pagination, refuse_pages
 from .params import StrictQueryParams
 
 COLUMNS = ("history_id", "history_date", "history_type", "history_user_id", "change_seq")
@@ -148,6 +148,11 @@ def split(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def several(params, name: str) -> list[str]:
+    """The values of a parameter of several values, comma-separated or repeated."""
+    return [part for raw in params.getlist(name) for part in split(raw)]
+
+
 class Filters:
     """The query's filters, checked: a bad one is a 400 naming its parameter."""
 
@@ -155,16 +160,16 @@ class Filters:
         errors = {}
         kinds = tracked_kinds()
         self.kinds = kinds
-        if params.get("kind"):
-            wanted = split(params["kind"])
+        if several(params, "kind"):
+            wanted = several(params, "kind")
             unknown = [name for name in wanted if name not in kinds]
             if unknown:
                 errors["kind"] = [f"Unknown: {', '.join(unknown)}. Known: {', '.join(kinds)}."]
             else:
                 self.kinds = {name: kinds[name] for name in wanted}
         self.types = None
-        if params.get("action"):
-            wanted = split(params["action"])
+        if several(params, "action"):
+            wanted = several(params, "action")
             unknown = [name for name in wanted if name not in HISTORY_TYPES]
             if unknown:
                 errors["action"] = [
@@ -296,9 +301,17 @@ def entries(request, filters: Filters, rows) -> list[dict]:
     return [found[kind, history_id] for kind, _id, history_id, *_ in rows]
 
 
+def several_words(*enum: str) -> dict:
+    """The schema of a parameter of several values, comma-separated or repeated."""
+    items = {"type": "string", **({"enum": list(enum)} if enum else {})}
+    return {"type": "array", "items": items}
+
+
 KIND = OpenApiParameter(
     "kind",
-    OpenApiTypes.STR,
+    several_words(),
+    style="form",
+    explode=False,
     description="Kinds of record, comma-separated: `companies,metrics`. The API prefixes, "
     "and for rows written with their parent: `company-aliases`, `company-identifiers`, "
     "`roles`, `partnership-parties`.",
@@ -310,7 +323,9 @@ CHANGE_PARAMS = [
     OpenApiParameter("user", OpenApiTypes.STR, description="Changes by this username."),
     OpenApiParameter(
         "action",
-        OpenApiTypes.STR,
+        several_words("create", "update", "delete"),
+        style="form",
+        explode=False,
         description="Comma-separated: `create`, `update`, `delete`.",
     ),
     OpenApiParameter(
@@ -341,6 +356,7 @@ class ChangeLogView(StrictQueryParams, APIView):
 
     pagination_class = ChangesPagination
     csv_chunk = 500
+    repeatable_params = frozenset({"kind", "action"})
 
     def get_permissions(self):
         from django.conf import settings
@@ -355,7 +371,14 @@ class ChangeLogView(StrictQueryParams, APIView):
         "Pages by limit/offset, without a count.",
         parameters=CHANGE_PARAMS,
         responses={
-            (200, "application/json"): paged(ChangeLogEntrySerializer, "ChangeLogPage"),
+            (200, "application/json"): paged(
+                ChangeLogEntrySerializer,
+                "ChangeLogPage",
+                cursor=serializers.CharField(
+                    required=False,
+                    help_text="On a page of the feed (`after=`): where to go on from.",
+                ),
+            ),
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
                 description="Columns: " + ", ".join(CSV_HEADER) + " (changed field names, "
@@ -367,6 +390,7 @@ class ChangeLogView(StrictQueryParams, APIView):
     def get(self, request, format=None):
         filters = Filters(request.query_params)
         if request.accepted_renderer.format == "csv":
+            refuse_pages(request, ("limit", "offset"))  # `after`: the feed, from a cursor
             response = StreamingHttpResponse(
                 self.csv_rows(request, filters, filters.queryset()),
                 content_type="text/csv; charset=utf-8",

@@ -30,7 +30,7 @@ from factbase.core.models import Citation, Source, history_model_of
 from factbase.resolution.refs import AmbiguousRef, by_name, resolve_refs
 
 from .params import FALSE_WORDS, NOT_BOOLEAN, TRUE_WORDS
-from .search import related_model, search
+from .search import SEARCH_MAX_LENGTH, related_model, search
 
 
 class IdField(forms.IntegerField):
@@ -47,6 +47,8 @@ class IdField(forms.IntegerField):
 
 class RepeatableCSVWidget(BaseCSVWidget, forms.TextInput):
     """Comma-separated values, from one parameter or from the parameter repeated."""
+
+    repeatable = True  # params.StrictQueryParams lets its parameter be given more than once
 
     def value_from_datadict(self, data, files, name):
         if hasattr(data, "getlist") and len(data.getlist(name)) > 1:
@@ -396,7 +398,9 @@ class RecordFilterSet(FilterSet):
     """Filters of every record: ids, audit times, and text search over `search_fields`."""
 
     id = NumberInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")
-    q = df.CharFilter(method="filter_q", label="text search")
+    # A search of more text than any name or title is a 400 naming `q`: on SQLite a word
+    # of tens of thousands of characters is a pattern too complex for LIKE.
+    q = df.CharFilter(method="filter_q", label="text search", max_length=SEARCH_MAX_LENGTH)
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte")

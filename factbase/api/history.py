@@ -91,15 +91,20 @@ class VersionSerializer(serializers.Serializer):
     )
 
 
-def paged(serializer_class, name: str):
-    """The schema of a page of `serializer_class` rows, as Pagination answers."""
+def paged(serializer_class, name: str, **more):
+    """The schema of a page of `serializer_class` rows, as Pagination answers; `more`, the
+    fields a page of this endpoint adds (the change feed's `cursor`)."""
     return inline_serializer(
         name,
         {
             "count": serializers.IntegerField(allow_null=True),
+            "count_estimated": serializers.BooleanField(
+                help_text="True when `count` is the database's estimate."
+            ),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": serializer_class(many=True),
+            **more,
         },
     )
 

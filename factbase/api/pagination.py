@@ -78,6 +78,17 @@ def counted_once(queryset, moment) -> int:
     return found
 
 
+def refuse_pages(request, names=("limit", "offset", "after")) -> None:
+    """A CSV holds every matching row, streamed: a paging parameter given with it is a 400
+    naming it, not ignored (a client resuming an export with `after=` would get every row
+    again)."""
+    given = [name for name in names if name in request.query_params]
+    if given:
+        raise ValidationError(
+            {name: ["A CSV holds every matching row: it has no pages."] for name in given}
+        )
+
+
 class StrictLimitOffset(LimitOffsetPagination):
     """`limit` and `offset` that are not whole numbers (`limit=abc`, `offset=-5`,
     `limit=0`) are a 400 naming the parameter: DRF's paging reads them as its defaults,

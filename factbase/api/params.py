@@ -28,16 +28,31 @@ NOT_BOOLEAN = "Enter true or false."
 
 
 class StrictQueryParams:
-    """For API views: refuse a query parameter the endpoint's schema does not list."""
+    """For API views: refuse a query parameter the endpoint's schema does not list, and
+    one given twice that takes one value (`?as_of=garbage&as_of=2025-02-15` would answer
+    for the last, the first never checked). A parameter that takes several values takes
+    them comma-separated or repeated (`repeatable_query_params`)."""
+
+    # Parameters of several values that a view reads itself (its filters' are found).
+    repeatable_params: frozenset[str] = frozenset()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        params = request.query_params
         known = known_query_params(self, request.method)
-        unknown = sorted(set(request.query_params) - known)
+        unknown = sorted(set(params) - known)
         if unknown:
             accepted = ", ".join(sorted(known))
             raise ValidationError(
                 {name: [f"Unknown parameter. Accepted here: {accepted}."] for name in unknown}
+            )
+        several = repeatable_query_params(self, request.method)
+        repeated = sorted(
+            name for name in params if name not in several and len(params.getlist(name)) > 1
+        )
+        if repeated:
+            raise ValidationError(
+                {name: ["Given more than once: it takes one value."] for name in repeated}
             )
 
 
@@ -48,6 +63,25 @@ def known_query_params(view, method: str) -> frozenset:
     found = _known.get(key)
     if found is None:
         found = _known[key] = frozenset(ALWAYS | _declared(view, method))
+    return found
+
+
+def repeatable_query_params(view, method: str) -> frozenset:
+    """The parameters of `view` that take several values, so may be repeated: its own
+    (`repeatable_params`) and, for a list, its filters of several values (InFilter and
+    the like, whose widget reads the parameter repeated)."""
+    key = ("repeatable", type(view), getattr(view, "action", None), method)
+    found = _known.get(key)
+    if found is None:
+        names = set(getattr(view, "repeatable_params", ()))
+        if getattr(view, "action", None) == "list":
+            for backend_class in getattr(view, "filter_backends", ()):
+                if issubclass(backend_class, DjangoFilterBackend):
+                    filterset = backend_class().get_filterset_class(view, view.get_queryset())
+                    for name, filter_ in (filterset.base_filters if filterset else {}).items():
+                        if getattr(filter_.extra.get("widget"), "repeatable", False):
+                            names.add(name)
+        found = _known[key] = frozenset(names)
     return found
 
 

@@ -3,6 +3,8 @@ import re
 
 import orjson
 from rest_framework import renderers
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -66,3 +68,17 @@ def flat(value) -> str:
     if isinstance(value, dict | list):
         return cell(json.dumps(value, ensure_ascii=False, default=str))
     return cell(value)
+
+
+class StrictFormatNegotiation(DefaultContentNegotiation):
+    """`?format=` names one of the endpoint's formats, or is a 400 naming the parameter
+    and the formats it has: DRF answers 404 Not found, as though the record were
+    missing."""
+
+    def filter_renderers(self, renderers, format):
+        chosen = [renderer for renderer in renderers if renderer.format == format]
+        if not chosen:
+            known = ", ".join(dict.fromkeys(renderer.format for renderer in renderers))
+            shown = format if len(format) <= 20 else f"{format[:20]}…"
+            raise ValidationError({"format": [f"Unknown format {shown!r}. Here: {known}."]})
+        return chosen

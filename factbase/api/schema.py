@@ -3,10 +3,16 @@ responses, CSV bodies, and records cut down by `fields=` or `brief=`."""
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import ResolvedComponent, build_basic_type, get_lib_doc_excludes
+from drf_spectacular.plumbing import (
+    ResolvedComponent,
+    build_basic_type,
+    build_parameter_type,
+    get_lib_doc_excludes,
+)
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
+from rest_framework.settings import api_settings
 
 from factbase.core.kinds import alias_relation
 
@@ -129,6 +135,21 @@ class FactbaseAutoSchema(AutoSchema):
             responses.setdefault(code, self._get_response_for_code(response, code))
         return responses
 
+    def _get_format_parameters(self):
+        # `?format=` is accepted by every endpoint (params.ALWAYS), one of a single format
+        # too: the schema lists it there as well (drf-spectacular only where there are two).
+        formats = self.map_renderers("format")
+        if api_settings.URL_FORMAT_OVERRIDE and len(formats) == 1:
+            return [
+                build_parameter_type(
+                    name=api_settings.URL_FORMAT_OVERRIDE,
+                    schema=build_basic_type(OpenApiTypes.STR),
+                    location=OpenApiParameter.QUERY,
+                    enum=formats,
+                )
+            ]
+        return super()._get_format_parameters()
+
     def get_auth(self):
         # drf-spectacular knows IsAuthenticatedOrReadOnly, not its Django-permissions twin:
         # with it, reads need no credentials.
@@ -161,11 +182,13 @@ class FactbaseAutoSchema(AutoSchema):
 def lib_doc_excludes() -> list[type]:
     """Base classes whose docstrings describe the code, not the API: a subclass without a
     docstring of its own gets no description rather than its base's."""
+    from .params import StrictQueryParams
     from .serializers import ChildSerializer, FactSerializer, RecordSerializer
     from .views import RecordViewSet
 
     return [
         *get_lib_doc_excludes(),
+        StrictQueryParams,
         RecordViewSet,
         RecordSerializer,
         FactSerializer,

@@ -29,7 +29,7 @@ from .asof import AS_OF_PARAM, AsOfMixin
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .fields import etag
 from .history import HistoryMixin
-from .pagination import Pagination
+from .pagination import Pagination, refuse_pages
 from .params import StrictQueryParams, boolean_param
 from .rows import Reader, detail_row
 from .shape import csv_columns, read_queryset, serializer_fields
@@ -297,7 +297,17 @@ class RecordViewSet(
 
     def wants_brief(self) -> bool:
         # A word it does not know (`brief=ture`) is a 400, not a full answer.
-        return boolean_param(self.request, "brief")
+        brief = boolean_param(self.request, "brief")
+        if brief and "fields" in self.request.query_params:
+            # One would be ignored, and an unknown field in it never named.
+            raise ValidationError(
+                {
+                    "brief": [
+                        "Give brief=1 (the brief form) or fields= (the fields named), not both."
+                    ]
+                }
+            )
+        return brief
 
     def get_serializer(self, *args, **kwargs):
         if self.request is not None and self.request.method == "GET":
@@ -318,6 +328,16 @@ class RecordViewSet(
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
+            refuse_pages(request)
+            if "brief" in request.query_params:
+                raise ValidationError(
+                    {
+                        "brief": [
+                            "A CSV has a record's columns, not its brief form: pick columns with "
+                            "fields=."
+                        ]
+                    }
+                )
             return self.csv_response()
         reader = self.reader()
         if reader is None:

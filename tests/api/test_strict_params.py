@@ -2,6 +2,8 @@
 the schema; every parameter the schema lists is known. Both are generated from the
 schema, so a new endpoint or filter is covered as soon as it is documented."""
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from drf_spectacular.generators import SchemaGenerator
@@ -86,3 +88,128 @@ def test_a_detail_does_not_take_the_list_filters(admin_api):
     assert response.json()["region"] == [
         "Unknown parameter. Accepted here: as_of, brief, fields, format."
     ]
+
+
+# A parameter of several values takes them comma-separated or repeated; one of one value
+# given twice is a 400 (the last would win, the first never checked).
+ONE_VALUE_TWICE = [
+    "brief=zz&brief=1",
+    "as_of=garbage&as_of=2025-02-15",
+    "fields=nope&fields=name",
+    "ordering=nope&ordering=name",
+    "limit=abc&limit=2",
+    "q=zzzz&q=mistral",
+    "format=json&format=json",
+]
+
+
+@pytest.mark.parametrize("query", ONE_VALUE_TWICE)
+def test_a_parameter_of_one_value_given_twice_is_refused(admin_api, query):
+    name = query.split("=")[0]
+    response = admin_api.get(f"/api/v1/companies/?{query}")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json() == {name: ["Given more than once: it takes one value."]}
+
+
+def test_every_operation_takes_its_lists_repeated_and_the_rest_once(schema, admin_api):
+    """What the schema says takes several values (an array, save `ordering` and `fields`,
+    which take theirs comma-separated) may be repeated; anything else may not."""
+    checked = 0
+    for path, method, operation in operations(schema):
+        if method != "get":
+            continue
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            name, kind = parameter["name"], parameter.get("schema", {})
+            value = "json" if name == "format" else example(kind)  # an answer in JSON
+            if kind.get("format") == "date-time":
+                value = "2026-01-01T00:00:00Z"  # read before the parameters are checked
+            response = admin_api.get(f"{path}?{name}={value}&{name}={value}")
+            twice = response.status_code == 400 and "Given more than once" in str(
+                response.json().get(name, "")
+            )
+            several = kind.get("type") == "array" and name not in ("ordering", "fields")
+            assert twice is not several, (path, name, response.status_code)
+            checked += 1
+    assert checked > 300
+
+
+def test_the_change_log_takes_kinds_and_actions_repeated(admin_api):
+    from companies.models import Company  # noqa: F401 (a record of each of two kinds)
+
+    from ..factories import CompanyFactory, MetricFactory
+
+    CompanyFactory()
+    MetricFactory()
+    both = admin_api.get("/api/v1/changes/?kind=companies,metrics&action=create,update")
+    repeated = admin_api.get(
+        "/api/v1/changes/?kind=companies&kind=metrics&action=create&action=update"
+    )
+    assert repeated.status_code == 200, repeated.content[:300]
+    assert repeated.json()["results"] == both.json()["results"]
+    assert {entry["kind"] for entry in both.json()["results"]} >= {"companies", "metrics"}
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/api/v1/metrics/?format=csv&limit=abc", "limit"),
+        ("/api/v1/metrics/?format=csv&offset=10", "offset"),
+        ("/api/v1/metrics/?format=csv&after=10", "after"),
+        ("/api/v1/facts/?format=csv&limit=5", "limit"),
+        ("/api/v1/changes/?format=csv&offset=1", "offset"),
+    ],
+)
+def test_a_csv_takes_no_paging_parameter(admin_api, path, name):
+    """A CSV holds every matching row: `after=` given to resume an export would send
+    every row again, silently."""
+    response = admin_api.get(path)
+    assert response.status_code == 400, response.status_code
+    # The error in the format asked for: a CSV of field and message.
+    assert response.content.decode().startswith(f"field,value\n{name},")
+
+
+def test_the_change_feed_as_csv_starts_at_its_cursor(admin_api):
+    response = admin_api.get("/api/v1/changes/?format=csv&after=0")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/companies/?brief=1&fields=name",
+        "/api/v1/companies/1/?brief=1&fields=nope",
+        "/api/v1/companies/?format=csv&brief=1",
+    ],
+)
+def test_brief_with_fields_or_in_a_csv_is_refused_naming_it(admin_api, path):
+    from ..factories import CompanyFactory
+
+    CompanyFactory(pk=1)
+    response = admin_api.get(path)
+    assert response.status_code == 400, response.content[:300]
+    text = response.content.decode()
+    assert (
+        text.startswith("field,value\nbrief,")
+        if "csv" in path
+        else list(json.loads(text)) == ["brief"]
+    )
+    fields = admin_api.get("/api/v1/companies/?brief=0&fields=name")
+    assert fields.status_code == 200 and list(fields.json()["results"][0]) == ["name"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/companies/?format=xml", "/api/v1/changes/?format=yaml"])
+def test_an_unknown_format_is_a_400_naming_the_parameter(admin_api, path):
+    response = admin_api.get(path)
+    assert response.status_code == 400, response.status_code
+    [message] = response.json()["format"]
+    assert "json" in message and "csv" in message
+
+
+def test_a_search_longer_than_any_name_is_a_400_naming_q(admin_api):
+    """On SQLite, a word of 50,000 characters was a LIKE pattern too complex: a 500."""
+    response = admin_api.get(f"/api/v1/companies/?q={'a' * 50_000}")
+    assert response.status_code == 400, response.status_code
+    assert list(response.json()) == ["q"]
+    assert admin_api.get(f"/api/v1/companies/?q={'a' * 200}").status_code == 200

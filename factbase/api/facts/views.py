@@ -15,6 +15,7 @@ from factbase.core.text import csv_line
 
 from ..asof import AS_OF_PARAM, AsOfMixin
 from ..fields import API_ROOT
+from ..pagination import refuse_pages
 from ..params import StrictQueryParams
 from .entries import CSV_HEADER, csv_line_cells, entries
 from .filters import FactQueueFilterSet, fact_kind_names
@@ -89,6 +90,7 @@ class FactQueueViewSet(StrictQueryParams, AsOfMixin, viewsets.GenericViewSet):
         queue = FactQueue(self.valid_filterset())
         base = request.build_absolute_uri(API_ROOT)
         if request.accepted_renderer.format == "csv":
+            refuse_pages(request)
             rows = self.stream_as_of(self.csv_rows(queue))
             response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="facts.csv"'
