@@ -29,7 +29,9 @@ def test_the_api_root_lists_exactly_the_kinds_with_an_endpoint(anon_api):
     root = anon_api.get("/api/v1/").json()
     endpoints = {kind.name for kind in kinds() if kind.endpoint}
     assert endpoints <= set(root)
-    assert set(root) - endpoints == {"snapshots", "webhooks", "changes", "facts", "schema", "docs"}
+    assert set(root) - endpoints == {
+        *("snapshots", "webhooks", "merges", "conflicts", "changes", "facts", "schema", "docs")
+    }
     for name in endpoints:
         assert anon_api.get(f"/api/v1/{name}/").status_code == 200, name
     for kind in kinds():

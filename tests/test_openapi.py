@@ -167,3 +167,14 @@ def test_every_get_operation_lists_the_format_it_takes(schema):
         not in {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
     ]
     assert missing == []
+
+
+def test_ids_and_counts_are_typed_as_whole_numbers(schema):
+    """`source_count_min=1.5` and `source=1.5` are 400s: the schema says integer."""
+    parameters = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/metrics/"]["get"]["parameters"]
+    }
+    assert parameters["source_count_min"]["type"] == "integer"
+    assert parameters["source_count_max"]["type"] == "integer"
+    for name in ("source", "company_id", "id"):
+        assert parameters[name] == {"type": "array", "items": {"type": "integer"}}, name

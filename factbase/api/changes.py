@@ -214,9 +214,9 @@ class Filters:
     @staticmethod
     def _cursor(params, errors: dict) -> int | None:
         raw = params.get("after")
-        if not raw:
+        if raw is None:
             return None
-        cursor = id_from(raw)
+        cursor = id_from(raw)  # None for `after=`: a 400, as on the lists
         if cursor is None:
             errors["after"] = ["Give a cursor: a change's `cursor`, or a page's, or 0."]
         elif params.get("offset"):

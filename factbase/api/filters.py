@@ -72,6 +72,28 @@ class CharInFilter(InFilter, df.CharFilter):
     pass
 
 
+class LanguageFilter(CharInFilter):
+    """Language tags (BCP 47), several comma-separated or repeated, matched whatever their
+    case: `pt-br` is `pt-BR`. The same on sources, citations and facts (the languages of
+    the sources citing them)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", "in these languages (BCP 47 tags, comma-separated)")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        return queryset.filter(language_condition(self.field_name, value))
+
+
+def language_condition(field_name: str, tags) -> Q:
+    condition = Q()
+    for tag in tags:
+        condition |= Q(**{f"{field_name}__iexact": tag})
+    return condition
+
+
 class KnownChoiceField(ChoiceField):
     """A choice checked against a set built once: Django's ChoiceField walks the whole
     list (about 250 regions) for every value of every request."""
@@ -425,7 +447,9 @@ class FactFilterSet(RecordFilterSet):
     claim_type = ChoiceInFilter(choices=ClaimType.choices)
     source = NumberInFilter(method="filter_cited_by", label="cited by these source ids")
     publisher = df.CharFilter(method="filter_cited_by", label="cited by this publisher")
-    language = df.CharFilter(method="filter_cited_by", label="cited in this language (BCP 47)")
+    language = LanguageFilter(
+        method="filter_cited_by", label="cited in these languages (BCP 47 tags, comma-separated)"
+    )
     corroborated = BooleanFilter(
         method="filter_source_count",
         label="backed by two or more independent sources (publishers), or not",
@@ -468,20 +492,20 @@ class FactFilterSet(RecordFilterSet):
         return queryset.filter(cited if value else ~cited)
 
     def filter_cited_by(self, queryset, name, value):
-        lookup = {
-            "source": "source_id__in",
-            "publisher": "source__publisher__iexact",
-            "language": "source__language__iexact",
-        }[name]
+        if name == "language":
+            condition = language_condition("source__language", value)
+        else:
+            lookup = {"source": "source_id__in", "publisher": "source__publisher__iexact"}[name]
+            condition = Q(**{lookup: value})
         cited = Citation.objects.filter(
-            content_type=ContentType.objects.get_for_model(queryset.model), **{lookup: value}
+            condition, content_type=ContentType.objects.get_for_model(queryset.model)
         ).values("object_id")
         return queryset.filter(pk__in=cited)
 
 
 class SourceFilterSet(RecordFilterSet):
     publisher = df.CharFilter(field_name="publisher", lookup_expr="iexact")
-    language = CharInFilter(field_name="language", lookup_expr="in")
+    language = LanguageFilter(field_name="language")
     kind = ChoiceInFilter(choices=SourceKind.choices)
     published_after = PartialDateAfterFilter(field_name="published_on")
     published_before = df.DateFilter(field_name="published_on", lookup_expr="lte")
@@ -499,7 +523,7 @@ class CitationFilterSet(RecordFilterSet):
     fact_type = ChoiceInFilter(field_name="content_type__model", choices=fact_type_choices)
     fact_id = NumberInFilter(field_name="object_id", lookup_expr="in")
     attributed_to = NumberInFilter(field_name="attributed_to_id", lookup_expr="in")
-    language = CharInFilter(field_name="source__language", lookup_expr="in")
+    language = LanguageFilter(field_name="source__language")
 
     search_fields = ("quote", "translation")
 

@@ -26,6 +26,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from factbase.core import reasons
@@ -36,6 +37,7 @@ from factbase.core.text import json_value
 
 from .fields import BRIEF_SERIALIZERS, etag
 from .pagination import Pagination
+from .renderers import JSONRenderer
 from .serializers import reject_unknown
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
@@ -304,7 +306,9 @@ class HistoryMixin:
         responses={200: paged(VersionSerializer, "VersionPage")},
         filters=False,
     )
-    @action(detail=True, methods=["get"])
+    # JSON only: the change log's CSV (`/changes/?format=csv&kind=...&id=...`) has a
+    # record's versions one row each.
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, BrowsableAPIRenderer])
     def history(self, request, *args, **kwargs):
         model = self.get_serializer_class().Meta.model
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]

@@ -45,8 +45,8 @@ ESCAPED = {"\u2028".encode(): b"\\u2028", "\u2029".encode(): b"\\u2029"}
 class CSVRenderer(BaseRenderer):
     """Lets `?format=csv` and `Accept: text/csv` through content negotiation.
 
-    Lists stream their rows themselves (see RecordViewSet.list); what reaches this
-    renderer is a single record or an error, written as `field,value` lines.
+    Lists and single records stream their rows themselves (RecordViewSet.csv_response);
+    what reaches this renderer is an error, written as `field,value` lines.
     """
 
     media_type = "text/csv"

@@ -26,7 +26,7 @@ from factbase.core.prepared import prepared_cursor
 
 SEARCH_WORD = re.compile(r"[^\W_]+")
 SEARCH_MAX_WORDS = 10
-SEARCH_MAX_LENGTH = 200  # characters of `q=`
+SEARCH_MAX_LENGTH = 1000  # characters of `q=`: a sentence pasted, not a document
 SEARCH_TEXT_LIMIT = 100_000  # characters of a document, so that a tsvector stays under 1 MB
 
 

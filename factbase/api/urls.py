@@ -32,7 +32,8 @@ def api_root(request, format=None):
         {
             name: request.build_absolute_uri(f"/api/v1/{name}/")
             for name in sorted(
-                [kind.name for kind in kinds() if kind.endpoint] + ["snapshots", "webhooks"]
+                [kind.name for kind in kinds() if kind.endpoint]
+                + ["snapshots", "webhooks", "merges", "conflicts"]
             )
         }
         | {"changes": reverse("factbase-api:changes", request=request)}

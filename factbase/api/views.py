@@ -272,9 +272,12 @@ class RecordViewSet(
         """The names `fields=` gives, in its order, once each: the API's field names, or a
         CSV column's header (`company_slug`), which in JSON stands for its field."""
         raw = self.request.query_params.get("fields")
-        if not raw:
+        if raw is None:
             return None
         names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+        if not names:
+            # `fields=` or `fields=,`: not every field, which leaving it out asks for.
+            raise serializers.ValidationError({"fields": ["Name at least one field."]})
         known = serializer_fields(self.get_serializer_class())
         headers = {c.header: c.field for c in self.csv_columns}
         unknown = [name for name in names if name not in known and name not in headers]
@@ -329,16 +332,7 @@ class RecordViewSet(
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             refuse_pages(request)
-            if "brief" in request.query_params:
-                raise ValidationError(
-                    {
-                        "brief": [
-                            "A CSV has a record's columns, not its brief form: pick columns with "
-                            "fields=."
-                        ]
-                    }
-                )
-            return self.csv_response()
+            return self.csv_response(self.filter_queryset(self.get_queryset()))
         reader = self.reader()
         if reader is None:
             return super().list(request, *args, **kwargs)
@@ -346,8 +340,13 @@ class RecordViewSet(
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(reader.render(page, self.get_serializer_context()))
 
-    def csv_response(self):
-        queryset = self.filter_queryset(self.get_queryset())
+    def csv_response(self, queryset, filename: str | None = None):
+        """The CSV of `queryset`'s rows, with the columns `fields=` picks (all of them by
+        default), streamed."""
+        if "brief" in self.request.query_params:
+            raise ValidationError(
+                {"brief": ["A CSV has a record's columns, not its brief form: pick with fields=."]}
+            )
         names = self.requested_fields()
         cols = select_columns(self.csv_columns, names)
         missing = [n for n in names or () if not select_columns(self.csv_columns, [n])]
@@ -359,10 +358,18 @@ class RecordViewSet(
         planned = check_query(queryset, cols)
         rows = self.stream_as_of(stream_rows(queryset, cols, planned_rows=planned))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}.csv"'
+        filename = filename or self.csv_filename
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
 
     def retrieve(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            # The record's row of its list's CSV: the same columns, in the same forms.
+            key, lookup = self.lookup()
+            queryset = self.get_queryset().filter(**{key: lookup})
+            if not queryset.exists():
+                raise self.missing(lookup)
+            return self.csv_response(queryset, f"{self.csv_filename}-{lookup}")
         reader = self.reader()
         if reader is None:
             instance = self.get_object()

@@ -236,3 +236,9 @@ def test_an_offset_near_the_largest_id_is_a_400(anon_api):
     response = anon_api.get("/api/v1/changes/", {"offset": str(2**63 - 10)})
     assert response.status_code == 400
     assert "offset" in response.json()
+
+
+def test_an_empty_cursor_is_a_400_as_on_the_lists(anon_api):
+    response = anon_api.get(f"{CHANGES}?after=")
+    assert response.status_code == 400
+    assert list(response.json()) == ["after"]

@@ -239,8 +239,8 @@ def test_formulas_are_neutralised(anon_api, text):
     # JSON is data, not a spreadsheet: it stays as stored.
     assert anon_api.get(f"/api/v1/companies/{company.pk}/").json()["description"] == text
     # A single record exported as CSV is neutralised the same way.
-    one = anon_api.get(f"/api/v1/companies/{company.pk}/?format=csv").content.decode()
-    assert f"'{text}" in one or f"'{text}".replace('"', '""') in one
+    one = anon_api.get(f"/api/v1/companies/{company.pk}/?format=csv")
+    assert csv_rows(one)[1] == rows
 
 
 def test_numbers_are_not_mistaken_for_formulas(anon_api):
@@ -348,13 +348,31 @@ def test_csv_error_is_readable(anon_api):
     assert "ErrorDetail" not in text
 
 
-def test_a_single_record_as_csv(anon_api):
-    company = CompanyFactory(name="Mistral AI")
-    response = anon_api.get(f"/api/v1/companies/{company.pk}/", HTTP_ACCEPT="text/csv")
-    assert response.status_code == 200
-    lines = response.content.decode().splitlines()
-    assert lines[0] == "field,value"
-    assert "name,Mistral AI" in lines
+def test_a_single_record_as_csv_is_its_row_of_the_list(anon_api):
+    """The same columns in the same forms as the list's CSV (its lists as the list's
+    columns give them, not as JSON), by id or by slug, with fields= and as_of."""
+    company = CompanyFactory(name="Mistral AI", slug="mistral-ai")
+    CompanyFactory()
+    listed = b"".join(
+        anon_api.get(f"/api/v1/companies/?id={company.pk}&format=csv").streaming_content
+    )
+    for key in (company.pk, "mistral-ai"):
+        response = anon_api.get(f"/api/v1/companies/{key}/", HTTP_ACCEPT="text/csv")
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == listed
+        assert f'filename="companies-{key}.csv"' in response["Content-Disposition"]
+    some = anon_api.get(f"/api/v1/companies/{company.pk}/?format=csv&fields=name,slug")
+    assert b"".join(some.streaming_content) == b"name,slug\nMistral AI,mistral-ai\n"
+    missing = anon_api.get("/api/v1/companies/999999/?format=csv")
+    assert missing.status_code == 404
+
+
+def test_a_records_history_is_json_only(anon_api):
+    """Its versions one row each are the change log's CSV."""
+    company = CompanyFactory()
+    response = anon_api.get(f"/api/v1/companies/{company.pk}/history/?format=csv")
+    assert response.status_code == 400
+    assert "format" in response.json()
 
 
 def test_every_csv_ends_its_lines_with_a_line_feed(anon_api, editor_api):
@@ -366,6 +384,7 @@ def test_every_csv_ends_its_lines_with_a_line_feed(anon_api, editor_api):
         b"".join(anon_api.get("/api/v1/metrics/?format=csv").streaming_content),
         b"".join(anon_api.get("/api/v1/changes/?format=csv").streaming_content),
         anon_api.get("/api/v1/companies/?format=csv&fields=nonsense").content,
+        b"".join(anon_api.get("/api/v1/platforms/tv/?format=csv").streaming_content),
     ]
     for body in bodies:
         assert body.count(b"\n") >= 2, body

@@ -1218,3 +1218,27 @@ def test_a_filter_form_cleans_only_the_fields_given():
     refused = MetricFilterSet(QueryDict("region=FR&period_after=someday"))
     assert not refused.is_valid()
     assert set(refused.errors) == {"period_after"}
+
+
+@pytest.mark.django_db
+def test_languages_are_several_and_of_any_case_on_sources_citations_and_facts(anon_api):
+    """BCP 47 tags are the same whatever their case (`pt-br` is `pt-BR`); a list takes
+    several, comma-separated or repeated, on every kind that filters by language."""
+    from ..factories import CitationFactory, MetricFactory, SourceFactory
+
+    sources = {tag: SourceFactory(language=tag) for tag in ("fr", "it", "pt-BR", "en")}
+    metrics = {tag: MetricFactory() for tag in sources}
+    citations = {
+        tag: CitationFactory(fact=metrics[tag], source=source) for tag, source in sources.items()
+    }
+
+    def found(path, query, made):
+        response = anon_api.get(f"/api/v1/{path}/?{query}&limit=1000")
+        assert response.status_code == 200, response.content[:300]
+        ids = {row["id"] for row in response.json()["results"]}
+        return sorted(tag for tag, record in made.items() if record.pk in ids)
+
+    for path, made in (("sources", sources), ("citations", citations), ("metrics", metrics)):
+        assert found(path, "language=FR,it", made) == ["fr", "it"], path
+        assert found(path, "language=fr&language=IT", made) == ["fr", "it"], path
+        assert found(path, "language=pt-br", made) == ["pt-BR"], path

@@ -112,8 +112,11 @@ def test_results_come_in_id_order_and_page_by_id(anon_api):
 def test_a_query_without_words_finds_nothing_and_a_long_one_answers(anon_api):
     CompanyFactory(name="Mistral AI")
     assert found(anon_api, "companies", "!!! ??") == []
+    response = anon_api.get("/api/v1/companies/", {"q": " ".join(["mistral"] * 125)})
+    assert response.status_code == 200  # 999 characters, of which the first 10 words count
     response = anon_api.get("/api/v1/companies/", {"q": " ".join(["mistral"] * 2000)})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert list(response.json()) == ["q"]
 
 
 def test_the_csv_export_searches_too(anon_api):

@@ -212,4 +212,11 @@ def test_a_search_longer_than_any_name_is_a_400_naming_q(admin_api):
     response = admin_api.get(f"/api/v1/companies/?q={'a' * 50_000}")
     assert response.status_code == 400, response.status_code
     assert list(response.json()) == ["q"]
-    assert admin_api.get(f"/api/v1/companies/?q={'a' * 200}").status_code == 200
+    assert admin_api.get(f"/api/v1/companies/?q={'a' * 1000}").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["", ",", "%20", " , "])
+def test_fields_naming_no_field_is_refused(admin_api, value):
+    response = admin_api.get(f"/api/v1/companies/?fields={value}")
+    assert response.status_code == 400
+    assert response.json() == {"fields": ["Name at least one field."]}
