@@ -149,8 +149,10 @@ def split(raw: str) -> list[str]:
 
 
 def several(params, name: str) -> list[str]:
-    """The values of a parameter of several values, comma-separated or repeated."""
-    return [part for raw in params.getlist(name) for part in split(raw)]
+    """The values of a parameter of several values, comma-separated or repeated (a
+    request's QueryDict), or comma-separated (a dict: a webhook's query)."""
+    given = params.getlist(name) if hasattr(params, "getlist") else [params.get(name) or ""]
+    return [part for raw in given for part in split(raw)]
 
 
 class Filters:
