@@ -229,6 +229,34 @@ def test_api_reason_header_that_does_not_fit_is_400_naming_it(editor_api):
     assert latest_history(Platform, fits.json()["id"]).history_change_reason == "x" * 100
 
 
+def as_wsgi_gives_it(text: str) -> str:
+    """A header's UTF-8 bytes as a WSGI server gives them: one character a byte."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def test_api_reason_header_in_utf8_is_kept_as_written(editor_api):
+    """Not `tÃ©lÃ©chargements`; and the 100 characters are the reason's, not its bytes'."""
+    reason = "téléchargements ✓ " + "é" * 80
+    response = editor_api.post(
+        f"{API}platforms/",
+        {"slug": "tv", "name": "TV"},
+        HTTP_X_CHANGE_REASON=as_wsgi_gives_it(reason),
+    )
+    assert response.status_code == 201, response.content
+    assert latest_history(Platform, response.json()["id"]).history_change_reason == reason
+    changes = editor_api.get(f"{API}changes/?kind=platforms").json()["results"]
+    assert changes[0]["reason"] == reason
+
+
+def test_api_reason_header_not_in_utf8_is_400_naming_it(editor_api):
+    response = editor_api.post(
+        f"{API}platforms/", {"slug": "tv", "name": "TV"}, HTTP_X_CHANGE_REASON="caf\xe9"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"X-Change-Reason": ["Send the reason's text in UTF-8."]}
+    assert not Platform.objects.filter(slug="tv").exists()
+
+
 def test_api_restore_reason_leaves_room_for_restored(editor_api):
     company = record_save(CompanyFactory.build())
     editor_api.delete(f"{API}companies/{company.pk}/")

@@ -140,7 +140,16 @@ class RecordSerializer(serializers.ModelSerializer):
             for name, field in self.fields.items()
             if field.source not in (name, "*")
         }
-        return {names.get(key, key): value for key, value in errors.items()}
+        return {names.get(key, key): by_index(value) for key, value in errors.items()}
+
+
+def by_index(value):
+    """A list's errors, one dict a row (`{}` for a valid row), as the API names them: by the
+    row's index, the valid rows left out, `{"citations": {"1": {"id": [...]}}}`, as for
+    errors found before the write."""
+    if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+        return {index: row for index, row in enumerate(value) if row}
+    return value
 
 
 def reject_unknown(serializer, data) -> None:

@@ -134,10 +134,19 @@ def nulls_as_postgresql(queryset, ordering: list[str]) -> list:
     return terms
 
 
+REASON_NOT_UTF8 = "Send the reason's text in UTF-8."
+
+
 def change_reason(request, *, prefix: str = "") -> str:
     """The X-Change-Reason header; a 400 naming the header when it would not fit in
     history after `prefix`, the words the write adds before it (factbase.core.reasons)."""
-    reason = request.headers.get("X-Change-Reason", "")
+    raw = request.headers.get("X-Change-Reason", "")
+    try:
+        # A WSGI server gives a header's bytes as Latin-1 (PEP 3333); a client sends the
+        # reason's text in UTF-8, as HTTP's newer header fields are.
+        reason = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise serializers.ValidationError({"X-Change-Reason": [REASON_NOT_UTF8]}) from None
     try:
         reason_text(reason, prefix=prefix)
     except DjangoValidationError as error:

@@ -6,13 +6,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, router, transaction
-from django.utils import timezone
 
 from .feed import hold
 from .merges import is_mergeable, merge_of
 from .models import Citation, FactModel, TrackedModel
 from .reasons import reason_text
-from .services import fact_require_citation
+from .services import clock, fact_require_citation
 from .services.saving import STAMPED_FIELDS
 
 RESTORED = "Restored"  # what a restore's history reason says first
@@ -64,7 +63,9 @@ def _restore_row(row, *, previous, user, reason: str) -> TrackedModel:
     if creator is not None and not get_user_model().objects.filter(pk=creator).exists():
         instance.created_by = None
     instance.version = (row.version or 0) + 1
-    instance.updated_at = timezone.now()
+    # The restore's one instant (record_restore), for the record, its history row and
+    # the rows restored with it: `as_of=<its updated_at>` shows it back, with them.
+    instance.updated_at = instance._history_date = clock.now()
     instance.updated_by = user
     instance.full_clean()
     instance._history_user = user
@@ -150,7 +151,7 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
     note = reason_text(reason, prefix=RESTORED)
     restored: list = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), clock.one_instant():
             _restore_tree(model, pk, user=user, reason=note, restored=restored)
     except IntegrityError as error:  # restored by someone else meanwhile
         if model._default_manager.filter(pk=pk).exists():

@@ -285,6 +285,12 @@ def test_a_restore_shows_from_its_moment_on(anon_api, editor_api, timeline):
     # and the moments before it are unchanged by the restore
     [edited] = metrics(anon_api, at["edited"])
     assert edited["version"] == 2
+    # The restore is one instant: the record's, its history row's and its citation's.
+    own = ok(anon_api.get(f"/api/v1/metrics/{pk}/"))["updated_at"].replace("+00:00", "Z")
+    seen = ok(anon_api.get(f"/api/v1/metrics/{pk}/", {"as_of": own}))
+    assert [c["quote"] for c in seen["citations"]] == ["two million users"]
+    [version] = ok(anon_api.get(f"/api/v1/metrics/{pk}/history/?limit=1"))["results"]
+    assert version["at"].replace("+00:00", "Z") == own
 
 
 def test_as_of_a_records_own_updated_at_shows_that_version(anon_api, editor_api):

@@ -627,3 +627,51 @@ def test_minus_zero_is_answered_as_the_zero_a_read_gives(editor_api):
     assert response.json()["value"] == "0"
     stored = editor_api.get(f"/api/v1/metrics/{response.json()['id']}/").json()
     assert stored["value"] == "0"
+
+
+# --- 9. a child row given twice -------------------------------------------------------------
+
+
+def test_a_child_row_given_twice_in_one_list_is_400_naming_it(editor_api):
+    """The last would win and the other rows of the list be deleted, silently."""
+    source = SourceFactory(text="Acme reached one million downloads.")
+    created = editor_api.post(
+        "/api/v1/metrics/",
+        new_metric(
+            citations=[
+                {"source": source.pk, "quote": "one million downloads"},
+                {"source": source.pk, "quote": "Acme reached"},
+            ]
+        ),
+        format="json",
+    ).json()
+    first, second = (c["id"] for c in created["citations"])
+    before = row_counts()
+    response = editor_api.patch(
+        f"/api/v1/metrics/{created['id']}/",
+        {
+            "citations": [
+                {"id": first, "source": source.pk, "quote": "one million downloads"},
+                {"id": first, "source": source.pk, "quote": "Acme reached one million"},
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "citations": {"1": {"id": [f"The citation {first} is given twice: rows 0 and 1."]}}
+    }
+    assert row_counts() == before
+    kept = editor_api.get(f"/api/v1/metrics/{created['id']}/").json()["citations"]
+    assert [c["id"] for c in kept] == [first, second]
+
+
+def test_a_row_that_is_not_the_records_is_named_by_its_index(editor_api):
+    metric = editor_api.post("/api/v1/metrics/", new_metric(), format="json").json()
+    response = editor_api.patch(
+        f"/api/v1/metrics/{metric['id']}/",
+        {"citations": [{"id": 999999, "source": SourceFactory().pk, "quote": "x"}]},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json() == {"citations": {"0": {"id": ["No citation 999999 here."]}}}

@@ -187,6 +187,9 @@ def _write_rows(
         inherited = getattr(child_model, "inherits_from_parent", ())
         link |= {key: getattr(parent, key) for key in inherited}
         link_fields = tuple(link)
+    twice = _ids_given_twice(rows, child_model)
+    if twice:
+        return twice
     saving = not parent._state.adding
     existing = {}
     if saving and not created:
@@ -225,6 +228,25 @@ def _write_rows(
         if written is not None:
             written.append(name)
     return errors
+
+
+def _ids_given_twice(rows, child_model) -> list[dict]:
+    """Each row's error if a row's `id` is given again later in the list (the last would
+    win and the others be dropped, silently), else []: nothing of the list is written."""
+    first: dict = {}
+    errors = [{} for _ in rows]
+    for index, row in enumerate(rows):
+        pk = row.get("id")
+        if pk is None:
+            continue
+        if pk in first:
+            name = child_model._meta.verbose_name
+            errors[index] = {
+                "id": [f"The {name} {pk} is given twice: rows {first[pk]} and {index}."]
+            }
+        else:
+            first[pk] = index
+    return errors if any(errors) else []
 
 
 def _changed_rows(child_model, existing: dict, rows, link: dict) -> list:
