@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import CheckConstraint, UniqueConstraint
 
+from factbase.core import validation
 from factbase.core.kinds import record_apps
 from factbase.core.models import history_model_of
 
@@ -34,18 +35,9 @@ USERS = "users"
 PSEUDONYM_PREFIX = "user-"
 CITATIONS = "factbase_citation"
 
-# The ranges PostgreSQL's column types allow: a snapshot must load into PostgreSQL.
-INTEGER_RANGES = {
-    "SmallIntegerField": (-32768, 32767),
-    "IntegerField": (-2147483648, 2147483647),
-    "BigIntegerField": (-9223372036854775808, 9223372036854775807),
-    "PositiveBigIntegerField": (0, 9223372036854775807),
-    "PositiveSmallIntegerField": (0, 32767),
-    "PositiveIntegerField": (0, 2147483647),
-    "SmallAutoField": (-32768, 32767),
-    "AutoField": (-2147483648, 2147483647),
-    "BigAutoField": (-9223372036854775808, 9223372036854775807),
-}
+# The ranges PostgreSQL's column types allow (a snapshot must load into PostgreSQL): the
+# ranges every write is held to (factbase.core.validation), Django's own.
+INTEGER_RANGES = validation.INTEGER_RANGES
 STRING_TYPES = {"CharField", "TextField", "SlugField", "URLField", "EmailField"}
 
 
