@@ -303,15 +303,10 @@ def entries(request, filters: Filters, rows) -> list[dict]:
     return [found[kind, history_id] for kind, _id, history_id, *_ in rows]
 
 
-def several_words(*enum: str) -> dict:
-    """The schema of a parameter of several values, comma-separated or repeated."""
-    items = {"type": "string", **({"enum": list(enum)} if enum else {})}
-    return {"type": "array", "items": items}
-
-
 KIND = OpenApiParameter(
     "kind",
-    several_words(),
+    OpenApiTypes.STR,
+    many=True,
     style="form",
     explode=False,
     description="Kinds of record, comma-separated: `companies,metrics`. The API prefixes, "
@@ -325,7 +320,9 @@ CHANGE_PARAMS = [
     OpenApiParameter("user", OpenApiTypes.STR, description="Changes by this username."),
     OpenApiParameter(
         "action",
-        several_words("create", "update", "delete"),
+        OpenApiTypes.STR,
+        many=True,
+        enum=["create", "update", "delete"],
         style="form",
         explode=False,
         description="Comma-separated: `create`, `update`, `delete`.",

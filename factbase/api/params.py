@@ -75,12 +75,11 @@ def repeatable_query_params(view, method: str) -> frozenset:
     if found is None:
         names = set(getattr(view, "repeatable_params", ()))
         if getattr(view, "action", None) == "list":
-            for backend_class in getattr(view, "filter_backends", ()):
-                if issubclass(backend_class, DjangoFilterBackend):
-                    filterset = backend_class().get_filterset_class(view, view.get_queryset())
-                    for name, filter_ in (filterset.base_filters if filterset else {}).items():
-                        if getattr(filter_.extra.get("widget"), "repeatable", False):
-                            names.add(name)
+            names |= {
+                name
+                for name, filter_ in filterset_filters(view).items()
+                if getattr(filter_.extra.get("widget"), "repeatable", False)
+            }
         found = _known[key] = frozenset(names)
     return found
 
@@ -100,18 +99,25 @@ def _declared(view, method: str) -> set[str]:
         if isinstance(parameter, OpenApiParameter) and parameter.location == OpenApiParameter.QUERY
     }
     if getattr(view, "action", None) == "list":
+        # django-filter leaves its schema to drf-spectacular, which lists each filter.
+        names |= set(filterset_filters(view))
         for backend_class in getattr(view, "filter_backends", ()):
-            backend = backend_class()
-            if isinstance(backend, DjangoFilterBackend):
-                # django-filter leaves its schema to drf-spectacular, which lists each filter.
-                filterset = backend.get_filterset_class(view, view.get_queryset())
-                names |= set(filterset.base_filters) if filterset else set()
-            else:
-                names |= _names(backend.get_schema_operation_parameters(view))
+            if not issubclass(backend_class, DjangoFilterBackend):
+                names |= _names(backend_class().get_schema_operation_parameters(view))
         paginator = getattr(view, "paginator", None)
         if paginator is not None:
             names |= _names(paginator.get_schema_operation_parameters(view))
     return names
+
+
+def filterset_filters(view) -> dict:
+    """The filters, by name, of the FilterSet that `view`'s django-filter backend uses."""
+    found = {}
+    for backend_class in getattr(view, "filter_backends", ()):
+        if issubclass(backend_class, DjangoFilterBackend):
+            filterset = backend_class().get_filterset_class(view, view.get_queryset())
+            found |= filterset.base_filters if filterset else {}
+    return found
 
 
 def _names(parameters) -> set[str]:

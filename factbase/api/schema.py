@@ -195,16 +195,14 @@ class FactbaseAutoSchema(AutoSchema):
 def whole_number_filters(view) -> set[str]:
     """The names of the filters of `view` whose form field takes whole numbers."""
     from django import forms
-    from django_filters.rest_framework import DjangoFilterBackend
 
-    names = set()
-    for backend_class in getattr(view, "filter_backends", ()):
-        if issubclass(backend_class, DjangoFilterBackend):
-            filterset = backend_class().get_filterset_class(view, view.get_queryset())
-            for name, filter_ in (filterset.base_filters if filterset else {}).items():
-                if issubclass(filter_.field_class, forms.IntegerField):
-                    names.add(name)
-    return names
+    from .params import filterset_filters
+
+    return {
+        name
+        for name, filter_ in filterset_filters(view).items()
+        if issubclass(filter_.field_class, forms.IntegerField)
+    }
 
 
 def lib_doc_excludes() -> list[type]:
