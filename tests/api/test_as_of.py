@@ -29,6 +29,17 @@ def add_company(api, slug, name):
     return ok(api.post("/api/v1/companies/", body, format="json"), 201)
 
 
+def add_source(api):
+    body = {
+        "title": "Acme news",
+        "publisher": "Example News",
+        "language": "en",
+        "kind": "news_article",
+        "text": TEXT,
+    }
+    return ok(api.post("/api/v1/sources/", body, format="json"), 201)
+
+
 @pytest.fixture
 def timeline(editor_api):
     """A company and a metric created, edited (with a citation), deleted: the moments
@@ -51,20 +62,7 @@ def timeline(editor_api):
         201,
     )
     at["created"] = moment()
-    source = ok(
-        editor_api.post(
-            "/api/v1/sources/",
-            {
-                "title": "Acme news",
-                "publisher": "Example News",
-                "language": "en",
-                "kind": "news_article",
-                "text": TEXT,
-            },
-            format="json",
-        ),
-        201,
-    )
+    source = add_source(editor_api)
     ok(
         editor_api.patch(
             f"/api/v1/metrics/{metric['id']}/",
@@ -309,20 +307,7 @@ def test_as_of_a_records_updated_at_shows_the_rows_written_with_it(anon_api, edi
     stamped apart, the record read at its own updated_at had its fields of the new version
     and its rows of the one before (a verified metric without its citation)."""
     add_company(editor_api, "acme", "Acme")
-    source = ok(
-        editor_api.post(
-            "/api/v1/sources/",
-            {
-                "title": "Acme news",
-                "publisher": "Example News",
-                "language": "en",
-                "kind": "news_article",
-                "text": TEXT,
-            },
-            format="json",
-        ),
-        201,
-    )
+    source = add_source(editor_api)
     metric = ok(
         editor_api.post(
             "/api/v1/metrics/",

@@ -2,15 +2,21 @@
 spreadsheet."""
 
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from events.models import MetricType
 from factbase.core.kinds import kinds
+from factbase.core.services import record_save
 
 from ..factories import (
+    CompanyAliasFactory,
     CompanyFactory,
     MetricFactory,
     MetricTypeFactory,
@@ -365,6 +371,35 @@ def test_a_single_record_as_csv_is_its_row_of_the_list(anon_api):
     assert b"".join(some.streaming_content) == b"name,slug\nMistral AI,mistral-ai\n"
     missing = anon_api.get("/api/v1/companies/999999/?format=csv")
     assert missing.status_code == 404
+
+
+def test_a_single_record_as_csv_at_a_past_instant(anon_api):
+    company = CompanyFactory(name="Old name")
+    before = timezone.now().isoformat()
+    company.name = "New name"
+    record_save(company)
+    url = f"/api/v1/companies/{company.pk}/?format=csv&fields=name"
+    assert b"".join(anon_api.get(url).streaming_content) == b"name\nNew name\n"
+    past = anon_api.get(f"{url}&as_of={quote(before)}")
+    assert b"".join(past.streaming_content) == b"name\nOld name\n"
+
+
+def test_a_single_records_csv_costs_the_lists_csv_and_one_query(anon_api):
+    """Whatever the record holds: one query to say whether it is there, then its CSV as
+    the list reads it."""
+    few = CompanyFactory()
+    many = CompanyFactory()
+    for index in range(5):
+        CompanyAliasFactory(company=many, name=f"Alias {index}")
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            b"".join(anon_api.get(url).streaming_content)
+        return len(captured)
+
+    listed = queries(f"/api/v1/companies/?id={few.pk}&format=csv")
+    assert queries(f"/api/v1/companies/{few.pk}/?format=csv") == listed + 1
+    assert queries(f"/api/v1/companies/{many.pk}/?format=csv") == listed + 1
 
 
 def test_a_records_history_is_json_only(anon_api):

@@ -136,8 +136,6 @@ def test_every_operation_takes_its_lists_repeated_and_the_rest_once(schema, admi
 
 
 def test_the_change_log_takes_kinds_and_actions_repeated(admin_api):
-    from companies.models import Company  # noqa: F401 (a record of each of two kinds)
-
     from ..factories import CompanyFactory, MetricFactory
 
     CompanyFactory()
@@ -171,8 +169,17 @@ def test_a_csv_takes_no_paging_parameter(admin_api, path, name):
 
 
 def test_the_change_feed_as_csv_starts_at_its_cursor(admin_api):
-    response = admin_api.get("/api/v1/changes/?format=csv&after=0")
+    """`after` is the feed's cursor, not a page: a CSV takes it, and starts after it."""
+    from ..factories import CompanyFactory
+
+    first = CompanyFactory()
+    [entry] = admin_api.get("/api/v1/changes/?after=0&kind=companies").json()["results"]
+    later = CompanyFactory()
+    response = admin_api.get(f"/api/v1/changes/?format=csv&kind=companies&after={entry['cursor']}")
     assert response.status_code == 200
+    rows = b"".join(response.streaming_content).decode().splitlines()[1:]
+    assert [int(row.split(",")[1]) for row in rows] == [later.pk]
+    assert first.pk != later.pk
 
 
 @pytest.mark.parametrize(
