@@ -162,16 +162,16 @@ class Filters:
         errors = {}
         kinds = tracked_kinds()
         self.kinds = kinds
-        if several(params, "kind"):
-            wanted = several(params, "kind")
+        wanted = several(params, "kind")
+        if wanted:
             unknown = [name for name in wanted if name not in kinds]
             if unknown:
                 errors["kind"] = [f"Unknown: {', '.join(unknown)}. Known: {', '.join(kinds)}."]
             else:
                 self.kinds = {name: kinds[name] for name in wanted}
         self.types = None
-        if several(params, "action"):
-            wanted = several(params, "action")
+        wanted = several(params, "action")
+        if wanted:
             unknown = [name for name in wanted if name not in HISTORY_TYPES]
             if unknown:
                 errors["action"] = [
