@@ -13,7 +13,7 @@ What a page promises, and how it is read:
 - A ```json block right after a ```sh block shows the shape of the answer of that block's
   last curl.
 - Shapes compare keys, not values: an object has the keys shown (and only those, unless it
-  shows `...`), a list's items have the shape of the items shown, an object or a list
+  shows `...`), each of a list's items has the shape of one shown, an object or a list
   shown is an object or a list.
 - A block preceded by `<!-- not run: <why> -->` is not run (it needs something the demo
   server does not have), nor one preceded by `<!-- not run on sqlite: <why> -->` on that
@@ -235,9 +235,14 @@ def shape_problems(shown: object, actual: object, path: str = "") -> list[str]:
             return [f"{where} is empty, the page shows items"]
         problems = []
         for index, item in enumerate(actual):
-            model = items[min(index, len(items) - 1)] if items else None
-            if model is not None:
-                problems += shape_problems(model, item, f"{path}[{index}]")
+            if not items:
+                break
+            # The item shown at its place (the last for those past it), or any other
+            # shown: a list may hold items of several shapes (a version's changes).
+            model = items[min(index, len(items) - 1)]
+            found = shape_problems(model, item, f"{path}[{index}]")
+            if found and not any(not shape_problems(other, item) for other in items):
+                problems += found
         return problems
     if isinstance(actual, (dict, list)):
         return [f"{where} is {type(actual).__name__}, the page shows a plain value"]

@@ -31,7 +31,7 @@ from rest_framework.response import Response
 
 from factbase.core import reasons
 from factbase.core.ids import id_from
-from factbase.core.models import history_model_of
+from factbase.core.models import Citation, FactModel, history_model_of
 from factbase.core.restore import RESTORED, RecordExists, record_restore
 from factbase.core.text import json_value
 
@@ -78,7 +78,10 @@ class VersionSerializer(serializers.Serializer):
     changes = FieldChangeSerializer(
         many=True,
         help_text="Field by field, against the previous version; for a creation, every "
-        "field that has a value. Many-to-many fields hold sorted lists of ids.",
+        "field that has a value. Many-to-many fields hold sorted lists of ids. Then each "
+        "child row the version wrote with the record (its citations, a company's aliases): "
+        "`field` names the list, `old` and `new` hold the row's id and the fields it "
+        "changed; `old` is null for a row added, `new` for a row removed.",
     )
     cursor = serializers.CharField(
         allow_null=True,
@@ -220,11 +223,8 @@ def describe(history_model, rows) -> list[dict]:
         before = previous.get(row.previous_id)
         if before is None:
             changes = [
-                (name, None, getattr(row, history_model._meta.get_field(name).attname))
-                for name in fields
+                (name, None, value) for name, value in _values(row, fields, m2m_names, lists)
             ]
-            changes += [(name, None, lists[row.history_id].get(name, [])) for name in m2m_names]
-            changes = [change for change in changes if not is_empty(change[2])]
         else:
             delta = row.diff_against(before, excluded_fields=m2m_names)
             changes = [(change.field, change.old, change.new) for change in delta.changes]
@@ -254,6 +254,104 @@ def describe(history_model, rows) -> list[dict]:
         for field in references:
             described[-1][field.name] = generic_reference(row, field)
     return described
+
+
+def _values(row, fields, m2m_names, lists) -> list[tuple[str, object]]:
+    """The fields of history row `row` that hold a value, as a creation lists them."""
+    meta = row._meta
+    values = [(name, getattr(row, meta.get_field(name).attname)) for name in fields]
+    values += [(name, lists[row.history_id].get(name, [])) for name in m2m_names]
+    return [(name, value) for name, value in values if not is_empty(value)]
+
+
+# --- the child rows a version wrote -----------------------------------------------------
+
+
+@cache
+def child_lists(model) -> list[tuple[str, type, dict, frozenset]]:
+    """The lists of child rows written with a record of `model` (its citations, the
+    serializer's `Meta.children`: a company's aliases): (the list's API name, the child's
+    history model, the filter of one record's rows with `{pk}` for its id, the child's
+    API field names to leave out: those it takes from its parent)."""
+    found = []
+    if issubclass(model, FactModel):
+        content_type = ContentType.objects.get_for_model(model)
+        found.append(
+            (
+                "citations",
+                history_model_of(Citation),
+                {"content_type_id": content_type.pk, "object_id": "{pk}"},
+                frozenset({"fact_type", "fact_id"}),
+            )
+        )
+    serializer_class = BRIEF_SERIALIZERS.get(model)
+    for name in getattr(getattr(serializer_class, "Meta", None), "children", {}):
+        relation = model._meta.get_field(name)
+        child = relation.related_model
+        names = api_names(child)
+        inherited = (relation.field.name, *getattr(child, "inherits_from_parent", ()))
+        found.append(
+            (
+                name,
+                history_model_of(child),
+                {relation.field.attname: "{pk}"},
+                frozenset(names.get(field, field) for field in inherited),
+            )
+        )
+    return found
+
+
+def child_changes(model, pk, versions) -> dict:
+    """The child rows each of `versions` (history rows of record `pk`) wrote with it, as
+    changes of the version: {history_id: [change]}. A write stamps the record and every
+    row it writes with one instant (services.clock.one_instant), so a row belongs to the
+    version of the same instant. Each change names the list (`citations`) and gives the
+    row's id with the fields it changed: `old` null for a row added, `new` null for one
+    removed. Two queries a list, however many versions."""
+    by_instant = {row.history_date: row.history_id for row in versions}
+    found: dict = {row.history_id: [] for row in versions}
+    if not by_instant:
+        return found
+    for name, history_model, link, own in child_lists(model):
+        where = {key: pk if value == "{pk}" else value for key, value in link.items()}
+        rows = with_previous(
+            history_model._default_manager.filter(
+                **where, history_date__in=list(by_instant)
+            ).select_related("history_user")
+        ).order_by("id", "history_date", "history_id")
+        order = _field_names(history_model)
+        for row, version in zip(rows, describe(history_model, rows), strict=True):
+            changes = {c["field"]: (c["old"], c["new"]) for c in version["changes"]}
+            changed = [name for name in order if name in changes and name not in own]
+            if row.history_type == "-":
+                old, new = _row_values(history_model, row, own), None
+            elif row.history_type == "+":
+                old, new = None, _row_values(history_model, row, own)
+            elif changed:
+                old = {"id": row.id, **{name: changes[name][0] for name in changed}}
+                new = {"id": row.id, **{name: changes[name][1] for name in changed}}
+            else:
+                continue
+            found[by_instant[row.history_date]].append({"field": name, "old": old, "new": new})
+    return found
+
+
+def _field_names(history_model) -> list[str]:
+    """The API's names of a model's tracked fields, in the model's order."""
+    names = api_names(history_model.instance_type)
+    return [names.get(f.name, f.name) for f in history_model.tracked_fields if f.editable]
+
+
+def _row_values(history_model, row, own) -> dict:
+    """A child's values that its history row holds, under the API's names, in the model's
+    order: what a row added or removed held."""
+    names = api_names(history_model.instance_type)
+    fields = [f.name for f in history_model.tracked_fields if f.editable]
+    return {
+        names.get(name, name): plain(value)
+        for name, value in [("id", row.id), *_values(row, fields, (), {})]
+        if names.get(name, name) not in own
+    }
 
 
 def record_pk(model, lookup: str, *, deleted_too: bool) -> int:
@@ -319,7 +417,11 @@ class HistoryMixin:
         ).order_by("-history_date", "-history_id")
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(describe(history_model, page))
+        described = describe(history_model, page)
+        rows_written = child_changes(model, pk, page)
+        for version in described:
+            version["changes"] += rows_written[version["history_id"]]
+        return paginator.get_paginated_response(described)
 
     @extend_schema(
         summary="Restore a deleted record",

@@ -13,6 +13,7 @@ from ..factories import (
     CitationFactory,
     CompanyFactory,
     EventFactory,
+    MetricFactory,
     ProductFactory,
     SourceFactory,
 )
@@ -144,6 +145,114 @@ def test_history_is_paginated(anon_api):
     assert [v["version"] for v in page["results"]] == [3, 2]
     # The previous version of a page's last row is read, even though it is on the next page.
     assert changes_of(page["results"][1]) == {"name": (first_name, "Name 0")}
+
+
+def test_a_version_lists_the_rows_written_with_the_record(editor_api, anon_api):
+    """A company's aliases written with it are changes of its versions: by row id, the
+    fields each changed, `old` null for a row added and `new` null for one removed; the
+    link to the company itself is left out."""
+    response = editor_api.post(
+        f"{API}companies/",
+        {
+            "name": "Acme",
+            "slug": "acme",
+            "kind": "technology",
+            "country": "FR",
+            "aliases": [{"name": "Acme Corp"}, {"name": "ACME"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    pk, aliases = response.json()["id"], {a["name"]: a for a in response.json()["aliases"]}
+    corp, caps = aliases["Acme Corp"], aliases["ACME"]
+    response = editor_api.patch(
+        f"{API}companies/{pk}/",
+        {"aliases": [{"id": corp["id"], "name": "Acme Corporation"}, {"name": "Acme SA"}]},
+        format="json",
+        HTTP_X_CHANGE_REASON="Aliases only",
+    )
+    assert response.status_code == 200, response.content
+    added = next(a for a in response.json()["aliases"] if a["name"] == "Acme SA")
+
+    update, create = history(anon_api, f"companies/{pk}")["results"]
+    assert update["reason"] == "Aliases only"
+    assert update["changes"] == [
+        {
+            "field": "aliases",
+            "old": {"id": corp["id"], "name": "Acme Corp"},
+            "new": {"id": corp["id"], "name": "Acme Corporation"},
+        },
+        {"field": "aliases", "old": {"id": caps["id"], "name": "ACME"}, "new": None},
+        {"field": "aliases", "old": None, "new": {"id": added["id"], "name": "Acme SA"}},
+    ]
+    created = [c for c in create["changes"] if c["field"] == "aliases"]
+    assert sorted(created, key=lambda c: c["new"]["id"]) == created  # by row id
+    assert {c["new"]["id"]: c for c in created} == {
+        corp["id"]: {
+            "field": "aliases",
+            "old": None,
+            "new": {"id": corp["id"], "name": "Acme Corp"},
+        },
+        caps["id"]: {"field": "aliases", "old": None, "new": {"id": caps["id"], "name": "ACME"}},
+    }
+
+
+def test_a_fact_version_lists_its_citations_changes(editor_api, anon_api):
+    metric = MetricFactory()
+    citation = CitationFactory(fact=metric)
+    response = editor_api.patch(
+        f"{API}metrics/{metric.pk}/",
+        {"citations": [{"id": citation.pk, "locator": "p. 2"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    response = editor_api.delete(f"{API}metrics/{metric.pk}/")
+    assert response.status_code == 204, response.content
+
+    deleted, update, _ = history(anon_api, f"metrics/{metric.pk}")["results"]
+    assert update["changes"] == [
+        {
+            "field": "citations",
+            "old": {"id": citation.pk, "locator": ""},
+            "new": {"id": citation.pk, "locator": "p. 2"},
+        }
+    ]
+    (removed,) = deleted["changes"]
+    assert removed["field"] == "citations" and removed["new"] is None
+    assert removed["old"]["id"] == citation.pk
+    assert removed["old"]["locator"] == "p. 2"
+    assert removed["old"]["source"] == citation.source_id
+    assert "fact_id" not in removed["old"] and "fact_type" not in removed["old"]
+    # A citation changed on its own is in its own history, not in a version of the fact.
+    citation_versions = history(anon_api, f"citations/{citation.pk}")["results"]
+    assert [v["action"] for v in citation_versions] == ["delete", "update", "create"]
+
+
+def test_queries_do_not_grow_with_the_rows_versions_wrote(editor_api, anon_api):
+    counts = []
+    for versions in (3, 12):
+        response = editor_api.post(
+            f"{API}companies/",
+            {
+                "name": f"Acme {versions}",
+                "slug": f"acme-{versions}",
+                "kind": "technology",
+                "country": "FR",
+            },
+            format="json",
+        )
+        pk = response.json()["id"]
+        for n in range(versions - 1):
+            response = editor_api.patch(
+                f"{API}companies/{pk}/",
+                {"aliases": [{"name": f"Acme {versions} alias {n}"}]},
+                format="json",
+            )
+            assert response.status_code == 200, response.content
+        body = history(anon_api, f"companies/{pk}", "limit=100")
+        assert sum(len(v["changes"]) for v in body["results"][:-1]) == 2 * versions - 3
+        counts.append(version_queries(anon_api, f"companies/{pk}"))
+    assert counts[0] == counts[1]
 
 
 def version_queries(client, path: str) -> int:
