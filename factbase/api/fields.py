@@ -61,12 +61,74 @@ class StrictPrimaryKeyRelatedField(AsciiDigitsMixin, serializers.PrimaryKeyRelat
     pass
 
 
-# DRF's number fields -> ours, for serializers' field mappings.
-STRICT_NUMBER_FIELDS = {
+def typed_input(field) -> bool:
+    """Whether the value `field` reads carries its client's JSON type: an API body (JSON is
+    the only parser the API has). An import (factbase.imports) sends each cell as text
+    through the same serializers, with no request: there "12" is a number and "true" a
+    yes."""
+    return field.context.get("request") is not None
+
+
+class JSONTypesMixin:
+    """In a JSON body, a value has the type its field says. DRF would store the number 123
+    as the text "123", and take "yes", "on", "1" or 1 as true: in a body, a client that
+    sends them made a mistake the API names, rather than a guess it stores."""
+
+    json_type: tuple = ()
+
+    def to_internal_value(self, data):
+        # type(), not isinstance(): True is an int to Python, not to JSON.
+        if typed_input(self) and type(data) not in self.json_type:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(JSONTypesMixin, serializers.CharField):
+    json_type = (str,)
+
+
+class StrictSlugField(JSONTypesMixin, serializers.SlugField):
+    json_type = (str,)
+
+
+class StrictURLField(JSONTypesMixin, serializers.URLField):
+    json_type = (str,)
+
+
+class StrictEmailField(JSONTypesMixin, serializers.EmailField):
+    json_type = (str,)
+
+
+class StrictBooleanField(JSONTypesMixin, serializers.BooleanField):
+    json_type = (bool,)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """A choice among texts is given as text in a JSON body: DRF looks up str(value), so
+    that 1 would pick the choice "1"."""
+
+    def to_internal_value(self, data):
+        if (
+            typed_input(self)
+            and not isinstance(data, str)
+            and not (data == "" and self.allow_blank)
+            and all(isinstance(key, str) for key in self.choices)
+        ):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+# DRF's fields -> ours, for serializers' field mappings.
+STRICT_FIELDS = {
     serializers.IntegerField: StrictIntegerField,
     serializers.BigIntegerField: StrictBigIntegerField,
     serializers.DecimalField: StrictDecimalField,
     serializers.FloatField: StrictFloatField,
+    serializers.CharField: StrictCharField,
+    serializers.SlugField: StrictSlugField,
+    serializers.URLField: StrictURLField,
+    serializers.EmailField: StrictEmailField,
+    serializers.BooleanField: StrictBooleanField,
 }
 
 

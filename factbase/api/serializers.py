@@ -26,8 +26,9 @@ from factbase.core.models import Citation, Source
 from .csv_lists import CsvItem
 from .fields import (
     BRIEF_SERIALIZERS,
-    STRICT_NUMBER_FIELDS,
+    STRICT_FIELDS,
     RecordRefField,
+    StrictChoiceField,
     StrictIntegerField,
     brief,
     record_url,
@@ -49,9 +50,10 @@ CITATION_FIELDS = (
 WHO = "A username; null when no one logged in wrote it (a command) or the user is deleted."
 
 
-# Model fields -> serializer fields, with number fields that read ASCII digits only.
+# Model fields -> serializer fields: number fields that read ASCII digits only, and fields
+# that take a value of their own JSON type in an API body (factbase.api.fields).
 FIELD_MAPPING = {
-    model_field: STRICT_NUMBER_FIELDS.get(field, field)
+    model_field: STRICT_FIELDS.get(field, field)
     for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
 }
 
@@ -73,6 +75,7 @@ class RecordSerializer(serializers.ModelSerializer):
     )
     serializer_related_field = RecordRefField
     serializer_field_mapping = FIELD_MAPPING
+    serializer_choice_field = StrictChoiceField
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -174,6 +177,7 @@ class ChildSerializer(serializers.ModelSerializer):
     id = StrictIntegerField(required=False)
     serializer_related_field = RecordRefField
     serializer_field_mapping = FIELD_MAPPING
+    serializer_choice_field = StrictChoiceField
 
     def to_internal_value(self, data):
         reject_unknown(self, data)

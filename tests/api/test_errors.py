@@ -13,6 +13,7 @@ from events.models import Metric
 
 from ..factories import CompanyFactory, EventFactory, MetricFactory, SourceFactory
 from .base import NEW_COMPANY, REASON, assert_history, error_paths, row_counts
+from .test_events import TestPartnerships
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,45 @@ def test_wrong_shapes_are_400_naming_the_field(editor_api, change):
     assert response.status_code == 400, response.content
     assert {path.split(".")[0] for path in error_paths(response.json())} == set(change)
     assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": 123},
+        {"name": 12.5},
+        {"name": True},
+        {"headquarters": 0},
+        {"note": False},
+        {"slug": 42},
+        {"website": 1},
+        {"kind": 1},
+        {"status": True},
+    ],
+    ids=lambda change: json.dumps(change),
+)
+def test_a_value_of_another_json_type_is_400_not_converted(editor_api, change):
+    """DRF would store 123 as "123" and 1 as a choice "1": in a JSON body a text field
+    takes a string, and the client hears of its mistake."""
+    before = row_counts()
+    response = editor_api.post("/api/v1/companies/", {**NEW_COMPANY, **change}, format="json")
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == set(change)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "on", "1", 1, 0, "false", "no", "", []])
+def test_a_yes_or_no_in_a_json_body_is_true_or_false(editor_api, value):
+    data = {**TestPartnerships().create_data(), "ends_expected": value}
+    before = row_counts()
+    response = editor_api.post("/api/v1/partnerships/", data, format="json")
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"ends_expected"}
+    assert row_counts() == before
+    data["ends_expected"] = True
+    response = editor_api.post("/api/v1/partnerships/", data, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["ends_expected"] is True
 
 
 @pytest.mark.parametrize(
