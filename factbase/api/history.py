@@ -204,10 +204,14 @@ def describe(history_model, rows) -> list[dict]:
     model = history_model.instance_type
     references = generic_references(model)
     previous_ids = {row.previous_id for row in rows if row.previous_id is not None}
-    previous = {
-        row.history_id: row
-        for row in history_model._default_manager.filter(history_id__in=previous_ids)
-    }
+    previous = (
+        {
+            row.history_id: row
+            for row in history_model._default_manager.filter(history_id__in=previous_ids)
+        }
+        if previous_ids
+        else {}
+    )
     m2m_names = [field.name for field in m2m_fields(history_model)]
     lists = (
         m2m_lists(history_model, [row.history_id for row in rows] + list(previous))
@@ -307,29 +311,36 @@ def child_changes(model, pk, versions) -> dict:
     row it writes with one instant (services.clock.one_instant), so a row belongs to the
     version of the same instant. Each change names the list (`citations`) and gives the
     row's id with the fields it changed: `old` null for a row added, `new` null for one
-    removed. Two queries a list, however many versions."""
+    removed. One query a list, and two more for a list with rows at these versions,
+    however many versions."""
     by_instant = {row.history_date: row.history_id for row in versions}
     found: dict = {row.history_id: [] for row in versions}
     if not by_instant:
         return found
     for name, history_model, link, own in child_lists(model):
         where = {key: pk if value == "{pk}" else value for key, value in link.items()}
+        rows = history_model._default_manager.filter(**where, history_date__in=list(by_instant))
+        # Found first by a plain statement: most versions write no rows, and the one that
+        # reads them with their previous versions costs more to build than to run.
+        found_ids = list(rows.values_list("history_id", flat=True))
+        if not found_ids:
+            continue
         rows = with_previous(
-            history_model._default_manager.filter(
-                **where, history_date__in=list(by_instant)
-            ).select_related("history_user")
+            history_model._default_manager.filter(history_id__in=found_ids).select_related(
+                "history_user"
+            )
         ).order_by("id", "history_date", "history_id")
         order = _field_names(history_model)
         for row, version in zip(rows, describe(history_model, rows), strict=True):
             changes = {c["field"]: (c["old"], c["new"]) for c in version["changes"]}
-            changed = [name for name in order if name in changes and name not in own]
+            changed = [key for key in order if key in changes and key not in own]
             if row.history_type == "-":
                 old, new = _row_values(history_model, row, own), None
             elif row.history_type == "+":
                 old, new = None, _row_values(history_model, row, own)
             elif changed:
-                old = {"id": row.id, **{name: changes[name][0] for name in changed}}
-                new = {"id": row.id, **{name: changes[name][1] for name in changed}}
+                old = {"id": row.id, **{key: changes[key][0] for key in changed}}
+                new = {"id": row.id, **{key: changes[key][1] for key in changed}}
             else:
                 continue
             found[by_instant[row.history_date]].append({"field": name, "old": old, "new": new})
