@@ -26,7 +26,7 @@ from django.utils.text import slugify
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from factbase.api.fields import RecordRefField
+from factbase.api.fields import CELLS_AS_TEXT, RecordRefField
 from factbase.api.shape import read_queryset
 from factbase.core.feed import batch
 from factbase.core.ids import is_digits
@@ -202,6 +202,9 @@ class Importer:
         return found
 
     def write(self, given: RowInput, instance) -> Outcome:
+        # A table's cells are text, read by each column's type; a JSON line's values have
+        # their own types, as an API body's (factbase.api.fields.typed_input).
+        self.serializer.context[CELLS_AS_TEXT] = given.from_cells
         data = bind(given, instance, self.serializer, self.cache)
         if given.problems:
             raise _Refused(given.problems)

@@ -332,3 +332,20 @@ def test_an_id_of_thousands_of_digits_is_refused_naming_its_column(editor_api, a
     ((line, column),) = [(e["line"], e["column"]) for e in response.json()["errors"]]
     assert (line, column) == (2, "id")
     assert Metric.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("region", 33), ("value", True), ("note", ["x"]), ("status", 1)]
+)
+def test_a_json_line_has_its_fields_types_as_an_api_body(editor_api, acme, field, value):
+    """A JSON line is read as the API reads a body: a number is not text there. A CSV's
+    cells are text, read by each column's type (tests/imports/test_kinds.py)."""
+    before = history_count()
+    response = editor_api.post(
+        URL, lines(metric(company="acme", **{field: value})), content_type=NDJSON
+    )
+    assert response.status_code == 400, response.content
+    (error,) = response.json()["errors"]
+    assert (error["line"], error["column"]) == (1, field)
+    assert history_count() == before
+    assert not Metric.objects.exists()
