@@ -424,3 +424,11 @@ def test_an_inactive_subscription_is_sent_nothing_and_a_replay_sends_again(
     again = receiver.delivered()[1:]
     assert [d["cursor"] for d in again] == [d["cursor"] for d in first]
     assert again[0]["delivery"] != first[0]["delivery"]  # a replay's deliveries are new
+
+
+@pytest.mark.parametrize("change", [{"active": "yes"}, {"target_url": 5}, {"kinds": [1]}])
+def test_a_subscription_body_has_its_fields_types(root_api, change):
+    response = create(root_api, **change)
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == set(change)
+    assert not Subscription.objects.exists()

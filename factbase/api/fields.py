@@ -61,12 +61,15 @@ class StrictPrimaryKeyRelatedField(AsciiDigitsMixin, serializers.PrimaryKeyRelat
     pass
 
 
+# A serializer's context key: True while it reads the cells of a CSV or XLSX file, where
+# every value is text ("12" a number, "true" a yes: factbase.imports).
+CELLS_AS_TEXT = "cells_as_text"
+
+
 def typed_input(field) -> bool:
-    """Whether the value `field` reads carries its client's JSON type: an API body (JSON is
-    the only parser the API has). An import (factbase.imports) sends each cell as text
-    through the same serializers, with no request: there "12" is a number and "true" a
-    yes."""
-    return field.context.get("request") is not None
+    """Whether the value `field` reads carries its client's JSON type: an API body, a line
+    of a JSON-lines import. Not the cells of a table (CELLS_AS_TEXT)."""
+    return not field.context.get(CELLS_AS_TEXT, False)
 
 
 class JSONTypesMixin:
@@ -166,17 +169,17 @@ class RecordRefField(serializers.RelatedField):
         return any(f.name == "slug" for f in self.related_model._meta.fields)
 
     def to_internal_value(self, data):
+        named_by = None
         if isinstance(data, dict):
-            if "id" in data:
-                data = data["id"]
-            elif "slug" in data:
-                data = str(data["slug"])
-            else:
-                self.fail("invalid")
+            named_by, data = self._from_object(data)
         queryset = self.get_queryset()
         if isinstance(data, bool):
             self.fail("invalid")
-        if is_digits(data) and id_from(data) is None:
+        if named_by == "slug":
+            if not self._has_slug() or "\x00" in data:
+                self.fail("invalid")
+            key, value = "slug", data
+        elif is_digits(data) and id_from(data) is None:
             # Past any id (factbase.core.ids): no such record, not a 500.
             self.fail(
                 "does_not_exist",
@@ -184,7 +187,7 @@ class RecordRefField(serializers.RelatedField):
                 lookup="id",
                 value=data[:20] + "…",
             )
-        if isinstance(data, int) or is_digits(data):
+        elif isinstance(data, int) or is_digits(data):
             key, value = "id", int(data)
         elif isinstance(data, str) and self._has_slug() and "\x00" not in data:
             key, value = "slug", data
@@ -215,6 +218,27 @@ class RecordRefField(serializers.RelatedField):
             "does_not_exist", model=self.related_model._meta.verbose_name, lookup=key, value=value
         )
 
+    def _from_object(self, data: dict) -> tuple[str, object]:
+        """(`id` or `slug`, its value) of `{"id": 3}` or `{"slug": "mistral-ai"}`: one key,
+        its value of its own type, looked up by that key. Another key beside it, or an id
+        and a slug that could disagree, is an error, not ignored."""
+        if len(data) != 1 or not data.keys() <= {"id", "slug"}:
+            self.fail("invalid")
+        ((key, value),) = data.items()
+        if key == "id" and (isinstance(value, int) and not isinstance(value, bool)):
+            return key, value
+        if key == "id" and is_digits(value):
+            return key, value
+        if key == "slug" and isinstance(value, str):
+            return key, value
+        self.fail("invalid")
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        field = super().many_init(*args, **kwargs)
+        field.__class__ = RecordRefListField
+        return field
+
     def _read_already(self, queryset, key: str, value):
         """The record, when it was read with the record being written (see records_read):
         not read again. Only for a field that may name any record of its kind."""
@@ -228,6 +252,16 @@ class RecordRefField(serializers.RelatedField):
 
     def to_representation(self, value):
         return brief(value, self.context)
+
+
+class RecordRefListField(serializers.ManyRelatedField):
+    """A list of related records (an event's companies). DRF's field takes any iterable:
+    an object would be read as the list of its keys."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 def records_read(record) -> dict:

@@ -14,7 +14,7 @@ from functools import cache
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Min, OuterRef, Q, Subquery
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -35,7 +35,7 @@ from factbase.core.models import Citation, FactModel, history_model_of
 from factbase.core.restore import RESTORED, RecordExists, record_restore
 from factbase.core.text import json_value
 
-from .fields import BRIEF_SERIALIZERS, etag
+from .fields import BRIEF_SERIALIZERS, StrictCharField, etag
 from .pagination import Pagination
 from .renderers import JSONRenderer
 from .serializers import reject_unknown
@@ -309,22 +309,23 @@ def child_changes(model, pk, versions) -> dict:
     """The child rows each of `versions` (history rows of record `pk`) wrote with it, as
     changes of the version: {history_id: [change]}. A write stamps the record and every
     row it writes with one instant (services.clock.one_instant), so a row belongs to the
-    version of the same instant. Each change names the list (`citations`) and gives the
-    row's id with the fields it changed: `old` null for a row added, `new` null for one
-    removed. One query a list, and two more for a list with rows at these versions,
-    however many versions."""
-    by_instant = {row.history_date: row.history_id for row in versions}
+    record's first version of the same instant. Each change names the list (`citations`)
+    and gives the row's id with the fields it changed: `old` null for a row added, `new`
+    null for one removed. One query a list; where a list has rows at these instants,
+    three more for it and one for the page, however many versions."""
+    instants = list({row.history_date for row in versions})
     found: dict = {row.history_id: [] for row in versions}
-    if not by_instant:
-        return found
-    for name, history_model, link, own in child_lists(model):
+    first_at = None  # instant -> the record's first version then, on this page or not
+    for name, history_model, link, own in child_lists(model) if instants else ():
         where = {key: pk if value == "{pk}" else value for key, value in link.items()}
-        rows = history_model._default_manager.filter(**where, history_date__in=list(by_instant))
+        rows = history_model._default_manager.filter(**where, history_date__in=instants)
         # Found first by a plain statement: most versions write no rows, and the one that
         # reads them with their previous versions costs more to build than to run.
         found_ids = list(rows.values_list("history_id", flat=True))
         if not found_ids:
             continue
+        if first_at is None:
+            first_at = _first_versions(model, pk, instants)
         rows = with_previous(
             history_model._default_manager.filter(history_id__in=found_ids).select_related(
                 "history_user"
@@ -343,8 +344,25 @@ def child_changes(model, pk, versions) -> dict:
                 new = {"id": row.id, **{key: changes[key][1] for key in changed}}
             else:
                 continue
-            found[by_instant[row.history_date]].append({"field": name, "old": old, "new": new})
+            version = first_at.get(row.history_date)
+            if version in found:
+                found[version].append({"field": name, "old": old, "new": new})
     return found
+
+
+def _first_versions(model, pk, instants) -> dict:
+    """The first version of record `pk` at each of `instants`: one write may make two (a
+    many-to-many list set after the record, a restore), and the rows it wrote are the
+    first's, which comes before them (services.record_write)."""
+    rows = (
+        history_model_of(model)
+        ._default_manager.filter(id=pk, history_date__in=instants)
+        .order_by()
+        .values("history_date")
+        .annotate(first=Min("history_id"))
+        .values_list("history_date", "first")
+    )
+    return dict(rows)
 
 
 def _field_names(history_model) -> list[str]:
@@ -385,7 +403,7 @@ def record_pk(model, lookup: str, *, deleted_too: bool) -> int:
 
 
 class RestoreSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         required=False,
         allow_blank=True,
         help_text="Why you restore it (or the X-Change-Reason header); the history says "

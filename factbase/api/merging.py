@@ -44,7 +44,7 @@ from factbase.core.services import (
 )
 from factbase.core.services.merging import SHOWN_ROWS, merge_counts
 
-from .fields import API_ROOT, RecordRefField, brief
+from .fields import API_ROOT, RecordRefField, StrictBooleanField, StrictCharField, brief
 from .filters import BooleanFilter, IdField
 from .pagination import StrictLimitOffset
 from .params import StrictQueryParams
@@ -135,10 +135,10 @@ class MergeSchema(FactbaseAutoSchema):
 # --- bodies --------------------------------------------------------------------------------
 
 
-def reason_field(prefix: str) -> serializers.CharField:
+def reason_field(prefix: str) -> StrictCharField:
     """The reason, kept in history after the words the write adds ("Merge of ... into
     ...: "), which are shortened down to `prefix` to leave it room."""
-    return serializers.CharField(
+    return StrictCharField(
         help_text="Why; kept in the history of every record it changes "
         f"({reasons.room(prefix)} characters at most).",
     )
@@ -176,7 +176,7 @@ class IntoField(RecordRefField):
 class MergeIntoSerializer(serializers.Serializer):
     into = IntoField()
     reason = reason_field("Merge")
-    dry_run = serializers.BooleanField(
+    dry_run = StrictBooleanField(
         default=False, help_text="Answer what the merge would do (200), writing nothing."
     )
 

@@ -129,6 +129,98 @@ def test_a_yes_or_no_in_a_json_body_is_true_or_false(editor_api, value):
 
 
 @pytest.mark.parametrize(
+    "shape",
+    [
+        {"id": "A", "slug": "b"},  # two keys that could disagree
+        {"id": "A", "bogus": 1},
+        {"bogus": 1},
+        {},
+        {"slug": "A"},  # an id where a slug goes
+        {"id": "b"},  # a slug where an id goes
+        {"id": True},
+        {"slug": None},
+    ],
+    ids=lambda shape: json.dumps(shape),
+)
+def test_a_record_named_by_an_object_takes_one_key_of_its_type(editor_api, shape):
+    a, b = CompanyFactory(slug="aaa"), CompanyFactory(slug="bbb")
+    values = {"A": a.pk, "b": b.slug}
+    company = {key: values.get(value, value) for key, value in shape.items()}
+    before = row_counts()
+    response = editor_api.post(
+        "/api/v1/products/",
+        {"name": "P", "slug": "p", "kind": "model", "company": company},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"company"}
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("shape", [{"id": "A"}, {"id": "digits"}, {"slug": "b"}])
+def test_a_record_named_by_an_object_is_looked_up_by_its_key(editor_api, shape):
+    a, b = CompanyFactory(slug="aaa"), CompanyFactory(slug="bbb")
+    values = {"A": a.pk, "digits": str(a.pk), "b": b.slug}
+    ((key, value),) = shape.items()
+    response = editor_api.post(
+        "/api/v1/products/",
+        {"name": "P", "slug": "p", "kind": "model", "company": {key: values[value]}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["company"]["id"] == (b.pk if key == "slug" else a.pk)
+
+
+def test_a_slug_of_digits_given_as_a_slug_is_a_slug(editor_api):
+    CompanyFactory()  # an id 1 or more, which the slug would name as an id
+    named = CompanyFactory(slug="1")
+    response = editor_api.post(
+        "/api/v1/products/",
+        {"name": "P", "slug": "p", "kind": "model", "company": {"slug": "1"}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["company"]["id"] == named.pk
+
+
+@pytest.mark.parametrize("value", [{"acme": "x"}, {"id": 1}, "acme", 7])
+def test_a_list_of_records_is_a_list(editor_api, value):
+    CompanyFactory(slug="acme")
+    event = EventFactory()
+    before = row_counts()
+    response = editor_api.patch(f"/api/v1/events/{event.pk}/", {"companies": value}, format="json")
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"companies"}
+    assert row_counts() == before
+
+
+def test_a_restore_reason_is_text(editor_api):
+    company = CompanyFactory()
+    assert editor_api.delete(f"/api/v1/companies/{company.pk}/").status_code == 204
+    before = row_counts()
+    response = editor_api.post(
+        f"/api/v1/companies/{company.pk}/restore/", {"reason": 123}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"reason"}
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "body", [{"dry_run": "no"}, {"dry_run": 0}, {"dry_run": "yes"}, {"reason": 5}]
+)
+def test_a_merge_body_has_its_fields_types(editor_api, body):
+    CompanyFactory(slug="aaa"), CompanyFactory(slug="bbb")
+    before = row_counts()
+    response = editor_api.post(
+        "/api/v1/companies/aaa/merge/", {"into": "bbb", "reason": "dup", **body}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == set(body)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
     "ref", [2**63, 2**64, -1, 0, "00000000000000000000000000001", "١٢", "a\x00b", "", " "]
 )
 def test_out_of_range_references_are_400(editor_api, ref):

@@ -4,7 +4,8 @@ services."""
 
 from rest_framework import serializers
 
-from factbase.api.serializers import reject_unknown
+from factbase.api.fields import StrictCharField
+from factbase.api.serializers import FIELD_MAPPING, reject_unknown
 from factbase.core.ids import id_from
 
 from ..models import DeliveryAttempt, Subscription
@@ -25,14 +26,14 @@ class CursorField(serializers.CharField):
 
 class SubscriptionSerializer(serializers.ModelSerializer):
     kinds = serializers.ListField(
-        child=serializers.CharField(max_length=64),
+        child=StrictCharField(max_length=64),
         required=False,
         max_length=100,
         validators=[validate_kinds],
         help_text="The kinds of record whose changes are sent (the change log's `kind`: "
         "`companies`, `metrics`...); empty or left out: every kind.",
     )
-    secret = serializers.CharField(
+    secret = StrictCharField(
         write_only=True,
         required=False,
         allow_blank=True,
@@ -54,6 +55,9 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     updated_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+
+    # Its target URL a string and `active` true or false (factbase.api.fields).
+    serializer_field_mapping = FIELD_MAPPING
 
     class Meta:
         model = Subscription
