@@ -277,6 +277,34 @@ def test_reverting_a_round_brings_its_investments_back(editor_client, editor):
     assert not Investment.objects.filter(pk=added.pk).exists()
 
 
+@pytest.mark.parametrize("rename", [False, True])
+def test_a_revert_that_restores_a_row_is_the_version_that_lists_it(
+    editor_client, editor_api, rename
+):
+    """A revert that brings back a deleted alias is a version of the company, at the
+    instant of the alias's restore, and lists it; alone, it still moves the version on."""
+    company = CompanyFactory.build(name="Acme", slug="acme", headquarters="")
+    record_write(company, fields={}, children={"aliases": [{"name": "Acme Inc"}]})
+    alias = company.aliases.get()
+    change = {"aliases": [], **({"name": "Acme Corp"} if rename else {})}
+    response = editor_api.patch(f"/api/v1/companies/{company.pk}/", change, format="json")
+    assert response.status_code == 200, response.content
+
+    _, response = revert(editor_client, company, 1, "back")
+
+    assert response.status_code == 302
+    company.refresh_from_db()
+    assert company.version == 3
+    assert list(company.aliases.values_list("pk", flat=True)) == [alias.pk]
+    latest = editor_api.get(f"/api/v1/companies/{company.pk}/history/").json()["results"][0]
+    assert latest["reason"].startswith("Reverted to version 1")
+    added = {"field": "aliases", "old": None, "new": {"id": alias.pk, "name": "Acme Inc"}}
+    assert added in latest["changes"]
+    restored = alias.history.order_by("-history_id").first()
+    assert restored.history_type == "+"
+    assert restored.history_date == company.history.order_by("-history_id").first().history_date
+
+
 def test_reverting_a_product_brings_its_platform_list_back(editor_client, editor):
     product = ProductFactory.build(company=CompanyFactory())
     ios, android = Platform.objects.get(slug="ios"), Platform.objects.get(slug="android")

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.admin import GenericInlineModelAdmin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.forms.models import _get_foreign_key
 from django.http import Http404, HttpResponseRedirect
@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from factbase.core import services
 from factbase.core.dates import format_partial_date
+from factbase.core.feed import hold
 from factbase.core.ids import id_from
 from factbase.core.models import history_model_of
 from factbase.core.reasons import reason_text
@@ -28,6 +29,7 @@ from factbase.core.restore import (
     revert_children,
     version_rows,
 )
+from factbase.core.services import clock
 
 from . import history
 from .dates import partial_date_form
@@ -232,18 +234,29 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
         # with the rows of that version (rows deleted since restored first).
         if self.is_history_page(request):
             with transaction.atomic():
-                version = self.revert_version(request, obj.pk)
-                rows = version_rows(version, self.revert_lists(request, obj))
-                reason = self.history_reason(request, form)
-                children = revert_children(
-                    self.model, obj.pk, rows, user=request.user, reason=reason
-                )
-                self.write(request, form, formsets=(), change=change, children=children)
+                # The rows brought back and the record's version that lists them: one
+                # instant, taken once this writer holds the change clock.
+                hold(router.db_for_write(self.model))
+                with clock.one_instant():
+                    version = self.revert_version(request, obj.pk)
+                    rows = version_rows(version, self.revert_lists(request, obj))
+                    reason = self.history_reason(request, form)
+                    children, restored = revert_children(
+                        self.model, obj.pk, rows, user=request.user, reason=reason
+                    )
+                    self.write(
+                        request,
+                        form,
+                        formsets=(),
+                        change=change,
+                        children=children,
+                        rows_restored=restored,
+                    )
 
     def save_related(self, request, form, formsets, change):
         self.write(request, form, formsets, change=change)
 
-    def write(self, request, form, formsets, change, children=None):
+    def write(self, request, form, formsets, change, children=None, rows_restored=False):
         """The record, its many-to-many lists and its inline rows (or the lists of
         `children` given), through the write service that the API and the demo loader use
         (services.record_write)."""
@@ -265,6 +278,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
             user=request.user,
             reason=self.history_reason(request, form),
             expected_version=form.cleaned_data.get("loaded_version") if change else None,
+            rows_restored=rows_restored,
         )
 
     def get_deleted_objects(self, objs, request):

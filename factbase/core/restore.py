@@ -204,11 +204,13 @@ def version_rows(row, names) -> dict[str, list]:
     return found
 
 
-def revert_children(model, pk, rows: dict, *, user, reason: str) -> dict:
+def revert_children(model, pk, rows: dict, *, user, reason: str) -> tuple[dict, bool]:
     """The child lists for services.record_write that put back `rows` (version_rows): each
     row by its id with the values it held then; a row deleted since is restored first
-    (record_restore: its id, its citations), in the caller's transaction."""
-    children = {}
+    (record_restore: its id, its citations), in the caller's transaction and instant.
+    And whether any was: then the write is a version even if nothing else changes
+    (record_write's `rows_restored`)."""
+    children, restored = {}, False
     for name, history_rows in rows.items():
         relation = model._meta.get_field(name)
         child_model = relation.related_model
@@ -223,6 +225,7 @@ def revert_children(model, pk, rows: dict, *, user, reason: str) -> dict:
         for row in history_rows:
             if not child_model._default_manager.filter(pk=row.id).exists():
                 record_restore(child_model, row.id, user=user, reason=reason)
+                restored = True
             listed.append({"id": row.id, **{f.attname: getattr(row, f.attname) for f in fields}})
         children[name] = listed
-    return children
+    return children, restored

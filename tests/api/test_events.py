@@ -476,3 +476,32 @@ def test_deleting_a_funding_round_deletes_its_investments(editor_api, editor):
     )
     assert response.status_code == 204
     assert not Investment.objects.filter(pk=investment.pk).exists()
+
+
+def test_a_round_moved_to_another_company_takes_its_investments_with_it(editor_api, editor):
+    funding_round, investor, other = FundingRoundFactory(), CompanyFactory(), CompanyFactory()
+    response = editor_api.patch(
+        f"/api/v1/funding-rounds/{funding_round.pk}/",
+        {"investments": [{"investor": investor.pk}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    investment = Investment.objects.get(pk=response.json()["investments"][0]["id"])
+    response = editor_api.patch(
+        f"/api/v1/funding-rounds/{funding_round.pk}/",
+        {"company": other.pk},
+        format="json",
+        HTTP_X_CHANGE_REASON=REASON,
+    )
+    assert response.status_code == 200, response.content
+    moved = Investment.objects.get(pk=investment.pk)
+    assert moved.company_id == other.pk
+    assert moved.version == investment.version + 1
+    assert_history(moved.history.first(), kind="~", user=editor, reason=REASON)
+    round_version = funding_round.history.order_by("-history_id").first()
+    assert moved.history.first().history_date == round_version.history_date
+    # It is its round's again: a later edit of it is taken.
+    response = editor_api.patch(
+        f"/api/v1/investments/{investment.pk}/", {"description": "lead"}, format="json"
+    )
+    assert response.status_code == 200, response.content

@@ -21,6 +21,8 @@ from .base import API
 
 pytestmark = pytest.mark.django_db
 
+QUOTE = "Acme Robotics said on Monday"  # in the factories' source text
+
 
 def history(client, path: str, query: str = ""):
     response = client.get(f"{API}{path}/history/{'?' + query if query else ''}")
@@ -226,6 +228,29 @@ def test_a_fact_version_lists_its_citations_changes(editor_api, anon_api):
     # A citation changed on its own is in its own history, not in a version of the fact.
     citation_versions = history(anon_api, f"citations/{citation.pk}")["results"]
     assert [v["action"] for v in citation_versions] == ["delete", "update", "create"]
+
+
+def test_a_row_is_listed_once_on_the_first_version_of_its_write(editor_api, anon_api):
+    """A write that sets a many-to-many list makes two versions at its instant (the list
+    is set after the record): its rows are the first's, on whatever page it is."""
+    event, company, source = EventFactory(), CompanyFactory(), SourceFactory()
+    response = editor_api.patch(
+        f"{API}events/{event.pk}/",
+        {"companies": [company.pk], "citations": [{"source": source.pk, "quote": QUOTE}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    whole = history(anon_api, f"events/{event.pk}", "limit=100")["results"]
+    paged = [
+        history(anon_api, f"events/{event.pk}", f"limit=1&offset={n}")["results"][0]
+        for n in range(len(whole))
+    ]
+    assert paged == whole
+    cited = [v for v in whole if any(c["field"] == "citations" for c in v["changes"])]
+    assert len(cited) == 1
+    (same_instant,) = [v for v in whole if v["at"] == cited[0]["at"] and v is not cited[0]]
+    assert same_instant["history_id"] > cited[0]["history_id"]
+    assert {c["field"] for c in same_instant["changes"]} == {"companies"}
 
 
 def test_queries_do_not_grow_with_the_rows_versions_wrote(editor_api, anon_api):

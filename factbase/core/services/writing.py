@@ -31,6 +31,7 @@ def record_write(
     reason: str = "",
     expected_version: int | None = None,
     locked: bool = False,
+    rows_restored: bool = False,
 ) -> TrackedModel:
     """Create or update `instance` with its rows, in one transaction, with history: the
     write of a record as the API and the demo loader make it.
@@ -49,7 +50,11 @@ def record_write(
     its rows changed; one that changed is dropped from it, to be read again.
 
     A write that changes nothing (no field, list or row) writes no version and no history
-    row. The record's history row always comes before those of its rows, so that the rows
+    row; but with `rows_restored` (a revert, which restored rows of its lists first, in
+    the caller's transaction and instant: factbase.core.restore.revert_children) the
+    record gets a version, the one that brought them back. A changed field that rows of
+    a list not written take from the record (`inherits_from_parent`) is written to them
+    too. The record's history row always comes before those of its rows, so that the rows
     of a version are those written from its history row to the next one's.
 
     Raises RecordInvalid naming every invalid field and row; nothing is written then. An
@@ -70,11 +75,12 @@ def record_write(
             reason=reason,
             expected_version=expected_version,
             locked=locked,
+            rows_restored=rows_restored,
         )
 
 
 def _record_write(
-    instance, *, fields, m2m, children, user, reason, expected_version, locked
+    instance, *, fields, m2m, children, user, reason, expected_version, locked, rows_restored
 ) -> TrackedModel:
     m2m, children = m2m or {}, children or {}
     for name, value in fields.items():
@@ -95,8 +101,10 @@ def _record_write(
         errors = error_dict(error)
         errors.update(_rows_errors(instance, children, user=user, reason=reason))
         raise RecordInvalid(errors) from error
+    carried = [] if created else _carried_lists(instance, children)
     unchanged = (
         not created
+        and not rows_restored
         and holds_stored_row(instance)
         and not any(_list_differs(instance, name, value) for name, value in m2m.items())
     )
@@ -111,6 +119,8 @@ def _record_write(
         errors = _rows_errors(instance, children, user=user, reason=reason, created=created)
         if errors:
             raise RecordInvalid(errors)
+        for relation in carried:
+            _carry_to_rows(instance, relation, user=user, reason=reason)
     # Citations just written (all valid) are there: the database is asked only otherwise.
     if not children.get("citations"):
         try:
@@ -118,6 +128,37 @@ def _record_write(
         except ValidationError as error:
             raise RecordInvalid(error_dict(error)) from error
     return instance
+
+
+def _carried_lists(instance: TrackedModel, children: dict) -> list:
+    """The relations to rows that take fields from `instance` (an investment, its round's
+    company: `inherits_from_parent`) whose fields this write changes, for the lists it
+    does not write: those it writes get them with the rest of each row."""
+    unchanged = instance.unchanged_fields()
+    return [
+        relation
+        for relation in instance._meta.related_objects
+        if relation.get_accessor_name() not in children
+        and any(
+            key not in unchanged
+            for key in getattr(relation.related_model, "inherits_from_parent", ())
+        )
+    ]
+
+
+def _carry_to_rows(parent: TrackedModel, relation, *, user, reason) -> None:
+    """Give the stored rows of `relation` the fields they take from `parent`, each as a
+    write of its own (a version, a history row), at the parent's instant: a round moved to
+    another company takes its investments with it."""
+    child_model = relation.related_model
+    keys = child_model.inherits_from_parent
+    rows = child_model._default_manager.filter(**{relation.field.name: parent}).order_by("pk")
+    for child in rows:
+        if all(getattr(child, key) == getattr(parent, key) for key in keys):
+            continue
+        for key in keys:
+            setattr(child, key, getattr(parent, key))
+        _save(child, user=user, reason=reason)
 
 
 class _NothingWritten(Exception):
