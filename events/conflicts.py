@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, router, transaction
 from django.db.models import QuerySet
 
@@ -178,7 +178,10 @@ class MetricConflicts:
         params: list = [*RESOLVED, *RESOLVED]
         restrict = ""
         if self.queryset is not None:
-            inner, inner_params = self.queryset.order_by().values("pk").query.sql_with_params()
+            try:
+                inner, inner_params = self.queryset.order_by().values("pk").query.sql_with_params()
+            except EmptyResultSet:  # a filter that no row can pass (`id__in=[]`)
+                return _pairs_sql("AND 1 = 0"), params
             restrict = f"AND a.id IN ({inner}) AND b.id IN ({inner})"
             params += [*inner_params, *inner_params]
         return _pairs_sql(restrict), params

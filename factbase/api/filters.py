@@ -14,7 +14,7 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.constants import LOOKUP_SEP
-from django_filters.fields import ChoiceField, IsoDateTimeField
+from django_filters.fields import BaseCSVField, ChoiceField, IsoDateTimeField
 from django_filters.filters import FilterMethod
 from django_filters.widgets import BaseCSVWidget
 from rest_framework.exceptions import ValidationError
@@ -56,7 +56,25 @@ class RepeatableCSVWidget(BaseCSVWidget, forms.TextInput):
         return super().value_from_datadict(data, files, name)
 
 
+class ListField(BaseCSVField):
+    """Comma-separated values, none of them empty: `?id=3,` or `?region=,` is a 400, where
+    Django's field would clean the empty item to nothing and the filter find no row (or,
+    for ids, leave a statement that cannot be written). A parameter given empty as a whole
+    (`?id=`) is not given."""
+
+    default_error_messages = {
+        "empty_item": "An empty value in the list: separate values with single commas.",
+    }
+
+    def clean(self, value):
+        if value and any(item.strip() == "" for item in value if isinstance(item, str)):
+            raise forms.ValidationError(self.error_messages["empty_item"], code="empty_item")
+        return super().clean(value)
+
+
 class InFilter(df.BaseInFilter):
+    base_field_class = ListField
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", RepeatableCSVWidget)
         super().__init__(*args, **kwargs)

@@ -1242,3 +1242,28 @@ def test_languages_are_several_and_of_any_case_on_sources_citations_and_facts(an
         assert found(path, "language=FR,it", made) == ["fr", "it"], path
         assert found(path, "language=fr&language=IT", made) == ["fr", "it"], path
         assert found(path, "language=pt-br", made) == ["pt-BR"], path
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("metrics/?id=,", "id"),
+        ("metrics/?product_id=3,", "product_id"),
+        ("metrics/?region=FR,", "region"),
+        ("metrics/?region=FR&region=", "region"),
+        ("citations/?fact_id=,", "fact_id"),
+        ("conflicts/?product_id=,", "product_id"),
+        ("conflicts/?metric_type_id=,", "metric_type_id"),
+        ("companies/?country=,FR", "country"),
+    ],
+)
+def test_an_empty_item_in_a_list_is_a_400_naming_the_parameter(anon_api, path, param):
+    response = anon_api.get(f"/api/v1/{path}")
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {param}
+
+
+@pytest.mark.parametrize("path", ["metrics/?id=", "conflicts/?product_id=", "metrics/?region="])
+def test_a_list_parameter_given_empty_is_not_given(anon_api, path):
+    response = anon_api.get(f"/api/v1/{path}")
+    assert response.status_code == 200, response.content
