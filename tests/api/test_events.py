@@ -505,3 +505,16 @@ def test_a_round_moved_to_another_company_takes_its_investments_with_it(editor_a
         f"/api/v1/investments/{investment.pk}/", {"description": "lead"}, format="json"
     )
     assert response.status_code == 200, response.content
+
+
+def test_a_company_with_investments_is_edited_without_touching_them(editor_api):
+    """`inherits_from_parent` is about an investment's round: a company it names (its
+    `company`, its `investor`) is not its parent, and an edit of one leaves it alone."""
+    investment = InvestmentFactory()
+    before = Investment.objects.get(pk=investment.pk).version
+    for company in (investment.company, investment.investor):
+        response = editor_api.patch(
+            f"/api/v1/companies/{company.pk}/", {"name": f"{company.name} SA"}, format="json"
+        )
+        assert response.status_code == 200, response.content
+    assert Investment.objects.get(pk=investment.pk).version == before

@@ -134,16 +134,17 @@ def _carried_lists(instance: TrackedModel, children: dict) -> list:
     """The relations to rows that take fields from `instance` (an investment, its round's
     company: `inherits_from_parent`) whose fields this write changes, for the lists it
     does not write: those it writes get them with the rest of each row."""
-    unchanged = instance.unchanged_fields()
-    return [
-        relation
-        for relation in instance._meta.related_objects
-        if relation.get_accessor_name() not in children
-        and any(
-            key not in unchanged
-            for key in getattr(relation.related_model, "inherits_from_parent", ())
-        )
-    ]
+    unchanged, own = instance.unchanged_fields(), {f.name for f in instance._meta.fields}
+    carried = []
+    for relation in instance._meta.related_objects:
+        keys = getattr(relation.related_model, "inherits_from_parent", ())
+        # The rows' parent link (a round's investments), not another reference to the
+        # record (a company's investments received, whose `company` it is).
+        if not keys or relation.field.name in keys or not set(keys) <= own:
+            continue
+        if relation.get_accessor_name() not in children and not set(keys) <= unchanged:
+            carried.append(relation)
+    return carried
 
 
 def _carry_to_rows(parent: TrackedModel, relation, *, user, reason) -> None:
