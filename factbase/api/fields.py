@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import alias_relation, kind_of
@@ -225,19 +226,20 @@ class RecordRefField(serializers.RelatedField):
         if len(data) != 1 or not data.keys() <= {"id", "slug"}:
             self.fail("invalid")
         ((key, value),) = data.items()
-        if key == "id" and (isinstance(value, int) and not isinstance(value, bool)):
-            return key, value
-        if key == "id" and is_digits(value):
-            return key, value
-        if key == "slug" and isinstance(value, str):
-            return key, value
-        self.fail("invalid")
+        if key == "id":
+            of_its_type = type(value) is int or is_digits(value)  # not True: a bool
+        else:
+            of_its_type = isinstance(value, str)
+        if not of_its_type:
+            self.fail("invalid")
+        return key, value
 
     @classmethod
     def many_init(cls, *args, **kwargs):
-        field = super().many_init(*args, **kwargs)
-        field.__class__ = RecordRefListField
-        return field
+        # DRF's own many_init, with our list field (relations.RelatedField.many_init).
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs |= {key: kwargs[key] for key in kwargs if key in MANY_RELATION_KWARGS}
+        return RecordRefListField(**list_kwargs)
 
     def _read_already(self, queryset, key: str, value):
         """The record, when it was read with the record being written (see records_read):

@@ -272,11 +272,12 @@ def _values(row, fields, m2m_names, lists) -> list[tuple[str, object]]:
 
 
 @cache
-def child_lists(model) -> list[tuple[str, type, dict, frozenset]]:
+def child_lists(model) -> list[tuple[str, type, str, dict, frozenset]]:
     """The lists of child rows written with a record of `model` (its citations, the
     serializer's `Meta.children`: a company's aliases): (the list's API name, the child's
-    history model, the filter of one record's rows with `{pk}` for its id, the child's
-    API field names to leave out: those it takes from its parent)."""
+    history model, the column holding the record's id, what else names the record (a
+    citation's content type), the child's API field names to leave out: those it takes
+    from its parent)."""
     found = []
     if issubclass(model, FactModel):
         content_type = ContentType.objects.get_for_model(model)
@@ -284,7 +285,8 @@ def child_lists(model) -> list[tuple[str, type, dict, frozenset]]:
             (
                 "citations",
                 history_model_of(Citation),
-                {"content_type_id": content_type.pk, "object_id": "{pk}"},
+                "object_id",
+                {"content_type_id": content_type.pk},
                 frozenset({"fact_type", "fact_id"}),
             )
         )
@@ -298,7 +300,8 @@ def child_lists(model) -> list[tuple[str, type, dict, frozenset]]:
             (
                 name,
                 history_model_of(child),
-                {relation.field.attname: "{pk}"},
+                relation.field.attname,
+                {},
                 frozenset(names.get(field, field) for field in inherited),
             )
         )
@@ -316,9 +319,10 @@ def child_changes(model, pk, versions) -> dict:
     instants = list({row.history_date for row in versions})
     found: dict = {row.history_id: [] for row in versions}
     first_at = None  # instant -> the record's first version then, on this page or not
-    for name, history_model, link, own in child_lists(model) if instants else ():
-        where = {key: pk if value == "{pk}" else value for key, value in link.items()}
-        rows = history_model._default_manager.filter(**where, history_date__in=instants)
+    for name, history_model, link, also, own in child_lists(model) if instants else ():
+        rows = history_model._default_manager.filter(
+            **{link: pk}, **also, history_date__in=instants
+        )
         # Found first by a plain statement: most versions write no rows, and the one that
         # reads them with their previous versions costs more to build than to run.
         found_ids = list(rows.values_list("history_id", flat=True))

@@ -1263,7 +1263,9 @@ def test_an_empty_item_in_a_list_is_a_400_naming_the_parameter(anon_api, path, p
     assert set(response.json()) == {param}
 
 
-@pytest.mark.parametrize("path", ["metrics/?id=", "conflicts/?product_id=", "metrics/?region="])
-def test_a_list_parameter_given_empty_is_not_given(anon_api, path):
-    response = anon_api.get(f"/api/v1/{path}")
+@pytest.mark.parametrize("query", ["id=", "region=", "product_id=&region="])
+def test_a_list_parameter_given_empty_is_not_given(anon_api, query):
+    made = {MetricFactory(region="FR").pk, MetricFactory(region="DE").pk}
+    response = anon_api.get(f"/api/v1/metrics/?{query}")
     assert response.status_code == 200, response.content
+    assert {row["id"] for row in response.json()["results"]} == made
