@@ -250,13 +250,13 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
                         formsets=(),
                         change=change,
                         children=children,
-                        rows_restored=restored,
+                        rows_written=restored,
                     )
 
     def save_related(self, request, form, formsets, change):
         self.write(request, form, formsets, change=change)
 
-    def write(self, request, form, formsets, change, children=None, rows_restored=False):
+    def write(self, request, form, formsets, change, children=None, rows_written=False):
         """The record, its many-to-many lists and its inline rows (or the lists of
         `children` given), through the write service that the API and the demo loader use
         (services.record_write)."""
@@ -278,7 +278,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
             user=request.user,
             reason=self.history_reason(request, form),
             expected_version=form.cleaned_data.get("loaded_version") if change else None,
-            rows_restored=rows_restored,
+            rows_written=rows_written,
         )
 
     def get_deleted_objects(self, objs, request):

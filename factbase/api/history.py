@@ -320,9 +320,11 @@ def child_changes(model, pk, versions) -> dict:
     found: dict = {row.history_id: [] for row in versions}
     first_at = None  # instant -> the record's first version then, on this page or not
     for name, history_model, link, also, own in child_lists(model) if instants else ():
-        rows = history_model._default_manager.filter(
-            **{link: pk}, **also, history_date__in=instants
-        )
+        manager = history_model._default_manager
+        # The rows that named the record at any time: those of its list at these instants,
+        # and those that left it then for another record (a merge, or its undo).
+        named = manager.filter(**{link: pk}, **also).values("id")
+        rows = manager.filter(id__in=named, **also, history_date__in=instants)
         # Found first by a plain statement: most versions write no rows, and the one that
         # reads them with their previous versions costs more to build than to run.
         found_ids = list(rows.values_list("history_id", flat=True))
@@ -331,17 +333,25 @@ def child_changes(model, pk, versions) -> dict:
         if first_at is None:
             first_at = _first_versions(model, pk, instants)
         rows = with_previous(
-            history_model._default_manager.filter(history_id__in=found_ids).select_related(
-                "history_user"
-            )
+            manager.filter(history_id__in=found_ids).select_related("history_user")
         ).order_by("id", "history_date", "history_id")
         order = _field_names(history_model)
+        child = history_model.instance_type
+        parent = child._meta.get_field(link).name  # the link, as its changes name it
+        parent = api_names(child).get(parent, parent)
         for row, version in zip(rows, describe(history_model, rows), strict=True):
             changes = {c["field"]: (c["old"], c["new"]) for c in version["changes"]}
             changed = [key for key in order if key in changes and key not in own]
-            if row.history_type == "-":
-                old, new = _row_values(history_model, row, own), None
-            elif row.history_type == "+":
+            listed = getattr(row, link) == pk
+            moved = row.history_type == "~" and parent in changes
+            if not listed and not (moved and changes[parent][0] == pk):
+                continue  # another record's row then, before and after
+            if row.history_type == "-" or (moved and not listed):
+                # Removed, or moved to another record: what it held in this list.
+                old = _row_values(history_model, row, own)
+                old.update((key, changes[key][0]) for key in changed)
+                new = None
+            elif row.history_type == "+" or moved:  # added, or moved here from another
                 old, new = None, _row_values(history_model, row, own)
             elif changed:
                 old = {"id": row.id, **{key: changes[key][0] for key in changed}}

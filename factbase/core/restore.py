@@ -209,7 +209,7 @@ def revert_children(model, pk, rows: dict, *, user, reason: str) -> tuple[dict, 
     row by its id with the values it held then; a row deleted since is restored first
     (record_restore: its id, its citations), in the caller's transaction and instant.
     And whether any was: then the write is a version even if nothing else changes
-    (record_write's `rows_restored`)."""
+    (record_write's `rows_written`)."""
     children, restored = {}, False
     for name, history_rows in rows.items():
         relation = model._meta.get_field(name)

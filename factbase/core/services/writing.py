@@ -31,7 +31,7 @@ def record_write(
     reason: str = "",
     expected_version: int | None = None,
     locked: bool = False,
-    rows_restored: bool = False,
+    rows_written: bool = False,
 ) -> TrackedModel:
     """Create or update `instance` with its rows, in one transaction, with history: the
     write of a record as the API and the demo loader make it.
@@ -50,9 +50,10 @@ def record_write(
     its rows changed; one that changed is dropped from it, to be read again.
 
     A write that changes nothing (no field, list or row) writes no version and no history
-    row; but with `rows_restored` (a revert, which restored rows of its lists first, in
-    the caller's transaction and instant: factbase.core.restore.revert_children) the
-    record gets a version, the one that brought them back. A changed field that rows of
+    row; but with `rows_written` (the caller writes rows of its lists in its transaction
+    and instant: a revert that restores rows deleted since, factbase.core.restore.
+    revert_children; a merge that moves the merged record's rows to the kept one, or its
+    undo) the record gets a version, the one that lists those rows. A changed field that rows of
     a list not written take from the record (`inherits_from_parent`) is written to them
     too. The record's history row always comes before those of its rows, so that the rows
     of a version are those written from its history row to the next one's.
@@ -75,12 +76,12 @@ def record_write(
             reason=reason,
             expected_version=expected_version,
             locked=locked,
-            rows_restored=rows_restored,
+            rows_written=rows_written,
         )
 
 
 def _record_write(
-    instance, *, fields, m2m, children, user, reason, expected_version, locked, rows_restored
+    instance, *, fields, m2m, children, user, reason, expected_version, locked, rows_written
 ) -> TrackedModel:
     m2m, children = m2m or {}, children or {}
     for name, value in fields.items():
@@ -104,7 +105,7 @@ def _record_write(
     carried = [] if created else _carried_lists(instance, children)
     unchanged = (
         not created
-        and not rows_restored
+        and not rows_written
         and holds_stored_row(instance)
         and not any(_list_differs(instance, name, value) for name, value in m2m.items())
     )

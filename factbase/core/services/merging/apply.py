@@ -1,7 +1,8 @@
 """Carrying a merge out (record_merge): under a lock on both records, the plan made again,
-every row and list it lists moved to the kept record through the services (each with a
-history row and one reason), the merged record's name kept as an alias, the merged record
-deleted, and a `Merge` row written that records every change made, for merge_undo."""
+a version of the kept record, every row and list it lists moved to the kept record through
+the services (each with a history row and one reason, all at one instant), the merged
+record's name kept as an alias, the merged record deleted, and a `Merge` row written that
+records every change made, for merge_undo."""
 
 import json
 
@@ -41,6 +42,13 @@ def record_merge(keep: models.Model, merge: models.Model, *, user=None, reason: 
 def _merge(keep, merge, *, user, reason: str) -> Merge:
     model = type(keep)
     hold(router.db_for_write(model))
+    # Every write at one instant, taken once this writer holds the change clock: the kept
+    # record's version lists the rows it gains.
+    with clock.one_instant():
+        return _merge_held(model, keep, merge, user=user, reason=reason)
+
+
+def _merge_held(model, keep, merge, *, user, reason: str) -> Merge:
     locked = model._default_manager.select_for_update().in_bulk([keep.pk, merge.pk])
     missing = {"keep": keep.pk, "merge": merge.pk}
     errors = {
@@ -63,6 +71,9 @@ def _merge(keep, merge, *, user, reason: str) -> Merge:
             MERGE,
         ],
     )
+    # A version of the kept record, before the rows it gains (its aliases, the merged
+    # one's): its history lists them, and its version and ETag move, as its answer does.
+    record_write(keep, fields={}, user=user, reason=note, locked=True, rows_written=True)
     moves: dict = {"format": FORMAT, "moved": [], "linked": [], "dropped": [], "added": []}
     for entry in plan.writes:
         fields = [relation.field for relation in entry.fields]

@@ -40,10 +40,17 @@ def _model(label: str) -> type[models.Model]:
 
 
 def _undo(merge: Merge, *, user, reason: str) -> Merge:
-    from ...restore import _restore_tree  # restore builds on the services
-
     model = ContentType.objects.get_for_id(merge.content_type_id).model_class()
     hold(router.db_for_write(model))
+    # Every write at one instant, taken once this writer holds the change clock: the kept
+    # record's version lists the rows it gives back.
+    with clock.one_instant():
+        return _undo_held(model, merge, user=user, reason=reason)
+
+
+def _undo_held(model, merge: Merge, *, user, reason: str) -> Merge:
+    from ...restore import _restore_tree  # restore builds on the services
+
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise UndoRefused([f"Merge {merge.pk} was undone already, on {merge.undone_at:%Y-%m-%d}."])
@@ -62,7 +69,7 @@ def _undo(merge: Merge, *, user, reason: str) -> Merge:
     problems, rows = _undo_problems(model, merge, moves)
     if problems:
         raise UndoRefused(problems)
-    kept = model._default_manager.get(pk=merge.kept_id)
+    kept = model._default_manager.select_for_update().get(pk=merge.kept_id)
     note = _history_reason(
         reason,
         [
@@ -72,6 +79,8 @@ def _undo(merge: Merge, *, user, reason: str) -> Merge:
             "Undo of merge",
         ],
     )
+    # A version of the kept record, before the rows it gives back (see _merge).
+    record_write(kept, fields={}, user=user, reason=note, locked=True, rows_written=True)
     merge.undone_at, merge.undone_by = clock.now(), user
     merge.save(update_fields=["undone_at", "undone_by"])
     restored: list = []
