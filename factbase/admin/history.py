@@ -168,14 +168,26 @@ def history_entries(model, pk, page_rows: list, newer_row=None) -> list[Entry]:
         )
         .order_by("-history_date", "-history_id")[:1]
     )
-    citation_rows, citation_older = [], []
+    citation_rows, citation_older, previous, here = [], [], {}, None
     if issubclass(model, FactModel):
-        citations = Citation.history.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id=pk
-        ).select_related("history_user")
+        content_type = ContentType.objects.get_for_model(model).pk
+
+        def here(row) -> bool:
+            return (row.content_type_id, row.object_id) == (content_type, pk)
+
+        # Every version of the citations the fact ever had, on other facts too: one that a
+        # merge moved here (or its undo moved away) is added (or removed) here.
+        ever = Citation.history.filter(content_type_id=content_type, object_id=pk)
+        citations = Citation.history.filter(id__in=ever.values("id")).select_related("history_user")
         if newer_row is not None:
             citations = citations.filter(history_date__lt=newer_row.history_date)
         every = list(citations.order_by("-history_date", "-history_id"))
+        previous = _previous_rows(every, [])
+        every = [
+            r
+            for r in every
+            if here(r) or (r.history_id in previous and here(previous[r.history_id]))
+        ]
         start = oldest.history_date if older else None  # the first page shows them all
         citation_rows = [r for r in every if start is None or r.history_date >= start]
         citation_older = [r for r in every if r not in citation_rows]
@@ -184,9 +196,7 @@ def history_entries(model, pk, page_rows: list, newer_row=None) -> list[Entry]:
         Citation, [row_values(Citation, r) for r in [*citation_rows, *citation_older]]
     )
     versions = _record_entries(model, page_rows, _previous_rows(page_rows, older), labels)
-    cited = _citation_entries(
-        citation_rows, _previous_rows(citation_rows, citation_older), citation_labels
-    )
+    cited = _citation_entries(citation_rows, previous, citation_labels, here)
     merged = sorted(
         [*zip(page_rows, versions, strict=True), *zip(citation_rows, cited, strict=True)],
         key=lambda pair: (pair[0].history_date, bool(pair[1].citation)),
@@ -213,10 +223,20 @@ CITATION_ACTIONS = {
 }
 
 
-def _citation_entries(rows, previous, labels) -> list[Entry]:
+def _citation_entries(rows, previous, labels, here) -> list[Entry]:
+    """The entries of a fact's citations' versions; `here` says whether a version is on
+    the fact: one that came from another fact is added, one that went to another removed."""
     entries = []
     for row in rows:
-        entry = _entry(Citation, row, previous.get(row.history_id), labels)
+        before = previous.get(row.history_id)
+        if before is not None and not here(before):  # moved here from another fact
+            entry = _entry(Citation, row, None, labels)
+            entry.action = "Created"
+        elif not here(row):  # moved to another fact: as a removal, its values not shown
+            entry = _entry(Citation, row, before, labels)
+            entry.action, entry.changes = "Deleted", []
+        else:
+            entry = _entry(Citation, row, before, labels)
         entry.action = "Citation " + CITATION_ACTIONS[entry.action]
         entry.citation = f"Citation {row.id}"
         entries.append(entry)

@@ -191,3 +191,24 @@ def test_the_deleted_list_does_not_restore_a_merged_record(world, editor_client)
 def test_the_kind_filter_of_merges_reads_only_an_id(editor_client, value):
     listing = editor_client.get(reverse("admin:factbase_merge_changelist"), {"kind": value})
     assert listing.status_code == 200
+
+
+def test_the_kept_records_history_page_shows_the_citations_the_merge_moved(world, editor_client):
+    """A citation of the merged company, moved to the kept one, is added on the kept
+    company's history page at the merge, and removed there at its undo."""
+    from factbase.core.models import Citation
+
+    from ..test_history_pages import history_rows
+
+    moved = Citation.objects.get(quote="its assistant reached two million users")
+    merge = record_merge(world.keep, world.merge, reason="one company")
+    name = f"Citation {moved.pk}"
+
+    rows = history_rows(editor_client, world.keep)
+    added = [row for row in rows if name in row]
+    assert len(added) == 1 and "Citation added" in added[0], added
+    assert "its assistant reached two million users" in added[0]
+
+    editor_client.post(reverse("admin:factbase_merge_undo", args=[merge.pk]), {"reason": "two"})
+    rows = [row for row in history_rows(editor_client, world.keep) if name in row]
+    assert ["Citation removed" in row for row in rows] == [True, False], rows

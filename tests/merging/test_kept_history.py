@@ -7,11 +7,20 @@ import datetime
 
 import pytest
 
-from companies.models import CompanyAlias, CompanyIdentifier
-from factbase.core.models import Citation
-from factbase.core.services import clock, record_save, record_write
+from companies.models import Company, CompanyAlias, CompanyIdentifier, Role
+from events.models import PartnershipParty
+from factbase.core.models import Citation, Source
+from factbase.core.services import (
+    UndoRefused,
+    clock,
+    merge_undo,
+    record_merge,
+    record_save,
+    record_write,
+)
 
-from .conftest import API, company, save
+from ..factories import ARTICLE
+from .conftest import API, cite, company, save
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +126,75 @@ def test_a_row_is_listed_where_it_leaves_and_arrives_not_where_it_once_was(db, e
     # Second had no version of its own then: its only one, its creation, lists no alias.
     (created,) = anon_api.get(f"{API}companies/{second.pk}/history/").json()["results"]
     assert "aliases" not in {change["field"] for change in created["changes"]}
+
+
+def test_records_that_list_a_moved_row_get_a_version_that_lists_it(world, editor, anon_api):
+    """A company merged: the partnership listing its party and the person listing a role
+    at it show the kept company there now, and each gets a version saying so. A person
+    merged: the fact whose citation quotes them likewise."""
+    party = PartnershipParty.objects.get(company=world.merge)
+    role = Role.objects.get(company=world.merge)
+    deal = f"{API}partnerships/{party.partnership_id}/"
+    person = f"{API}people/{role.person_id}/"
+    before = {url: anon_api.get(url)["ETag"] for url in (deal, person)}
+
+    record_merge(world.keep, world.merge, user=editor, reason="the same")
+
+    reason = "Merge of ACME Robotics SAS (acme-robotics-sas) into Acme Robotics: the same"
+    moved = {"old": world.merge.pk, "new": world.keep.pk}
+    for url, name, row in ((deal, "parties", party), (person, "roles", role)):
+        assert anon_api.get(url)["ETag"] != before[url]
+        version = newest_version(anon_api, url)
+        assert version["reason"] == reason
+        assert version["changes"] == [
+            {
+                "field": name,
+                "old": {"id": row.pk, "company": moved["old"]},
+                "new": {"id": row.pk, "company": moved["new"]},
+            }
+        ]
+
+    quoted = Citation.objects.get(attributed_to=world.merge_person)
+    fact = f"{API}metrics/{quoted.object_id}/"
+    record_merge(world.keep_person, world.merge_person, user=editor, reason="one person")
+    change = newest_version(anon_api, fact)["changes"]
+    assert change == [
+        {
+            "field": "citations",
+            "old": {"id": quoted.pk, "attributed_to": world.merge_person.pk},
+            "new": {"id": quoted.pk, "attributed_to": world.keep_person.pk},
+        }
+    ]
+
+
+def test_a_kept_record_stored_against_a_rule_is_still_merged_into(db, editor):
+    """The merge changes nothing of the kept record's own, so its fields are not checked:
+    a company marked verified without a citation (by a write that went around the
+    services, or before the rule) takes the merged one's citation."""
+    source = save(
+        Source(title="A", publisher="P", language="en", kind="news_article", text=ARTICLE)
+    )
+    keep, merge = company("Keep", "keep"), company("Merge", "merge")
+    cite(merge, source)
+    Company.objects.filter(pk=keep.pk).update(status="verified")
+
+    record_merge(keep, merge, user=editor, reason="the same")
+
+    assert Citation.objects.get().object_id == keep.pk
+    assert Company.history.filter(id=keep.pk).latest("history_id").status == "verified"
+
+
+def test_an_undo_that_would_leave_the_kept_record_verified_without_citations_is_refused(db, editor):
+    source = save(
+        Source(title="A", publisher="P", language="en", kind="news_article", text=ARTICLE)
+    )
+    keep, merge = company("Keep", "keep"), company("Merge", "merge")
+    cite(merge, source)
+    done = record_merge(keep, merge, user=editor, reason="the same")
+    keep.refresh_from_db()
+    keep.status = "verified"  # it has the merged one's citation now
+    record_save(keep, fields=["status"], user=editor, reason="checked")
+
+    with pytest.raises(UndoRefused, match="is verified and would keep no citation"):
+        merge_undo(done, user=editor, reason="not the same")
+    assert Company.objects.filter(pk=merge.pk).exists() is False

@@ -2,7 +2,8 @@
 so each one is validated, stamped with who and when, and recorded in history, in one
 transaction. The API, the admin and the management commands all call them.
 
-- saving.py: one record (record_save), the version check and the citation rule;
+- saving.py: one record (record_save), the version check and the citation rule, and a
+  version of a record whose rows another write changes (record_version);
 - writing.py: a record with its lists and child rows (record_write);
 - deleting.py: deletes and status changes;
 - merging/: merging a record into another that is the same real thing, and its undo;
@@ -24,6 +25,7 @@ from .saving import (
     error_dict,
     fact_require_citation,
     record_save,
+    record_version,
 )
 from .writing import record_write
 
@@ -42,6 +44,7 @@ __all__ = [
     "record_delete",
     "record_merge",
     "record_save",
+    "record_version",
     "record_write",
     "records_delete",
 ]

@@ -99,6 +99,21 @@ def record_save(
     )
 
 
+@transaction.atomic
+def record_version(instance: TrackedModel, *, user=None, reason: str = "") -> TrackedModel:
+    """A version of the stored record `instance` that changes nothing of its own, for a
+    caller that writes rows its answer shows in the same transaction and instant (a merge
+    moves the merged record's aliases to the kept one, a role to another company; its undo
+    moves them back): the record's version and ETag move with its answer, and its history
+    lists those rows. Read again under its lock; not validated, as nothing of it changes
+    (a record stored before a rule was tightened would otherwise refuse the merge).
+    Returns the record as written."""
+    hold(instance._state.db or router.db_for_write(type(instance)))
+    current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    _write(current, user=user, reason=reason)
+    return current
+
+
 def _save(
     instance: TrackedModel,
     *,

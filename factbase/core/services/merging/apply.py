@@ -20,7 +20,7 @@ from .moves import FORMAT
 from .plan import _plan, check_pair
 from .relations import aliases_of
 from .rows import Conflict, Row, _Moving
-from .writes import MERGE, _history_reason, _write, check_reason
+from .writes import MERGE, _history_reason, _write, check_reason, version_listing_records
 
 
 def record_merge(keep: models.Model, merge: models.Model, *, user=None, reason: str) -> Merge:
@@ -71,9 +71,14 @@ def _merge_held(model, keep, merge, *, user, reason: str) -> Merge:
             MERGE,
         ],
     )
-    # A version of the kept record, before the rows it gains (its aliases, the merged
-    # one's): its history lists them, and its version and ETag move, as its answer does.
-    record_write(keep, fields={}, user=user, reason=note, locked=True, rows_written=True)
+    # Versions of the kept record and of the others whose answers list a row moved,
+    # before the rows: their histories list them, their versions and ETags move.
+    version_listing_records(
+        keep,
+        [(entry.row, [relation.field for relation in entry.fields]) for entry in plan.writes],
+        user=user,
+        reason=note,
+    )
     moves: dict = {"format": FORMAT, "moved": [], "linked": [], "dropped": [], "added": []}
     for entry in plan.writes:
         fields = [relation.field for relation in entry.fields]

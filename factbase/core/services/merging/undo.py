@@ -20,7 +20,7 @@ from .moves import FORMAT
 from .plan import _link_moving_rows
 from .relations import joins, relation_by_key, write_order
 from .rows import _Moving
-from .writes import _history_reason, _write, check_reason
+from .writes import _history_reason, _write, check_reason, version_listing_records
 
 
 def merge_undo(merge: Merge, *, user=None, reason: str) -> Merge:
@@ -79,8 +79,6 @@ def _undo_held(model, merge: Merge, *, user, reason: str) -> Merge:
             "Undo of merge",
         ],
     )
-    # A version of the kept record, before the rows it gives back (see _merge).
-    record_write(kept, fields={}, user=user, reason=note, locked=True, rows_written=True)
     merge.undone_at, merge.undone_by = clock.now(), user
     merge.save(update_fields=["undone_at", "undone_by"])
     restored: list = []
@@ -96,6 +94,9 @@ def _undo_held(model, merge: Merge, *, user, reason: str) -> Merge:
                 )
             ]
         ) from error
+    # Versions of the kept record and of the others whose answers list a row moved back,
+    # before the rows (see _merge).
+    version_listing_records(kept, rows, user=user, reason=note)
     order = write_order({type(row) for row, _ in rows})
     rows.sort(key=lambda pair: (order.index(type(pair[0])), pair[0].pk))
     for row, fields in rows:
@@ -117,6 +118,17 @@ def _undo_held(model, merge: Merge, *, user, reason: str) -> Merge:
             record_delete(added, user=user, reason=note)
     for instance in restored:
         fact_require_citation(instance)
+    try:
+        fact_require_citation(kept)
+    except ValidationError as error:
+        name = model._meta.verbose_name
+        raise UndoRefused(
+            [
+                f"The kept {name} {kept.pk} is verified and would keep no citation: the "
+                "undo gives the merged one back its citations. Cite a source for it, or mark "
+                "it unverified, first."
+            ]
+        ) from error
     return merge
 
 

@@ -1,11 +1,15 @@
 """What a merge and its undo share in writing: the reason the editor gives, checked before
 anything is written, the history reason every write carries (the most telling prefix that
-leaves room for it), and the save of the fields a row changes, whose refusal names the row."""
+leaves room for it), the versions of the records whose answers list the rows they move,
+and the save of the fields a row changes, whose refusal names the row."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
+from ...kinds import kind_of
+from ...models import Citation
 from ...reasons import MAX_LENGTH, reason_text
-from ..saving import error_dict, record_save
+from ..saving import error_dict, record_save, record_version
 from .errors import MergeInvalid
 
 MERGE = "Merge"  # the shortest history reason prefix of a merge's writes
@@ -42,3 +46,32 @@ def _write(row, fields: list[str], *, user, reason: str, refused) -> None:
                 for message in values
             ]
         ) from error
+
+
+def version_listing_records(keep, rows, *, user, reason: str) -> None:
+    """A version (record_version) of `keep`, then of every other record whose answer lists
+    one of `rows` (pairs of a row and the fields the merge or undo changes on it) among its
+    own rows and is not itself moved: a partnership its parties, a person its roles, a fact
+    its citations (a person merged: the quotes attributed to them). Written before the
+    rows, at their instant: each version lists the rows it shows changed. A row moved from
+    one record to another by its link (an alias) is listed by those two; the kept record
+    is `keep`, and the other is deleted (a merge) or restored (an undo) at that instant."""
+    record_version(keep, user=user, reason=reason)
+    moved = {(type(row), row.pk) for row, _ in rows}
+    done = {(type(keep), keep.pk)}
+    for row, fields in rows:
+        if isinstance(row, Citation):
+            fact = ContentType.objects.get_for_id(row.content_type_id).model_class()
+            link, listing = "object_id", (fact, row.object_id)
+        else:
+            kind = kind_of(type(row))
+            link = kind.parent if kind is not None else None
+            if link is None:
+                continue
+            field = row._meta.get_field(link)
+            listing = (field.related_model, getattr(row, field.attname))
+        if link in fields or listing[1] is None or listing in moved or listing in done:
+            continue
+        done.add(listing)
+        model, pk = listing
+        record_version(model(pk=pk), user=user, reason=reason)
