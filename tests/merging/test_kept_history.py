@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from companies.models import Company, CompanyAlias, CompanyIdentifier, Role
-from events.models import PartnershipParty
+from events.models import Event, PartnershipParty
 from factbase.core.models import Citation, Source
 from factbase.core.services import (
     UndoRefused,
@@ -198,3 +198,27 @@ def test_an_undo_that_would_leave_the_kept_record_verified_without_citations_is_
     with pytest.raises(UndoRefused, match="is verified and would keep no citation"):
         merge_undo(done, user=editor, reason="not the same")
     assert Company.objects.filter(pk=merge.pk).exists() is False
+
+
+def test_a_record_the_merge_writes_anyway_gets_one_version(world, editor):
+    """An event that lists the merged person and quotes them: its list's write is its
+    version, with the citation's change; not a second version before it."""
+    summit = Event.objects.get(title="AI summit")
+    cite(summit, world.source, quote="The company also announced", attributed_to=world.merge_person)
+    version = Event.objects.get(pk=summit.pk).version
+    done = record_merge(world.keep_person, world.merge_person, user=editor, reason="one person")
+    assert Event.objects.get(pk=summit.pk).version == version + 1
+    merge_undo(done, user=editor, reason="two people")
+    assert Event.objects.get(pk=summit.pk).version == version + 2
+
+
+def test_a_merged_record_that_cannot_come_back_as_it_was_refuses_the_undo(db, editor):
+    """Verified without a citation when merged (written around the rule): the undo is
+    refused, saying why, and nothing is written."""
+    keep, merge = company("Keep", "keep"), company("Merge", "merge")
+    Company.objects.filter(pk=merge.pk).update(status="verified")
+    done = record_merge(keep, merge, user=editor, reason="the same")
+
+    with pytest.raises(UndoRefused, match="was verified without a citation when it was merged"):
+        merge_undo(done, user=editor, reason="not the same")
+    assert not Company.objects.filter(pk=merge.pk).exists()

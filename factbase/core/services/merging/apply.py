@@ -76,6 +76,7 @@ def _merge_held(model, keep, merge, *, user, reason: str) -> Merge:
     version_listing_records(
         keep,
         [(entry.row, [relation.field for relation in entry.fields]) for entry in plan.writes],
+        written=[(type(link.row), link.row.pk) for link in plan.links],
         user=user,
         reason=note,
     )

@@ -96,7 +96,8 @@ def _undo_held(model, merge: Merge, *, user, reason: str) -> Merge:
         ) from error
     # Versions of the kept record and of the others whose answers list a row moved back,
     # before the rows (see _merge).
-    version_listing_records(kept, rows, user=user, reason=note)
+    linked = [(_model(item["model"]), item["id"]) for item in moves["linked"]]
+    version_listing_records(kept, rows, written=linked, user=user, reason=note)
     order = write_order({type(row) for row, _ in rows})
     rows.sort(key=lambda pair: (order.index(type(pair[0])), pair[0].pk))
     for row, fields in rows:
@@ -116,19 +117,21 @@ def _undo_held(model, merge: Merge, *, user, reason: str) -> Merge:
         added = _model(item["model"])._default_manager.filter(pk=item["id"]).first()
         if added is not None and getattr(added, "name", None) == item.get("name"):
             record_delete(added, user=user, reason=note)
-    for instance in restored:
-        fact_require_citation(instance)
-    try:
-        fact_require_citation(kept)
-    except ValidationError as error:
-        name = model._meta.verbose_name
-        raise UndoRefused(
-            [
-                f"The kept {name} {kept.pk} is verified and would keep no citation: the "
-                "undo gives the merged one back its citations. Cite a source for it, or mark "
-                "it unverified, first."
-            ]
-        ) from error
+    for instance in (*restored, kept):
+        try:
+            fact_require_citation(instance)
+        except ValidationError as error:
+            name = instance._meta.verbose_name
+            raise UndoRefused(
+                [
+                    f"The kept {name} {kept.pk} is verified and would keep no citation: the "
+                    "undo gives the merged one back its citations. Cite a source for it, or "
+                    "mark it unverified, first."
+                    if instance is kept
+                    else f"The {name} {instance.pk} was verified without a citation when "
+                    "it was merged, which no record may be: it cannot come back as it was."
+                ]
+            ) from error
     return merge
 
 

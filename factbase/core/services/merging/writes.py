@@ -48,16 +48,18 @@ def _write(row, fields: list[str], *, user, reason: str, refused) -> None:
         ) from error
 
 
-def version_listing_records(keep, rows, *, user, reason: str) -> None:
+def version_listing_records(keep, rows, *, written=(), user, reason: str) -> None:
     """A version (record_version) of `keep`, then of every other record whose answer lists
     one of `rows` (pairs of a row and the fields the merge or undo changes on it) among its
     own rows and is not itself moved: a partnership its parties, a person its roles, a fact
     its citations (a person merged: the quotes attributed to them). Written before the
     rows, at their instant: each version lists the rows it shows changed. A row moved from
     one record to another by its link (an alias) is listed by those two; the kept record
-    is `keep`, and the other is deleted (a merge) or restored (an undo) at that instant."""
+    is `keep`, and the other is deleted (a merge) or restored (an undo) at that instant.
+    `written` names the records, as (model, id), that the caller writes anyway (an event
+    whose list names the merged record): their own write is their version."""
     record_version(keep, user=user, reason=reason)
-    moved = {(type(row), row.pk) for row, _ in rows}
+    moved = {(type(row), row.pk) for row, _ in rows} | set(written)
     done = {(type(keep), keep.pk)}
     for row, fields in rows:
         if isinstance(row, Citation):
