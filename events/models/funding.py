@@ -241,5 +241,8 @@ class Investment(FactModel, Quantity):
             errors["investor"] = "A company cannot invest in itself."
         if self.value is not None and not self.currency:
             errors["currency"] = NEEDS_CURRENCY
+        if self.value is not None and self.value < 0:
+            # Said on the field, as a round says it, not as the table's constraint would.
+            errors["value"] = "An amount invested cannot be negative."
         if errors:
             raise ValidationError(errors)

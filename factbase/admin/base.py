@@ -3,6 +3,7 @@ delete through `factbase.core.services` (the same history as the API and command
 of a past version, and the deleted records with their restore."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.admin import GenericInlineModelAdmin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -85,7 +86,30 @@ def formset_rows(formset) -> tuple[str, list[dict]] | None:
         rows.append(row)
     if not formset.has_changed():
         return None
+    # The list replaces the stored one: a row stored since the page was read (a citation
+    # added on its own page meanwhile) is not in the form, and is kept, not deleted.
+    shown = {form.instance.pk for form in formset.forms if not form.instance._state.adding}
+    # The formset's own read of the stored rows (it found each form's row in it).
+    stored = [child.pk for child in formset.get_queryset()]
+    rows.extend({"id": pk} for pk in stored if pk not in shown)
     return ("citations" if generic else formset.fk.remote_field.name), rows
+
+
+def refusal(what: str, error: ValidationError) -> str:
+    """A write service's refusal as the admin says it: what did not happen, and why."""
+    return f"{what}. {' '.join(error.messages)}"
+
+
+def delete_selected(modeladmin, request, queryset):
+    """Django's bulk delete, all or nothing: one record it may not delete (the last
+    citation of a verified fact) refuses the whole action, with the reason, and leaves
+    nothing written, its log entries included."""
+    try:
+        with transaction.atomic(using=router.db_for_write(modeladmin.model)):
+            return django_delete_selected(modeladmin, request, queryset)
+    except ValidationError as error:
+        modeladmin.message_user(request, refusal("Nothing deleted", error), messages.ERROR)
+        return None
 
 
 class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
@@ -298,7 +322,12 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
                 return HttpResponseRedirect(request.get_full_path())
             request.change_reason = form.cleaned_data["change_reason"]
         extra_context = {**(extra_context or {}), "asks_reason": True}
-        return super().delete_view(request, object_id, extra_context)
+        try:
+            # Django's view deletes in a transaction: a refusal leaves nothing written.
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:  # the last citation of a verified fact
+            self.message_user(request, refusal("Not deleted", error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request, obj):
         reason = getattr(request, "change_reason", "")
@@ -306,6 +335,13 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
 
     def delete_queryset(self, request, queryset):
         services.records_delete(queryset, user=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_selected, name, description)
+        return actions
 
     # --- deleted records ----------------------------------------------------------------
 

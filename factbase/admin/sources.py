@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from factbase.core import services
 from factbase.core.ids import id_from
 from factbase.core.kinds import fact_kinds
 from factbase.core.models import Citation, Source
@@ -19,7 +20,7 @@ from .base import TrackedAdmin, partial_date
 from .citing import see_in_source, source_url
 from .facts import CITATION_FIELDS, with_citation_count
 from .filters import FactKindFilter, in_use
-from .forms import error_text
+from .forms import TrackedAdminForm, error_text
 from .languages import language_label
 from .related import fact_prefetch, record_link
 from .widgets import LanguageSelect
@@ -139,8 +140,17 @@ class SourceAdmin(TrackedAdmin):
         )
 
 
+class CitationAdminForm(TrackedAdminForm):
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the values entered
+        refused = services.citation_leaves_verified_fact(self.instance)
+        if refused is not None:
+            self._update_errors(refused)
+
+
 @admin.register(Citation)
 class CitationAdmin(TrackedAdmin):
+    form = CitationAdminForm
     list_display = (
         "short_quote",
         "fact_link",

@@ -313,6 +313,10 @@ class Citation(TrackedModel):
         super().clean()
         errors = {}
         model = self.content_type.model_class() if self.content_type_id else None
+        # A citation stands for its fact: none is saved for a record that is not there.
+        linked = model is not None and self.object_id is not None and self._links_another_fact()
+        if linked and self.fact is None:
+            errors["object_id"] = f"No {model._meta.verbose_name} {self.object_id}."
         if model is not None and self.field_name:
             names = {f.name for f in model._meta.concrete_fields}
             if self.field_name not in names:
@@ -323,6 +327,10 @@ class Citation(TrackedModel):
             errors.update(self._locate_quote(self.source.text))
         if errors:
             raise ValidationError(errors)
+
+    def _links_another_fact(self) -> bool:
+        """New, or moved to another fact since it was read."""
+        return not {"content_type", "object_id"} <= self.unchanged_fields()
 
     def _locate_quote(self, text: str) -> dict:
         """Check the quote against the stored text and record where it stands."""

@@ -22,6 +22,7 @@ from .merging import (
 from .saving import (
     RecordInvalid,
     VersionConflict,
+    citation_leaves_verified_fact,
     error_dict,
     fact_require_citation,
     record_save,
@@ -35,6 +36,7 @@ __all__ = [
     "RecordInvalid",
     "UndoRefused",
     "VersionConflict",
+    "citation_leaves_verified_fact",
     "error_dict",
     "fact_require_citation",
     "facts_set_status",

@@ -63,6 +63,32 @@ def fact_require_citation(fact: models.Model) -> None:
         )
 
 
+def citation_leaves_verified_fact(citation: Citation) -> ValidationError | None:
+    """The refusal of a stored citation moved to another fact when it is the only
+    citation of the verified fact it cited, which would be left verified without one;
+    None otherwise. Asked by the citation's own writes (the API, its admin page), not by a
+    merge, which moves every citation of a record it then deletes."""
+    stored = citation._stored_values()
+    before = (stored.get("content_type_id"), stored.get("object_id"))
+    if citation._state.adding or None in before:
+        return None
+    if before == (citation.content_type_id, citation.object_id):
+        return None
+    model = ContentType.objects.get_for_id(before[0]).model_class()
+    fact = model._default_manager.filter(pk=before[1]).first() if model else None
+    if getattr(fact, "status", None) != Status.VERIFIED:
+        return None
+    cited = Citation.objects.filter(content_type_id=before[0], object_id=before[1])
+    if cited.exclude(pk=citation.pk).exists():
+        return None
+    return ValidationError(
+        {
+            "object_id": f"This is the only citation of {fact}, which is verified: cite "
+            "another source for it, or mark it unverified, before moving this one."
+        }
+    )
+
+
 @transaction.atomic
 def record_save(
     instance: TrackedModel,

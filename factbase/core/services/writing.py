@@ -14,6 +14,7 @@ from .saving import (
     RecordInvalid,
     _save,
     _write,
+    citation_leaves_verified_fact,
     error_dict,
     fact_require_citation,
     holds_stored_row,
@@ -102,6 +103,10 @@ def _record_write(
         errors = error_dict(error)
         errors.update(_rows_errors(instance, children, user=user, reason=reason))
         raise RecordInvalid(errors) from error
+    if isinstance(instance, Citation):
+        refused = citation_leaves_verified_fact(instance)
+        if refused is not None:
+            raise RecordInvalid(error_dict(refused))
     carried = [] if created else _carried_lists(instance, children)
     unchanged = (
         not created

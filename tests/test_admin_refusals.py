@@ -1,0 +1,195 @@
+"""What the admin refuses, and what a save keeps that the editor never saw: a citation or
+a role written elsewhere while a record's page was open stays; a citation of a record that
+is not there, the only citation of a verified fact moved or deleted, and a negative
+investment are refused on their field, or with a message, and nothing is written."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+
+from companies.models import Company, Person, Role
+from events.models import Investment
+from factbase.core import services
+from factbase.core.models import Citation
+
+from .factories import CompanyFactory, PersonFactory, SourceFactory
+from .test_admin_forms import CITATIONS, page_data, url
+
+pytestmark = pytest.mark.django_db
+
+
+def save(record):
+    return services.record_save(record, check_citations=False)
+
+
+@pytest.fixture
+def cited():
+    """A company with one citation, and its source."""
+    company = save(CompanyFactory.build())
+    source = save(SourceFactory.build())
+    save(Citation(source=source, fact=company, quote="Acme Robotics"))
+    return company, source
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_a_citation_added_elsewhere_while_its_fact_is_edited_is_kept(editor_client, cited):
+    company, source = cited
+    editing = page_data(editor_client.get(url(Company, "change", company.pk)))
+    # Meanwhile, on the citation's own page, another citation of the same company.
+    other = page_data(editor_client.get(url(Citation, "add")))
+    other.update(
+        content_type=str(ContentType.objects.get_for_model(Company).pk),
+        object_id=str(company.pk),
+        source=str(source.pk),
+        quote="partnership with Globex",
+    )
+    assert editor_client.post(url(Citation, "add"), other).status_code == 302
+    # The company's page, read before it, adds a citation of its own.
+    editing[f"{CITATIONS}-TOTAL_FORMS"] = "2"
+    editing[f"{CITATIONS}-1-source"] = str(source.pk)
+    editing[f"{CITATIONS}-1-quote"] = "two million users"
+    assert editor_client.post(url(Company, "change", company.pk), editing).status_code == 302
+    quotes = sorted(company.citations.values_list("quote", flat=True))
+    assert quotes == ["Acme Robotics", "partnership with Globex", "two million users"]
+
+
+def test_a_role_added_elsewhere_while_its_person_is_edited_is_kept(editor_client):
+    person, company = save(PersonFactory.build()), save(CompanyFactory.build())
+    save(Role(person=person, company=company, title="CTO"))
+    editing = page_data(editor_client.get(url(Person, "change", person.pk)))
+    other = page_data(editor_client.get(url(Role, "add")))
+    other.update(person=str(person.pk), company=str(company.pk), title="CEO")
+    assert editor_client.post(url(Role, "add"), other).status_code == 302
+    prefix = next(key for key in editing if key.endswith("-0-title")).removesuffix("-0-title")
+    editing[f"{prefix}-0-title"] = "Chief Technology Officer"
+    assert editor_client.post(url(Person, "change", person.pk), editing).status_code == 302
+    titles = sorted(Role.objects.filter(person=person).values_list("title", flat=True))
+    assert titles == ["CEO", "Chief Technology Officer"]
+
+
+def test_a_role_the_editor_deletes_is_still_deleted(editor_client):
+    person, company = save(PersonFactory.build()), save(CompanyFactory.build())
+    save(Role(person=person, company=company, title="CTO"))
+    editing = page_data(editor_client.get(url(Person, "change", person.pk)))
+    prefix = next(key for key in editing if key.endswith("-0-title")).removesuffix("-0-title")
+    editing[f"{prefix}-0-DELETE"] = "on"
+    assert editor_client.post(url(Person, "change", person.pk), editing).status_code == 302
+    assert not Role.objects.filter(person=person).exists()
+
+
+def test_a_citation_of_a_record_that_is_not_there_is_refused(editor_client):
+    source = save(SourceFactory.build())
+    data = page_data(editor_client.get(url(Citation, "add")))
+    data.update(
+        content_type=str(ContentType.objects.get_for_model(Company).pk),
+        object_id="999999",
+        source=str(source.pk),
+        quote="Acme Robotics",
+    )
+    response = editor_client.post(url(Citation, "add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["object_id"] == ["No company 999999."]
+    assert not Citation.objects.exists()
+
+
+def verified(company):
+    company.status = "verified"
+    return save(company)
+
+
+def test_the_only_citation_of_a_verified_fact_is_not_moved_away(editor_client, cited):
+    company, _ = cited
+    verified(company)
+    citation = company.citations.get()
+    elsewhere = save(CompanyFactory.build())
+    data = page_data(editor_client.get(url(Citation, "change", citation.pk)))
+    data["object_id"] = str(elsewhere.pk)
+    response = editor_client.post(url(Citation, "change", citation.pk), data)
+    assert response.status_code == 200
+    (error,) = response.context["adminform"].form.errors["object_id"]
+    assert error.startswith(f"This is the only citation of {company}, which is verified")
+    citation.refresh_from_db()
+    assert citation.object_id == company.pk and citation.version == 1
+
+
+def test_a_citation_of_a_verified_fact_with_another_is_moved(editor_client, cited):
+    company, source = cited
+    save(Citation(source=source, fact=company, quote="two million users"))
+    verified(company)
+    citation = company.citations.get(quote="Acme Robotics")
+    elsewhere = save(CompanyFactory.build())
+    data = page_data(editor_client.get(url(Citation, "change", citation.pk)))
+    data["object_id"] = str(elsewhere.pk)
+    assert editor_client.post(url(Citation, "change", citation.pk), data).status_code == 302
+    assert elsewhere.citations.get().pk == citation.pk
+
+
+def test_the_api_does_not_move_the_only_citation_of_a_verified_fact(editor_api, cited):
+    company, _ = cited
+    verified(company)
+    citation = company.citations.get()
+    elsewhere = save(CompanyFactory.build())
+    response = editor_api.patch(
+        f"/api/v1/citations/{citation.pk}/", {"fact_id": elsewhere.pk}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "only citation" in response.json()["fact_id"][0]
+    assert company.citations.get().pk == citation.pk
+
+
+def test_deleting_the_last_citation_of_a_verified_fact_is_refused(editor_client, cited):
+    company, _ = cited
+    verified(company)
+    citation = company.citations.get()
+    response = editor_client.post(
+        url(Citation, "delete", citation.pk), {"post": "yes", "change_reason": "wrong"}, follow=True
+    )
+    assert response.status_code == 200
+    (message,) = messages_of(response)
+    assert message == "Not deleted. A fact cannot be verified without at least one citation."
+    assert company.citations.get().pk == citation.pk
+    assert not LogEntry.objects.exists()
+
+
+def test_a_bulk_delete_with_the_last_citation_of_a_verified_fact_deletes_nothing(
+    editor_client, cited
+):
+    company, source = cited
+    verified(company)
+    loose = save(Citation(source=source, fact=save(CompanyFactory.build()), quote="Acme"))
+    response = editor_client.post(
+        url(Citation, "changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [str(loose.pk), str(company.citations.get().pk)],
+            "post": "yes",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    (message,) = messages_of(response)
+    assert message.startswith("Nothing deleted. A fact cannot be verified")
+    assert Citation.objects.count() == 2
+    assert not LogEntry.objects.exists()  # nor the log entries Django writes first
+
+
+def test_a_negative_investment_is_refused_on_its_value(editor_client):
+    company = save(CompanyFactory.build())
+    investor = save(CompanyFactory.build(kind="investor"))
+    data = page_data(editor_client.get(url(Investment, "add")))
+    data.update(
+        investor=str(investor.pk),
+        company=str(company.pk),
+        value="-5M",
+        qualifier="exact",
+        currency="EUR",
+    )
+    response = editor_client.post(url(Investment, "add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["value"] == ["An amount invested cannot be negative."]
+    assert "__all__" not in errors
+    assert not Investment.objects.exists()
