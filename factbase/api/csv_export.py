@@ -8,9 +8,11 @@ factbase.api.csv_lists) comes from one grouped pass joined to the rows rather th
 subquery run once per row. Elsewhere rows come from `values_list()` in chunks. Both write
 the same bytes: text cells that a spreadsheet would read as a formula (starting with =, +,
 -, @, tab or carriage return) get a leading apostrophe, as the OWASP CSV-injection
-guidance recommends; numbers are plain digits ("1000000", "12.5"); times are UTC with
-microseconds ("2025-02-11T09:30:00.000000Z"); booleans are true/false; null and the empty
-string are both an empty cell; lines end with a line feed.
+guidance recommends, and so does text that starts with apostrophes and then one of those
+(`'-ish` is written `''-ish`), so that an import, which takes one apostrophe off either,
+reads every text back as it is stored; numbers are plain digits ("1000000", "12.5");
+times are UTC with microseconds ("2025-02-11T09:30:00.000000Z"); booleans are true/false;
+null and the empty string are both an empty cell; lines end with a line feed.
 """
 
 import datetime
@@ -81,9 +83,16 @@ def cell(value) -> str:
     if isinstance(value, int | float):
         return str(value)
     words = str(value)
-    if words.startswith(FORMULA_START):
+    if neutralised(words):
         return "'" + words
     return words
+
+
+def neutralised(words: str) -> bool:
+    """Whether the export writes `words` with an apostrophe first: a formula's start, after
+    any apostrophes (text that would read as an escaped formula is escaped too, so that
+    taking one apostrophe off gives it back)."""
+    return words.lstrip("'").startswith(FORMULA_START)
 
 
 def with_computed_columns(queryset: QuerySet, cols: list[Column]) -> QuerySet:
@@ -384,10 +393,14 @@ def _sql_text(expression: str, field) -> str:
         return expression
     if kind != "string":
         return text.sql_text(kind, expression)
-    # Text: formulas neutralised; '' as NULL so that both are an unquoted empty cell
-    # (ascii('') is 0, ascii(NULL) is NULL: the ELSE).
+    # Text: formulas neutralised as cell() does (neutralised()): a formula's start, or
+    # apostrophes and then one (the ltrim() only for text that starts with an apostrophe);
+    # '' as NULL so that both are an unquoted empty cell (ascii('') is 0, ascii(NULL) is
+    # NULL: the ELSE).
     return (
-        f"CASE WHEN ascii({expression}) IN ({_FORMULA_CODES}) THEN '''' || {expression} "
+        f"CASE WHEN ascii({expression}) IN ({_FORMULA_CODES}) "
+        f"OR (ascii({expression}) = 39 AND ascii(ltrim({expression}, '''')) "  # 39: '
+        f"IN ({_FORMULA_CODES})) THEN '''' || {expression} "
         f"ELSE NULLIF({expression}, '') END"
     )
 

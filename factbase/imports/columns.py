@@ -91,6 +91,7 @@ class KindColumns:
                 f"Unknown columns: {', '.join(unknown)}. This kind's columns are those of "
                 f"its CSV export: {', '.join(self.accepted)}.",
                 line=line,
+                about=unknown[0] if len(unknown) == 1 else None,
             )
         columns = tuple(self.accepted[name] for name in header)
         citation = {c.header for c in columns if c.role == CITATION}

@@ -6,8 +6,9 @@ however many rows a file has.
 
 - CSV: UTF-8, with or without a byte order mark, comma-separated, RFC 4180 quoting (what
   the API's CSV export writes). The first row is the header. A cell the export neutralised
-  (`'=...`, `'+...`, `'-...`, `'@...`) reads without its apostrophe; a cell that starts
-  with `=` is a formula a spreadsheet would run, and is refused.
+  (`'=...`, `'+...`, `'-...`, `'@...`; `''-...` for text that starts `'-`) reads without
+  its first apostrophe; a cell that starts with `=` is a formula a spreadsheet would run,
+  and is refused.
 - XLSX: the first sheet; row 1 is the header. A formula cell is refused (its value would
   be whatever the spreadsheet last computed, or nothing); numbers, dates and booleans are
   read as the text the CSV would hold.
@@ -34,7 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 
-from factbase.api.csv_export import FORMULA_START
+from factbase.api.csv_export import neutralised
 from factbase.core import text as forms
 
 FORMATS = ("csv", "xlsx", "jsonl")
@@ -49,10 +50,19 @@ def max_bytes() -> int:
 
 
 class FileProblem(Exception):
-    """The file cannot be read (on from `line`, when given): nothing is imported."""
+    """The file cannot be read (on from `line`, when given): nothing is imported. `about`
+    is the one column it concerns when there is one, which the message names already."""
 
-    def __init__(self, message: str, *, line: int | None = None, column: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+        about: str | None = None,
+    ):
         self.message, self.line, self.column = message, line, column
+        self.about = about or column
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -244,9 +254,10 @@ def _csv_rows(reader, counter, header: tuple[str, ...]) -> Iterator[Row]:
 
 
 def unneutralised(cell: str) -> str:
-    """A cell as stored: the export writes text that a spreadsheet would run as a formula
-    with an apostrophe first (factbase.api.csv_export.cell)."""
-    if cell.startswith("'") and cell[1:].startswith(FORMULA_START):
+    """A cell as stored: the export writes text that a spreadsheet would run as a formula,
+    or that starts with apostrophes and then a formula's start, with one apostrophe more
+    (factbase.api.csv_export.neutralised): that one comes off, so `''-ish` reads `'-ish`."""
+    if cell.startswith("'") and neutralised(cell[1:]):
         return cell[1:]
     return cell
 
@@ -272,7 +283,11 @@ def check_header(header: tuple[str, ...], line: int) -> None:
         raise FileProblem(f"Columns without a name in the header: {', '.join(unnamed)}.", line=line)
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise FileProblem(f"Columns named twice: {', '.join(repeated)}.", line=line)
+        raise FileProblem(
+            f"Columns named twice: {', '.join(repeated)}.",
+            line=line,
+            about=repeated[0] if len(repeated) == 1 else None,
+        )
 
 
 # --- XLSX ----------------------------------------------------------------------------------

@@ -112,6 +112,15 @@ class Report:
             lines += [problem_text(outcome.line, problem) for problem in outcome.problems]
         return lines
 
+    def file_errors(self) -> list[dict]:
+        """The problem of the whole file, if any, as a row's problems read. A problem with
+        no line (an empty file) is one of the file from its start: line 1."""
+        if self.problem is None:
+            return []
+        problem = self.problem
+        line = problem.line if problem.line is not None else 1
+        return [{"line": line, "column": problem.about, "message": problem.message}]
+
     def summary(self) -> str:
         counts = ", ".join(f"{self.counts[outcome]:,} {outcome}" for outcome in OUTCOMES)
         rows = f"{self.total:,} row{'s' if self.total != 1 else ''}"
@@ -135,7 +144,8 @@ class Report:
             "rows": self.total,
             "counts": {outcome: self.counts[outcome] for outcome in OUTCOMES},
             "file_error": None if self.problem is None else str(self.problem),
-            "errors": [
+            "errors": self.file_errors()
+            + [
                 problem_dict(outcome.line, problem)
                 for outcome in self.errors
                 for problem in outcome.problems

@@ -29,6 +29,8 @@ from .columns import CITATION_COLUMNS, KindColumns, Plan
 from .reading import Problem, Row
 
 URL_SCHEMES = ("http://", "https://")
+# The column of each part of the citation a row adds: citation_source...
+CITATION_HEADERS = {part: header for header, part in CITATION_COLUMNS.items()}
 # The export's codes in a label (%25, %3B, %28, %29), each read back as its character.
 _CHARACTERS = {code: character for character, code in ESCAPES}
 _CODES = re.compile("|".join(re.escape(code) for code in _CHARACTERS))
@@ -47,6 +49,7 @@ class Item:
 
     name: object  # a slug, a text, or an id (int) from the ids column
     detail: object = None  # its detail (text, or a flag's boolean); None: not given
+    label: str | None = None  # the name its label gave, when the ids column gave `name`
 
 
 @dataclass
@@ -66,6 +69,7 @@ class RowInput:
     data: dict = field(default_factory=dict)  # the serializer's input
     columns: dict = field(default_factory=dict)  # field -> the column that gave it
     items: dict = field(default_factory=dict)  # child list -> [Item], bound to stored rows
+    item_ids: dict = field(default_factory=dict)  # child list -> its ids column, when given
     citation: dict | None = None  # the citation the row adds (CSV, XLSX)
     citation_index: int | None = None  # its place among the citations written
     cited: list | None = None  # citations_source_ids as exported
@@ -225,7 +229,11 @@ def _child_rows(result: RowInput, child, name: str, given: list) -> None:
         if not parsed:
             parsed = [Item(None) for _ in values]
         for entry, value in zip(parsed, values, strict=True):
+            # The label is kept to be checked against the id when the row is bound: the
+            # id wins, so a label edited beside an id left as exported would be lost.
+            entry.label = entry.name if label_cell.strip() else None
             entry.name = value
+        result.item_ids[name] = id_column
     result.items[name] = parsed
 
 
@@ -260,6 +268,17 @@ def _citations(result: RowInput, given: list) -> None:
         CITATION_COLUMNS[column]: cell.strip() for column, cell in _cells(given, roles.CITATION)
     }
     if not (parts.get("source") or parts.get("quote")):
+        # Any other part (a translation) belongs to a citation, and would be lost alone.
+        for part, value in parts.items():
+            if value:
+                header = CITATION_HEADERS[part]
+                result.problems.append(
+                    Problem(
+                        header,
+                        f"{header} is part of the citation the row adds: give "
+                        "citation_source and citation_quote too.",
+                    )
+                )
         return
     for part, column in (("source", "citation_source"), ("quote", "citation_quote")):
         if not parts.get(part):
@@ -309,6 +328,7 @@ def bind(row: RowInput, instance, serializer, cache) -> dict:
             row.problems.append(Problem(row.columns[name], "This cell may not be empty."))
     for name, items in row.items.items():
         child = serializer.fields[name].child
+        _check_item_labels(row, name, items, child)
         data[name] = _bound_items(instance, name, items, child)
     citations = _bound_citations(row, instance, cache)
     if citations is not None:
@@ -318,6 +338,35 @@ def bind(row: RowInput, instance, serializer, cache) -> dict:
             if isinstance(citation, dict) and isinstance(citation.get("source"), str):
                 _source_by_url(citation, citation["source"], cache)
     return data
+
+
+def _check_item_labels(row: RowInput, name: str, items: list[Item], child) -> None:
+    """Each item's label given beside its id (`parties` beside `parties_company_ids`) must
+    name the record the id names, as a `<record>_slug` beside its `<record>_id` must."""
+    name_field = child.fields[csv_item_of(child).name]
+    for number, item in enumerate(items, start=1):
+        if item.label is None or not isinstance(name_field, RecordRefField):
+            continue
+        try:
+            record = name_field.to_internal_value(item.name)
+        except serializers.ValidationError:
+            continue  # an id that names nothing: the serializer refuses it
+        if getattr(record, "slug", None) == item.label:
+            continue
+        try:
+            agrees = name_field.to_internal_value(item.label).pk == record.pk
+        except serializers.ValidationError:
+            agrees = False
+        if not agrees:
+            shown = getattr(record, "slug", None) or record
+            row.problems.append(
+                Problem(
+                    row.columns[name],
+                    f"item {number}: {item.label!r} is not {row.item_ids[name]} {record.pk} "
+                    f"({shown}): the ids and the labels must name the same records. Give "
+                    "one of them, or make them agree.",
+                )
+            )
 
 
 def _bound_items(instance, name: str, items: list[Item], child) -> list[dict]:
@@ -405,8 +454,12 @@ def _bound_citations(row: RowInput, instance, cache) -> list | None:
     source = new.get("source", "")
     if source.startswith(URL_SCHEMES):
         _source_by_url(new, source, cache, problems=row.problems, column="citation_source")
+    # The source as the id it names: "01" is source 1, as the serializer reads it.
+    source_id = new.get("source")
+    if not isinstance(source_id, int):
+        source_id = id_from(source_id)
     for citation in stored:
-        if str(citation.source_id) == str(new.get("source")) and citation.quote == new.get("quote"):
+        if citation.source_id == source_id and citation.quote == new.get("quote"):
             return None  # already cited so: nothing to add
     row.citation_index = len(stored)
     return [{"id": citation.pk} for citation in stored] + [new]

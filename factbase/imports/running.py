@@ -35,17 +35,15 @@ from factbase.core.reasons import reason_text
 from factbase.core.services import RecordInvalid, record_write
 from factbase.resolution.duplicates import likely_duplicates_of
 
-from .columns import CITATION_COLUMNS, Plan, kind_columns
+from .columns import Plan, kind_columns
 from .kinds import kind_named, serializer_of
 from .lookups import RecordCache
 from .reading import FileProblem, Problem, Row, Table, error_messages, path_text, read_table
 from .report import ERROR, NEW, UNCHANGED, UPDATE, Created, Outcome, Report
-from .rows import RowInput, bind, from_cells, from_object
+from .rows import CITATION_HEADERS, RowInput, bind, from_cells, from_object
 
 NAME_SHOWN = 40  # characters of a file's name in a history reason (which holds 100)
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-# The column of each part of the citation a row adds: citation_source...
-CITATION_HEADERS = {part: header for header, part in CITATION_COLUMNS.items()}
 
 
 def import_reason(file_name: str, reason: str = "") -> str:
@@ -235,14 +233,15 @@ class Importer:
         label = str(record) if self.report.keeps_row() else ""
         return Outcome(given.line, outcome, record.pk, label)
 
-    def check_duplicates(self, data: dict) -> None:
-        """A new record whose name or an alias is close to a stored record's (one an
-        earlier row of the file created, too) is refused, naming the records it is likely
-        a duplicate of (factbase.resolution)."""
-        if alias_relation(self.model) is None:
+    def check_duplicates(self, data: dict, model=None, column: str = "name") -> None:
+        """A new record (of the kind imported, or `model`) whose name or an alias is close
+        to a stored record's (one an earlier row of the file created, too) is refused,
+        naming the records it is likely a duplicate of (factbase.resolution)."""
+        model = model or self.model
+        if alias_relation(model) is None:
             return
         aliases = [row["name"] for row in data.get("aliases", ()) if row.get("name")]
-        candidates = likely_duplicates_of(self.model, data, aliases)
+        candidates = likely_duplicates_of(model, data, aliases)
         if candidates:
             named = "; ".join(
                 f"{c.record.name} ({getattr(c.record, 'slug', c.record.pk)}): {c.why}"
@@ -251,9 +250,9 @@ class Importer:
             raise _Refused(
                 [
                     Problem(
-                        "name",
+                        column,
                         f"Likely a duplicate of {named}. If it is another "
-                        f"{self.model._meta.verbose_name}, import with duplicates allowed.",
+                        f"{model._meta.verbose_name}, import with duplicates allowed.",
                     )
                 ]
             )
@@ -360,6 +359,10 @@ class Importer:
             ):
                 fields[model_field.name] = "other"
         kind = model._meta.verbose_name
+        if not self.options.allow_duplicates:
+            # A record made on request is a new record like any other: a likely duplicate
+            # of a stored one is refused, as a row creating it would be.
+            self.check_duplicates(fields, model, column)
         try:
             record = record_write(
                 model(), fields=fields, user=self.options.user, reason=self.options.reason
