@@ -1,7 +1,8 @@
-"""What the admin refuses, and what a save keeps that the editor never saw: a citation or
-a role written elsewhere while a record's page was open stays; a citation of a record that
-is not there, the only citation of a verified fact moved or deleted, and a negative
-investment are refused on their field, or with a message, and nothing is written."""
+"""What the admin refuses, and what a save keeps that the editor never saw: a role written
+elsewhere while its person's page was open stays, and a citation added elsewhere makes the
+fact's page stale; a citation of a record that is not there, the only citation of a
+verified fact moved or deleted, and a negative investment are refused on their field, or
+with a message, and nothing is written."""
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -35,10 +36,11 @@ def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
-def test_a_citation_added_elsewhere_while_its_fact_is_edited_is_kept(editor_client, cited):
+def test_a_page_read_before_a_citation_was_added_elsewhere_is_refused(editor_client, cited):
     company, source = cited
     editing = page_data(editor_client.get(url(Company, "change", company.pk)))
-    # Meanwhile, on the citation's own page, another citation of the same company.
+    # Meanwhile, on the citation's own page, another citation of the same company: a
+    # version of the company, which lists it.
     other = page_data(editor_client.get(url(Citation, "add")))
     other.update(
         content_type=str(ContentType.objects.get_for_model(Company).pk),
@@ -47,13 +49,16 @@ def test_a_citation_added_elsewhere_while_its_fact_is_edited_is_kept(editor_clie
         quote="partnership with Globex",
     )
     assert editor_client.post(url(Citation, "add"), other).status_code == 302
-    # The company's page, read before it, adds a citation of its own.
+    # The company's page, read before it, adds a citation of its own: refused as stale,
+    # not saved over the list it did not show.
     editing[f"{CITATIONS}-TOTAL_FORMS"] = "2"
     editing[f"{CITATIONS}-1-source"] = str(source.pk)
     editing[f"{CITATIONS}-1-quote"] = "two million users"
-    assert editor_client.post(url(Company, "change", company.pk), editing).status_code == 302
+    response = editor_client.post(url(Company, "change", company.pk), editing)
+    assert response.status_code == 200
+    assert "after you opened it" in str(response.context["adminform"].form.errors)
     quotes = sorted(company.citations.values_list("quote", flat=True))
-    assert quotes == ["Acme Robotics", "partnership with Globex", "two million users"]
+    assert quotes == ["Acme Robotics", "partnership with Globex"]
 
 
 def test_a_role_added_elsewhere_while_its_person_is_edited_is_kept(editor_client):

@@ -561,6 +561,7 @@ def test_the_change_log_tells_the_story_newest_first(demo, anon_api):
         ("2025-03-03T10:00:00Z", "create"),  # Germany's 66
         ("2025-03-03T10:00:00Z", "update"),  # the US dollar values, once everything is there
         ("2025-02-20T14:00:00Z", "create"),  # the French article's metrics
+        ("2025-02-20T14:00:00Z", "update"),  # Le Chat's rank in France, cited by it too
         ("2025-02-14T16:40:00Z", "delete"),  # Spain's rank
         ("2025-02-13T08:15:00Z", "update"),  # the revenue target in euros
     }

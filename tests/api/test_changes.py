@@ -55,13 +55,15 @@ def test_every_kind_of_write_is_in_the_log_newest_first(editor_api, anon_api, ed
     log = changes(anon_api, "kind=companies,citations,company-aliases")
     assert [(e["kind"], e["action"], e["reason"]) for e in log] == [
         ("companies", "update", "Country"),
+        # A citation written on its own and the version of its fact that lists it.
         ("citations", "create", "Cited"),
+        ("companies", "update", "Cited"),
         # A record and the rows written with it: one instant, by kind.
         ("companies", "create", "From the registry"),
         ("company-aliases", "create", "From the registry"),
     ]
-    assert log[2]["at"] == log[3]["at"]
-    assert changes(anon_api)[2]["kind"] == "sources"  # made by a factory, without a reason
+    assert log[1]["at"] == log[2]["at"] and log[3]["at"] == log[4]["at"]
+    assert changes(anon_api)[3]["kind"] == "sources"  # made by a factory, without a reason
     update = log[0]
     assert update["user"] == "editor"
     assert update["id"] == pk

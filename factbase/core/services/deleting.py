@@ -14,7 +14,7 @@ from ..feed import hold, number_unnumbered
 from ..models import Citation, TrackedModel
 from ..reasons import reason_text
 from . import clock
-from .saving import fact_require_citation
+from .saving import fact_require_citation, version_cited_facts
 
 
 def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]:
@@ -49,19 +49,23 @@ def record_delete(
         )
     # Every row this delete removes is recorded at the same instant: that is how a
     # restore tells what went with the record from what was deleted on its own.
-    moment = clock.now()
-    fact = instance.fact if isinstance(instance, Citation) else None
-    # Collected here rather than by instance.delete(), so that the rows the delete
-    # cascades to (the citations of a fact through its generic relation, a company's
-    # aliases, a partnership's parties) carry the same author and reason in history.
-    collector = Collector(using=instance._state.db or DEFAULT_DB_ALIAS)
-    collector.collect([instance])
-    for rows in collector.data.values():
-        for row in rows:
-            row._history_user = user
-            row._change_reason = reason_text(reason) or None
-            row._history_date = moment
-    collector.delete()
+    with clock.one_instant() as moment:
+        fact = instance.fact if isinstance(instance, Citation) else None
+        if fact is not None and check_citations:
+            # Deleted on its own (not as a row its fact's write replaces, nor a change a
+            # mirror applies): a version of its fact, at this instant, lists it removed.
+            version_cited_facts(instance, user=user, reason=reason)
+        # Collected here rather than by instance.delete(), so that the rows the delete
+        # cascades to (the citations of a fact through its generic relation, a company's
+        # aliases, a partnership's parties) carry the same author and reason in history.
+        collector = Collector(using=instance._state.db or DEFAULT_DB_ALIAS)
+        collector.collect([instance])
+        for rows in collector.data.values():
+            for row in rows:
+                row._history_user = user
+                row._change_reason = reason_text(reason) or None
+                row._history_date = moment
+        collector.delete()
     if check_citations and fact is not None:
         fact_require_citation(fact)
 

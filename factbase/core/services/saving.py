@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, router, transaction
 
 from ..choices import Status
@@ -138,6 +138,31 @@ def record_version(instance: TrackedModel, *, user=None, reason: str = "") -> Tr
     current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     _write(current, user=user, reason=reason)
     return current
+
+
+def version_cited_facts(citation: Citation, *, user=None, reason: str = "") -> None:
+    """A version (record_version) of the fact a citation written or deleted on its own
+    cites, and of the one it cited before, if it moved: each fact's answer lists its
+    citations, so its version and ETag move with them, and a writer holding the fact's
+    older ETag cannot replace its list of citations without seeing the new one. Called
+    before the citation's own write, at its instant, so that the fact's version is the
+    one that lists it. Not for a citation written as a row of its fact's own write, which
+    is the fact's version already."""
+    stored = citation._stored_values()
+    facts = {
+        (content_type, pk)
+        for content_type, pk in (
+            (stored.get("content_type_id"), stored.get("object_id")),
+            (citation.content_type_id, citation.object_id),
+        )
+        if content_type is not None and pk is not None
+    }
+    for content_type, pk in sorted(facts):
+        model = ContentType.objects.get_for_id(content_type).model_class()
+        try:
+            record_version(model(pk=pk), user=user, reason=reason)
+        except ObjectDoesNotExist:
+            continue  # a citation of a record deleted since: no fact to version
 
 
 def _save(
