@@ -180,6 +180,31 @@ def test_a_citation_added_changed_and_removed_shows_in_its_facts_history(editor_
     assert all(UTC_SECONDS.search(row) for row in (removed, changed, added))
 
 
+def test_the_rows_of_a_records_lists_show_in_the_version_that_wrote_them(editor_client, acme):
+    first = CompanyAlias.objects.get()  # Acme Inc, the first row
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    data |= {"aliases-TOTAL_FORMS": "2", "aliases-1-name": "Zed", "change_reason": "add alias"}
+    assert editor_client.post(url("change", acme.pk), data).status_code == 302
+    alias = CompanyAlias.objects.exclude(pk=first.pk).get()
+
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    data |= {"aliases-1-name": "Zedd", "change_reason": "spelling"}
+    assert editor_client.post(url("change", acme.pk), data).status_code == 302
+
+    data = form_data(editor_client.get(url("change", acme.pk)))
+    data |= {"aliases-1-DELETE": "on", "description": "Robots.", "change_reason": "gone"}
+    assert editor_client.post(url("change", acme.pk), data).status_code == 302
+
+    removed, renamed, added, created = history_rows(editor_client, acme)
+    label = f"Company alias {alias.pk}"
+    assert "Changed editor add alias" in added and f"{label}: — → name: Zed" in added
+    assert f"{label}: name: Zed → name: Zedd" in renamed
+    # Removed beside a change of the record's own: both in the one version.
+    assert "Description: — → Robots." in removed and f"{label}: name: Zedd → —" in removed
+    assert f"Company alias {first.pk}: name: Acme Inc" in created  # what the creation set
+    assert "Company alias" not in " ".join([removed, renamed, added]).replace(label, "")
+
+
 def test_a_save_that_changes_nothing_writes_no_version(editor_client, acme):
     data = form_data(editor_client.get(url("change", acme.pk)))
     response = editor_client.post(url("change", acme.pk), data)

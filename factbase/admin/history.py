@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.utils import get_m2m_reverse_field_name
 
+from factbase.api.history import child_changes
 from factbase.core.models import Citation, FactModel, history_model_of
 from factbase.core.quantities import format_number
 from factbase.core.services.saving import STAMPED_FIELDS
@@ -196,6 +197,9 @@ def history_entries(model, pk, page_rows: list, newer_row=None) -> list[Entry]:
         Citation, [row_values(Citation, r) for r in [*citation_rows, *citation_older]]
     )
     versions = _record_entries(model, page_rows, _previous_rows(page_rows, older), labels)
+    written = _rows_written(model, pk, page_rows)
+    for row, entry in zip(page_rows, versions, strict=True):
+        entry.changes += written.get(row.history_id, [])
     cited = _citation_entries(citation_rows, previous, citation_labels, here)
     merged = sorted(
         [*zip(page_rows, versions, strict=True), *zip(citation_rows, cited, strict=True)],
@@ -203,6 +207,37 @@ def history_entries(model, pk, page_rows: list, newer_row=None) -> list[Entry]:
         reverse=True,
     )
     return [entry for _, entry in merged]
+
+
+def _rows_written(model, pk, rows) -> dict[int, list[Change]]:
+    """The rows of the record's lists (a company's aliases and identifiers, a round's
+    investments) that each of its versions `rows` wrote, as the API's history finds them
+    (child_changes): each a change named for its row, from what it held to what it holds.
+    A fact's citations are left out: they are entries of their own."""
+    written: dict[int, list[Change]] = {}
+    for history_id, changes in child_changes(model, pk, rows).items():
+        for change in changes:
+            if change["field"] == "citations":
+                continue
+            child = model._meta.get_field(change["field"]).related_model
+            row = change["new"] or change["old"]
+            label = f"{capfirst(child._meta.verbose_name)} {row['id']}"
+            written.setdefault(history_id, []).append(
+                Change(label, _row_text(change["old"]), _row_text(change["new"]))
+            )
+    return written
+
+
+def _row_text(values: dict | None) -> str:
+    """A row's values as the API's history gives them, its id aside: `name: Zed`."""
+    if values is None:
+        return EMPTY
+    shown = [
+        f"{name}: {EMPTY if value in (None, '') else value}"
+        for name, value in values.items()
+        if name != "id"
+    ]
+    return "; ".join(shown) or EMPTY
 
 
 def _record_entries(model, rows, previous, labels) -> list[Entry]:
