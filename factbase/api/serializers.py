@@ -339,16 +339,3 @@ class CitationSerializer(RecordSerializer):
         parent = parent_record(fact)
         url = record_url(parent, self.context) if parent is not None else None
         return {"id": fact.pk, "url": url}
-
-    def validate(self, attrs):
-        content_type = attrs.get("content_type") or getattr(self.instance, "content_type", None)
-        object_id = attrs.get("object_id") or getattr(self.instance, "object_id", None)
-        if (
-            content_type is not None
-            and object_id is not None
-            and not content_type.model_class().objects.filter(pk=object_id).exists()
-        ):
-            raise serializers.ValidationError(
-                {"fact_id": [f"No {content_type.model} {object_id}."]}
-            )
-        return attrs
