@@ -351,13 +351,7 @@ def _check_item_labels(row: RowInput, name: str, items: list[Item], child) -> No
             record = name_field.to_internal_value(item.name)
         except serializers.ValidationError:
             continue  # an id that names nothing: the serializer refuses it
-        if getattr(record, "slug", None) == item.label:
-            continue
-        try:
-            agrees = name_field.to_internal_value(item.label).pk == record.pk
-        except serializers.ValidationError:
-            agrees = False
-        if not agrees:
+        if not label_names(name_field, item.label, record):
             shown = getattr(record, "slug", None) or record
             row.problems.append(
                 Problem(
@@ -367,6 +361,17 @@ def _check_item_labels(row: RowInput, name: str, items: list[Item], child) -> No
                     "one of them, or make them agree.",
                 )
             )
+
+
+def label_names(field, label: str, record) -> bool:
+    """Whether `label`, given beside an id, names `record`, the id's: its slug, or what
+    the reference `field` reads as it (a name, an alias)."""
+    if getattr(record, "slug", None) == label:
+        return True
+    try:
+        return field.to_internal_value(label).pk == record.pk
+    except serializers.ValidationError:
+        return False
 
 
 def _bound_items(instance, name: str, items: list[Item], child) -> list[dict]:

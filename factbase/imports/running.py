@@ -40,7 +40,7 @@ from .kinds import kind_named, serializer_of
 from .lookups import RecordCache
 from .reading import FileProblem, Problem, Row, Table, error_messages, path_text, read_table
 from .report import ERROR, NEW, UNCHANGED, UPDATE, Created, Outcome, Report
-from .rows import CITATION_HEADERS, RowInput, bind, from_cells, from_object
+from .rows import CITATION_HEADERS, RowInput, bind, from_cells, from_object, label_names
 
 NAME_SHOWN = 40  # characters of a file's name in a history reason (which holds 100)
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -277,7 +277,7 @@ class Importer:
             value = serializer.validated_data.get(check.field)
             field = serializer.fields[check.field]
             if isinstance(field, RecordRefField):
-                if value is not None and not self.names(field, check.labels[0], value):
+                if value is not None and not label_names(field, check.labels[0], value):
                     problems.append(
                         Problem(
                             check.column,
@@ -299,14 +299,6 @@ class Importer:
                     )
         if problems:
             raise _Refused(problems)
-
-    def names(self, field, label: str, record) -> bool:
-        if getattr(record, "slug", None) == label:
-            return True
-        try:
-            return field.to_internal_value(label).pk == record.pk
-        except ValidationError:
-            return False
 
     def create_missing(self, serializer, data: dict, given: RowInput) -> bool:
         """Create the related records the row names by a slug that no record has (with
