@@ -5,7 +5,6 @@ whole file is listed in `errors` as every other problem is."""
 
 import pytest
 
-from companies.models import Company
 from events.models import Metric, Partnership
 from tests.imports.helpers import csv_of, export, history_count, rows_of
 
@@ -110,29 +109,3 @@ def test_text_that_starts_with_an_apostrophe_and_a_formula_round_trips(editor_ap
     assert response.json()["counts"]["update"] == 0
     stored = Metric.objects.get(pk=pk)
     assert (stored.note, stored.version) == (note, version)
-
-
-def test_create_missing_refuses_a_likely_duplicate(editor_api, demo):
-    before = (Company.objects.count(), history_count())
-    body = "company_slug,company_name,metric_type_slug,qualifier,value\n"
-    body += "open-ai,OpenAI,downloads,exact,5\n"
-    response = editor_api.post(
-        "/api/v1/metrics/import/?create_missing=true", body.encode(), content_type="text/csv"
-    )
-    assert response.status_code == 400, response.content
-    (error,) = response.json()["errors"]
-    assert (error["line"], error["column"]) == (2, "company_slug")
-    assert "Likely a duplicate of OpenAI (openai)" in error["message"]
-    assert (Company.objects.count(), history_count()) == before
-
-
-def test_create_missing_with_duplicates_allowed_creates_it(editor_api, demo):
-    body = "company_slug,company_name,metric_type_slug,qualifier,value\n"
-    body += "open-ai,OpenAI,downloads,exact,5\n"
-    response = editor_api.post(
-        "/api/v1/metrics/import/?create_missing=true&allow_duplicate=true",
-        body.encode(),
-        content_type="text/csv",
-    )
-    assert response.status_code == 201, response.content
-    assert Company.objects.filter(slug="open-ai", name="OpenAI").exists()

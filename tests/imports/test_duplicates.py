@@ -83,3 +83,33 @@ def test_the_admin_preview_shows_it_and_the_editor_may_allow_it(editor_client, m
     allowed = upload(allow_duplicates="on").content.decode()
     assert "Likely a duplicate" not in allowed
     assert 'value="Confirm import"' in allowed
+
+
+# A metric of a company named by a slug no record has, and a name the demo's OpenAI has:
+# `create_missing` would make it.
+OPEN_AI_METRIC = (
+    b"company_slug,company_name,metric_type_slug,qualifier,value\n"
+    b"open-ai,OpenAI,downloads,exact,5\n"
+)
+
+
+def test_create_missing_refuses_a_likely_duplicate(editor_api, demo):
+    before = (Company.objects.count(), history_count())
+    response = editor_api.post(
+        "/api/v1/metrics/import/?create_missing=true", OPEN_AI_METRIC, content_type="text/csv"
+    )
+    assert response.status_code == 400, response.content
+    (error,) = response.json()["errors"]
+    assert (error["line"], error["column"]) == (2, "company_slug")
+    assert "Likely a duplicate of OpenAI (openai)" in error["message"]
+    assert (Company.objects.count(), history_count()) == before
+
+
+def test_create_missing_with_duplicates_allowed_creates_it(editor_api, demo):
+    response = editor_api.post(
+        "/api/v1/metrics/import/?create_missing=true&allow_duplicate=true",
+        OPEN_AI_METRIC,
+        content_type="text/csv",
+    )
+    assert response.status_code == 201, response.content
+    assert Company.objects.filter(slug="open-ai", name="OpenAI").exists()
