@@ -1,8 +1,8 @@
-"""What the admin refuses, and what a save keeps that the editor never saw: a role written
-elsewhere while its person's page was open stays, and a citation added elsewhere makes the
-fact's page stale; a citation of a record that is not there, the only citation of a
-verified fact moved or deleted, and a negative investment are refused on their field, or
-with a message, and nothing is written."""
+"""What the admin refuses, and what a save keeps that the editor never saw: a role or a
+citation added elsewhere makes the open page of its person or fact stale, and stays; a
+citation of a record that is not there, the only citation of a verified fact moved or
+deleted, and a negative investment are refused on their field, or with a message, and
+nothing is written."""
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -61,15 +61,28 @@ def test_a_page_read_before_a_citation_was_added_elsewhere_is_refused(editor_cli
     assert quotes == ["Acme Robotics", "partnership with Globex"]
 
 
-def test_a_role_added_elsewhere_while_its_person_is_edited_is_kept(editor_client):
+def test_a_page_read_before_a_role_was_added_elsewhere_is_refused(editor_client):
     person, company = save(PersonFactory.build()), save(CompanyFactory.build())
     save(Role(person=person, company=company, title="CTO"))
     editing = page_data(editor_client.get(url(Person, "change", person.pk)))
+    # Meanwhile, on the role's own page, another role of the same person: a version of
+    # the person, whose page lists it.
     other = page_data(editor_client.get(url(Role, "add")))
     other.update(person=str(person.pk), company=str(company.pk), title="CEO")
     assert editor_client.post(url(Role, "add"), other).status_code == 302
+    person.refresh_from_db()
+    assert person.version == 2
     prefix = next(key for key in editing if key.endswith("-0-title")).removesuffix("-0-title")
     editing[f"{prefix}-0-title"] = "Chief Technology Officer"
+    response = editor_client.post(url(Person, "change", person.pk), editing)
+    assert response.status_code == 200
+    assert "after you opened it" in str(response.context["adminform"].form.errors)
+    titles = sorted(Role.objects.filter(person=person).values_list("title", flat=True))
+    assert titles == ["CEO", "CTO"]
+    # Opened again, the page lists both roles, and the change is saved beside the new one.
+    editing = page_data(editor_client.get(url(Person, "change", person.pk)))
+    first = next(key for key, value in editing.items() if key.endswith("-title") and value == "CTO")
+    editing[first] = "Chief Technology Officer"
     assert editor_client.post(url(Person, "change", person.pk), editing).status_code == 302
     titles = sorted(Role.objects.filter(person=person).values_list("title", flat=True))
     assert titles == ["CEO", "Chief Technology Officer"]

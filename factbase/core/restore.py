@@ -12,7 +12,7 @@ from .merges import is_mergeable, merge_of
 from .models import Citation, FactModel, TrackedModel
 from .reasons import reason_text
 from .services import clock, fact_require_citation
-from .services.saving import STAMPED_FIELDS
+from .services.saving import STAMPED_FIELDS, version_listing
 
 RESTORED = "Restored"  # what a restore's history reason says first
 
@@ -128,7 +128,14 @@ def _restore_tree(model, pk, *, user, reason: str, restored: list) -> TrackedMod
 
 
 @transaction.atomic
-def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str = "") -> list:
+def record_restore(
+    model: type[TrackedModel],
+    pk: int,
+    *,
+    user=None,
+    reason: str = "",
+    listing_versioned: bool = False,
+) -> list:
     """Bring back the deleted record `pk` of `model` as its last history row shows it,
     with what was deleted with it: its citations and the child rows its delete cascaded
     to (a company's aliases, a round's investments), each with their own citations.
@@ -138,7 +145,11 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
     many-to-many lists come back as they were before the delete (a "~" row each).
     Returns the restored records, `model`'s first. Raises RecordExists if the record
     exists, `model.DoesNotExist` if it never did, and ValidationError (by field) if it
-    refers to a record that is deleted, or no longer passes validation."""
+    refers to a record that is deleted, or no longer passes validation.
+
+    A row restored on its own (a citation, a role) is a version of the record that lists
+    it (services.record_delete), unless `listing_versioned` says the caller writes that
+    version itself (revert_children, for the record it reverts)."""
     hold(router.db_for_write(model))
     if model._default_manager.filter(pk=pk).exists():
         raise RecordExists(f"{model._meta.verbose_name} {pk} exists: there is nothing to restore.")
@@ -152,6 +163,9 @@ def record_restore(model: type[TrackedModel], pk: int, *, user=None, reason: str
     restored: list = []
     try:
         with transaction.atomic(), clock.one_instant():
+            last = _history_rows(model, pk)[:1]
+            if last and not listing_versioned:
+                version_listing(last[0].instance, user=user, reason=note)
             _restore_tree(model, pk, user=user, reason=note, restored=restored)
     except IntegrityError as error:  # restored by someone else meanwhile
         if model._default_manager.filter(pk=pk).exists():
@@ -224,7 +238,9 @@ def revert_children(model, pk, rows: dict, *, user, reason: str) -> tuple[dict, 
         listed = []
         for row in history_rows:
             if not child_model._default_manager.filter(pk=row.id).exists():
-                record_restore(child_model, row.id, user=user, reason=reason)
+                record_restore(
+                    child_model, row.id, user=user, reason=reason, listing_versioned=True
+                )
                 restored = True
             listed.append({"id": row.id, **{f.attname: getattr(row, f.attname) for f in fields}})
         children[name] = listed

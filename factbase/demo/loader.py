@@ -225,8 +225,22 @@ class _Loader:
         values = self.values(model, values)
 
         citations = [self.citation(quote) for quote in quotes]
+        # A new record's rows are written with it, in its first version, as an editor
+        # types them; a record found here gets those it lacks, each a version of its own.
+        rows = {
+            "aliases": [{"name": alias} for alias in record.get("aliases", ())],
+            "parties": [
+                {"company": self.ref(Company, slug), "role": role}
+                for slug, role in record.get("parties", ())
+            ],
+        }
         fact, created = self.ensure(
-            model, values, citations=citations, reason=reason, stays_deleted="deleted" in record
+            model,
+            values,
+            citations=citations,
+            rows={name: listed for name, listed in rows.items() if listed},
+            reason=reason,
+            stays_deleted="deleted" in record,
         )
         if fact is None:
             return
@@ -278,11 +292,19 @@ class _Loader:
         )
 
     def ensure(
-        self, model, values, *, reason: str, citations=(), stays_deleted: bool = False
+        self,
+        model,
+        values,
+        *,
+        reason: str,
+        citations=(),
+        rows: dict | None = None,
+        stays_deleted: bool = False,
     ) -> tuple[models.Model | None, bool]:
-        """The record with the natural key of `values`, created if missing; None for a
-        record the demo deletes (`stays_deleted`) that was recorded here before: it is
-        not brought back but by a restore.
+        """The record with the natural key of `values`, created if missing, with its
+        `citations` and its lists of child `rows` (by name); None for a record the demo
+        deletes (`stays_deleted`) that was recorded here before: it is not brought back but
+        by a restore.
 
         `values` is a dict of field values, or an unsaved instance (a citation)."""
         instance = values if isinstance(values, models.Model) else None
@@ -303,15 +325,16 @@ class _Loader:
             return existing, False
         if instance is None:
             instance = model(**values)
-        rows = [{name: getattr(c, name) for name in CITATION_FIELDS} for c in citations]
-        record_write(
-            instance,
-            fields={},
-            children={"citations": rows} if rows else {},
-            user=self.user,
-            reason=reason,
-        )
+        children = dict(rows or {})
+        if citations:
+            children["citations"] = [
+                {name: getattr(c, name) for name in CITATION_FIELDS} for c in citations
+            ]
+        record_write(instance, fields={}, children=children, user=self.user, reason=reason)
         self.count(label, (model, instance.pk), created=True)
+        for name in rows or {}:
+            for row in getattr(instance, name).all():
+                self.count(str(row._meta.verbose_name_plural), (type(row), row.pk), created=True)
         return instance, True
 
     def count(self, label: str, key, *, created: bool) -> None:

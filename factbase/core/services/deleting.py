@@ -14,7 +14,7 @@ from ..feed import hold, number_unnumbered
 from ..models import Citation, TrackedModel
 from ..reasons import reason_text
 from . import clock
-from .saving import fact_require_citation, version_cited_facts
+from .saving import fact_require_citation, version_listing
 
 
 def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]:
@@ -33,13 +33,23 @@ def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]
 
 @transaction.atomic
 def record_delete(
-    instance: TrackedModel, *, user=None, reason: str = "", check_citations: bool = True
+    instance: TrackedModel,
+    *,
+    user=None,
+    reason: str = "",
+    check_citations: bool = True,
+    listing_versioned: bool = False,
 ) -> None:
     """Delete `instance` with its history record, and the rows the delete cascades to
     (a fact's citations, a company's aliases...), each with its own history record, so
     nothing disappears unrecorded. Deleting the last citation of a verified fact is
     refused (unless the caller checks it itself), and so is deleting a record that others
-    list in a many-to-many field (ProtectedError)."""
+    list in a many-to-many field (ProtectedError).
+
+    A row deleted on its own (a citation, a role: not one its listing record's write
+    replaces, nor a change a mirror applies, which turn `check_citations` off) is a
+    version of the record that lists it (version_listing), unless `listing_versioned`
+    says the caller writes that version itself (a merge's undo)."""
     hold(instance._state.db or router.db_for_write(type(instance)))
     referrers = m2m_referrers(instance)
     if referrers:
@@ -51,10 +61,8 @@ def record_delete(
     # restore tells what went with the record from what was deleted on its own.
     with clock.one_instant() as moment:
         fact = instance.fact if isinstance(instance, Citation) else None
-        if fact is not None and check_citations:
-            # Deleted on its own (not as a row its fact's write replaces, nor a change a
-            # mirror applies): a version of its fact, at this instant, lists it removed.
-            version_cited_facts(instance, user=user, reason=reason)
+        if check_citations and not listing_versioned:
+            version_listing(instance, user=user, reason=reason)
         # Collected here rather than by instance.delete(), so that the rows the delete
         # cascades to (the citations of a fact through its generic relation, a company's
         # aliases, a partnership's parties) carry the same author and reason in history.

@@ -8,6 +8,7 @@ from django.db import models, router, transaction
 
 from ..choices import Status
 from ..feed import hold
+from ..kinds import kind_of
 from ..models import Citation, FactModel, TrackedModel
 from ..reasons import reason_text
 from . import clock
@@ -140,29 +141,48 @@ def record_version(instance: TrackedModel, *, user=None, reason: str = "") -> Tr
     return current
 
 
-def version_cited_facts(citation: Citation, *, user=None, reason: str = "") -> None:
-    """A version (record_version) of the fact a citation written or deleted on its own
-    cites, and of the one it cited before, if it moved: each fact's answer lists its
-    citations, so its version and ETag move with them, and a writer holding the fact's
-    older ETag cannot replace its list of citations without seeing the new one. Called
-    before the citation's own write, at its instant, so that the fact's version is the
-    one that lists it. Not for a citation written as a row of its fact's own write, which
-    is the fact's version already."""
-    stored = citation._stored_values()
-    facts = {
-        (content_type, pk)
-        for content_type, pk in (
-            (stored.get("content_type_id"), stored.get("object_id")),
-            (citation.content_type_id, citation.object_id),
-        )
-        if content_type is not None and pk is not None
-    }
-    for content_type, pk in sorted(facts):
-        model = ContentType.objects.get_for_id(content_type).model_class()
+def listing_link(model: type[models.Model]) -> str | None:
+    """The field of a `model` row that names the record whose answer lists it among its
+    rows (a citation: its fact's id; a role: its person), or None for a record no other
+    lists so."""
+    if issubclass(model, Citation):
+        return "object_id"
+    kind = kind_of(model)
+    return kind.parent if kind is not None else None
+
+
+def listing_record(row: models.Model, values: dict | None = None) -> tuple | None:
+    """The record, as (model, id), whose answer lists `row` among its rows, by the row's
+    values `values` (by attname: what is stored, say), or by its own when None; None if
+    no record lists it."""
+    link = listing_link(type(row))
+    if link is None:
+        return None
+    values = row.__dict__ if values is None else values
+    if isinstance(row, Citation):
+        content_type, pk = values.get("content_type_id"), values.get("object_id")
+        if content_type is None or pk is None:
+            return None
+        return ContentType.objects.get_for_id(content_type).model_class(), pk
+    field = row._meta.get_field(link)
+    pk = values.get(field.attname)
+    return (field.related_model, pk) if pk is not None else None
+
+
+def version_listing(row: TrackedModel, *, user=None, reason: str = "") -> None:
+    """A version (record_version) of the record whose answer lists `row` among its rows (a
+    fact its citations, a person its roles, a round its investments), and of the one that
+    listed it before, if it moved, for a row written or deleted on its own: that record's
+    version and ETag move with its answer, and a writer holding its older ETag cannot
+    replace the list without seeing the new row. Called before the row's own write, at its
+    instant, so that the listing record's version is the one that lists it. Not for a row
+    written as part of its listing record's own write, which is that record's version."""
+    listing = {listing_record(row, row._stored_values()), listing_record(row)} - {None}
+    for model, pk in sorted(listing, key=lambda pair: (pair[0]._meta.label, pair[1])):
         try:
             record_version(model(pk=pk), user=user, reason=reason)
         except ObjectDoesNotExist:
-            continue  # a citation of a record deleted since: no fact to version
+            continue  # a row of a record deleted since: no record to version
 
 
 def _save(

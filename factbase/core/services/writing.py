@@ -18,7 +18,7 @@ from .saving import (
     error_dict,
     fact_require_citation,
     holds_stored_row,
-    version_cited_facts,
+    version_listing,
 )
 
 
@@ -120,8 +120,9 @@ def _record_write(
         # undone (to its savepoint) when none of them changed either.
         _write_if_rows_change(instance, children, user=user, reason=reason)
     else:
-        if isinstance(instance, Citation):  # written on its own, not as its fact's row
-            version_cited_facts(instance, user=user, reason=reason)
+        # A row (a citation, a role) is written here on its own, not as a row of its
+        # listing record's write, which writes its rows itself (_write_rows).
+        version_listing(instance, user=user, reason=reason)
         _write(instance, user=user, reason=reason)
         for name, value in m2m.items():
             getattr(instance, name).set(value)

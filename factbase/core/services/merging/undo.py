@@ -116,7 +116,8 @@ def _undo_held(model, merge: Merge, *, user, reason: str) -> Merge:
     for item in moves["added"]:
         added = _model(item["model"])._default_manager.filter(pk=item["id"]).first()
         if added is not None and getattr(added, "name", None) == item.get("name"):
-            record_delete(added, user=user, reason=note)
+            # The kept record's version that lists it removed is written above.
+            record_delete(added, user=user, reason=note, listing_versioned=True)
     for instance in (*restored, kept):
         try:
             fact_require_citation(instance)

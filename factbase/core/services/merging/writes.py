@@ -3,13 +3,10 @@ anything is written, the history reason every write carries (the most telling pr
 leaves room for it), the versions of the records whose answers list the rows they move,
 and the save of the fields a row changes, whose refusal names the row."""
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
-from ...kinds import kind_of
-from ...models import Citation
 from ...reasons import MAX_LENGTH, reason_text
-from ..saving import error_dict, record_save, record_version
+from ..saving import error_dict, listing_link, listing_record, record_save, record_version
 from .errors import MergeInvalid
 
 MERGE = "Merge"  # the shortest history reason prefix of a merge's writes
@@ -62,17 +59,10 @@ def version_listing_records(keep, rows, *, written=(), user, reason: str) -> Non
     moved = {(type(row), row.pk) for row, _ in rows} | set(written)
     done = {(type(keep), keep.pk)}
     for row, fields in rows:
-        if isinstance(row, Citation):
-            fact = ContentType.objects.get_for_id(row.content_type_id).model_class()
-            link, listing = "object_id", (fact, row.object_id)
-        else:
-            kind = kind_of(type(row))
-            link = kind.parent if kind is not None else None
-            if link is None:
-                continue
-            field = row._meta.get_field(link)
-            listing = (field.related_model, getattr(row, field.attname))
-        if link in fields or listing[1] is None or listing in moved or listing in done:
+        listing = listing_record(row)
+        if listing is None or listing_link(type(row)) in fields:
+            continue
+        if listing in moved or listing in done:
             continue
         done.add(listing)
         model, pk = listing
