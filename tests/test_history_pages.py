@@ -180,6 +180,24 @@ def test_a_citation_added_changed_and_removed_shows_in_its_facts_history(editor_
     assert all(UTC_SECONDS.search(row) for row in (removed, changed, added))
 
 
+def test_a_version_that_only_changed_citations_names_them(editor_client, editor_api, acme):
+    source = SourceFactory(title="The launch", publisher="Example News")
+    data = {"fact_type": "company", "fact_id": acme.pk, "source": source.pk, "quote": "Acme"}
+    added = editor_api.post("/api/v1/citations/", data, format="json")
+    assert added.status_code == 201, added.json()
+    pk = added.json()["id"]
+    assert editor_api.delete(f"/api/v1/citations/{pk}/").status_code == 204
+
+    removed, version_3, added_row, version_2, created = history_rows(editor_client, acme)
+    # The version of the company that lists the citation names it, rather than showing no
+    # change; the citation's own entry, with what it held, comes just above it.
+    assert removed.startswith(f"Citation {pk}, v1") and "Citation removed" in removed
+    assert version_3.startswith("3 ") and f"Citation {pk}: removed" in version_3
+    assert added_row.startswith(f"Citation {pk}, v1") and "Quote: Acme" in added_row
+    assert version_2.startswith("2 ") and f"Citation {pk}: added" in version_2
+    assert "→" not in version_2 + version_3
+
+
 def test_the_rows_of_a_records_lists_show_in_the_version_that_wrote_them(editor_client, acme):
     first = CompanyAlias.objects.get()  # Acme Inc, the first row
     data = form_data(editor_client.get(url("change", acme.pk)))

@@ -43,6 +43,7 @@ class Entry:
     history_id: int | None = None  # for a version of the record: its revert page
     citation: str = ""
     values_set: bool = False  # `changes` are the values it set (a creation, a restore)
+    rows_only: bool = False  # `changes` name the citations a version changed, a word each
 
 
 def utc_text(moment: datetime.datetime | None) -> str:
@@ -201,12 +202,31 @@ def history_entries(model, pk, page_rows: list, newer_row=None) -> list[Entry]:
     for row, entry in zip(page_rows, versions, strict=True):
         entry.changes += written.get(row.history_id, [])
     cited = _citation_entries(citation_rows, previous, citation_labels, here)
+    _name_cited(versions, page_rows, cited, citation_rows)
     merged = sorted(
         [*zip(page_rows, versions, strict=True), *zip(citation_rows, cited, strict=True)],
         key=lambda pair: (pair[0].history_date, bool(pair[1].citation)),
         reverse=True,
     )
     return [entry for _, entry in merged]
+
+
+def _name_cited(versions, page_rows, cited, citation_rows) -> None:
+    """A version that changes nothing of the record's own but its citations (a citation
+    written or deleted on its own is a version of its fact: services.version_listing)
+    names them, rather than showing no change: `Citation 12: added`; each also has its
+    entry, with what it holds."""
+    at: dict = {}
+    for row, entry in zip(citation_rows, cited, strict=True):
+        at.setdefault(row.history_date, []).append(entry)
+    for row, entry in zip(page_rows, versions, strict=True):
+        if entry.changes or row.history_type != "~" or row.history_date not in at:
+            continue
+        entry.changes = [
+            Change(cited.citation, EMPTY, cited.action.removeprefix("Citation "))
+            for cited in reversed(at[row.history_date])
+        ]
+        entry.rows_only = True
 
 
 def _rows_written(model, pk, rows) -> dict[int, list[Change]]:
