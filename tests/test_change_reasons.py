@@ -174,6 +174,38 @@ def test_admin_delete_records_the_editor_and_reason(editor_client, editor):
     assert (row.history_type, row.history_user, row.history_change_reason) == ("-", editor, None)
 
 
+def bulk_delete(client, records, **data):
+    selected = [str(record.pk) for record in records]
+    data = {"action": "delete_selected", "_selected_action": selected, **data}
+    return client.post(url(Company, "changelist"), data, follow=True)
+
+
+def test_admin_bulk_delete_asks_the_reason_and_records_it(editor_client, editor):
+    companies = [CompanyFactory(), CompanyFactory()]
+    page = bulk_delete(editor_client, companies)
+    assert page.status_code == 200 and b'name="change_reason"' in page.content
+    response = bulk_delete(editor_client, companies, post="yes", change_reason="Duplicates")
+    assert response.status_code == 200
+    assert not Company.objects.filter(pk__in=[c.pk for c in companies]).exists()
+    for company in companies:
+        row = latest_history(Company, company.pk)
+        assert (row.history_type, row.history_user, row.history_change_reason) == (
+            "-",
+            editor,
+            "Duplicates",
+        )
+
+
+@pytest.mark.parametrize("reason", ["dup\x00licate", "x" * 101])
+def test_admin_bulk_delete_with_a_reason_it_cannot_keep_deletes_nothing(editor_client, reason):
+    companies = [CompanyFactory(), CompanyFactory()]
+    response = bulk_delete(editor_client, companies, post="yes", change_reason=reason)
+    assert response.status_code == 200
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert message.startswith("Nothing deleted.")
+    assert Company.objects.filter(pk__in=[c.pk for c in companies]).count() == 2
+
+
 # --- the API --------------------------------------------------------------------------
 
 

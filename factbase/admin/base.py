@@ -101,9 +101,17 @@ def refusal(what: str, error: ValidationError) -> str:
 
 
 def delete_selected(modeladmin, request, queryset):
-    """Django's bulk delete, all or nothing: one record it may not delete (the last
-    citation of a verified fact) refuses the whole action, with the reason, and leaves
-    nothing written, its log entries included."""
+    """Django's bulk delete, with the editor's reason (asked on its confirmation page, as a
+    single delete asks it, and kept in every deleted record's history), all or nothing: a
+    reason the history cannot keep, or one record it may not delete (the last citation of
+    a verified fact), refuses the whole action, saying why, and leaves nothing written,
+    its log entries included."""
+    if request.POST.get("post"):  # confirmed
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            modeladmin.message_user(request, f"Nothing deleted. {error_text(form)}", messages.ERROR)
+            return None
+        request.change_reason = form.cleaned_data["change_reason"]
     try:
         with transaction.atomic(using=router.db_for_write(modeladmin.model)):
             return django_delete_selected(modeladmin, request, queryset)
@@ -122,6 +130,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
     object_history_template = "admin/history/object_history.html"
     object_history_list_template = "admin/history/list.html"
     object_history_form_template = "admin/history/revert.html"
+    delete_selected_confirmation_template = "admin/tracked/delete_selected_confirmation.html"
 
     def get_readonly_fields(self, request, obj=None):
         readonly = (*super().get_readonly_fields(request, obj), *AUDIT_FIELDS)
@@ -334,7 +343,8 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
         services.record_delete(obj, user=request.user, reason=reason)
 
     def delete_queryset(self, request, queryset):
-        services.records_delete(queryset, user=request.user)
+        reason = getattr(request, "change_reason", "")
+        services.records_delete(queryset, user=request.user, reason=reason)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
