@@ -140,6 +140,7 @@ def test_editor_adds_a_metric_with_a_citation_and_history_names_the_editor(edito
 def test_editor_change_is_recorded_with_what_changed(editor_client, editor):
     metric = MetricFactory()
     data = {**metric_form(company=str(metric.company_id), value="2000"), **citation_forms()}
+    data["loaded_version"] = str(metric.version)  # what the page opened
     response = editor_client.post(url(Metric, "change", metric.pk), data)
     assert response.status_code == 302
     latest = metric.history.first()

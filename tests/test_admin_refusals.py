@@ -88,6 +88,18 @@ def test_a_page_read_before_a_role_was_added_elsewhere_is_refused(editor_client)
     assert titles == ["CEO", "Chief Technology Officer"]
 
 
+def test_a_change_that_does_not_say_which_version_it_showed_is_refused(editor_client):
+    company = save(CompanyFactory.build(name="Acme"))
+    data = page_data(editor_client.get(url(Company, "change", company.pk)))
+    del data["loaded_version"]
+    data["name"] = "Acme Corp"
+    response = editor_client.post(url(Company, "change", company.pk), data)
+    assert response.status_code == 200
+    assert "does not say which version" in str(response.context["adminform"].form.errors)
+    company.refresh_from_db()
+    assert (company.name, company.version) == ("Acme", 1)
+
+
 def test_a_role_the_editor_deletes_is_still_deleted(editor_client):
     person, company = save(PersonFactory.build()), save(CompanyFactory.build())
     save(Role(person=person, company=company, title="CTO"))

@@ -46,6 +46,13 @@ class TrackedAdminForm(ReasonFieldMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         loaded = cleaned.get("loaded_version")
+        if self.instance.pk is not None and loaded is None and "loaded_version" not in self.errors:
+            # A page that does not say what it showed cannot be checked against what is
+            # stored since: saved, it could undo a change made meanwhile, unseen.
+            raise ValidationError(
+                "This form does not say which version of the record it showed. Open the "
+                "record again, then redo your change."
+            )
         if self.instance.pk is not None and loaded is not None:
             current = (
                 type(self.instance)
