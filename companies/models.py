@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import CheckConstraint, Q, UniqueConstraint
 
 from factbase.core import constraints
+from factbase.core.aliases import AliasRules
 from factbase.core.choices import DatePrecision
 from factbase.core.codes import COUNTRY_CHOICES
 from factbase.core.dates import format_partial_date
@@ -55,10 +56,11 @@ class Company(FactModel):
         return format_partial_date(self.founded_on, self.founded_precision)
 
 
-class CompanyAlias(TrackedModel):
+class CompanyAlias(AliasRules, TrackedModel):
     """Another spelling of a company's name ("Mistral" for "Mistral AI")."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="aliases")
+    owner_field = "company"
     name = models.CharField(max_length=200)
 
     history = HistoricalRecords()
@@ -170,11 +172,12 @@ class Product(FactModel):
         return format_partial_date(self.launched_on, self.launched_precision)
 
 
-class ProductAlias(TrackedModel):
+class ProductAlias(AliasRules, TrackedModel):
     """Another name of a product ("Le Chat" for "Le Chat Pro"), kept too when a duplicate
     product is merged into it."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="aliases")
+    owner_field = "product"
     name = models.CharField(max_length=200)
 
     history = HistoricalRecords()
@@ -211,11 +214,12 @@ class Person(FactModel):
         return self.name
 
 
-class PersonAlias(TrackedModel):
+class PersonAlias(AliasRules, TrackedModel):
     """Another spelling of a person's name ("Arthur Mensch" for "Arthur Mensch-Dupont"),
     kept too when a duplicate person is merged into them."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    owner_field = "person"
     name = models.CharField(max_length=200)
 
     history = HistoricalRecords()

@@ -17,16 +17,8 @@ from django.db.models import Q
 from .ids import id_from, is_digits
 from .kinds import alias_relation
 from .models import Merge
-from .text import fold_case
 
 MERGE_CHAIN = 20  # merges followed from one record at most
-
-
-def fold(text: str) -> str:
-    """A name as two names are compared to tell whether they are the same: case and
-    accents aside ("Mistral AI" and "mistral ai", "Léa" and "Lea"), as an alias is
-    matched (factbase.resolution.names)."""
-    return " ".join(fold_case(text).split())
 
 
 def is_mergeable(model: type[models.Model]) -> bool:

@@ -136,3 +136,11 @@ def fold_case(text: str) -> str:
     ("mistral" and "MÎSTRAL" name the alias "Mistral"), and how a merge tells whether a
     name is already among a record's aliases."""
     return strip_accents(text).casefold().strip()
+
+
+def fold_name(text: str) -> str:
+    """A name as two names of one record are compared to tell whether they are the same:
+    case, accents and spacing aside ("Mistral AI" and "mistral  ai", "Léa" and "Lea"), as
+    an alias is matched. A merge adds no alias that is one of the kept record's names so;
+    an alias is refused that is (factbase.core.aliases)."""
+    return " ".join(fold_case(text).split())

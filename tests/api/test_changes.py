@@ -34,7 +34,12 @@ def changes(client, query: str = "") -> list[dict]:
 def test_every_kind_of_write_is_in_the_log_newest_first(editor_api, anon_api, editor):
     response = editor_api.post(
         f"{API}companies/",
-        {"name": "Acme", "slug": "acme", "kind": "technology", "aliases": [{"name": "ACME"}]},
+        {
+            "name": "Acme",
+            "slug": "acme",
+            "kind": "technology",
+            "aliases": [{"name": "Acme Robotics"}],
+        },
         HTTP_X_CHANGE_REASON="From the registry",
     )
     assert response.status_code == 201, response.content

@@ -257,6 +257,49 @@ def test_aliases_are_replaced_by_the_list_given(editor_api, editor):
     assert_history(dropped_history, kind="-", user=editor, reason=REASON)
 
 
+def test_an_alias_that_is_the_name_or_another_alias_but_for_case_or_accents_is_refused(
+    editor_api,
+):
+    data = {
+        **TestCompanies().create_data(),
+        "name": "Énergie Solaire",
+        "aliases": [{"name": "ES"}, {"name": "energie  SOLAIRE"}, {"name": "És"}],
+    }
+    before = row_counts()
+    response = editor_api.post("/api/v1/companies/", data, format="json")
+    assert response.status_code == 400, response.content[:800]
+    errors = response.json()["aliases"]
+    assert set(errors) == {"1", "2"}  # the first is fine
+    assert errors["1"] == {
+        "name": [
+            "“energie  SOLAIRE” is the company's name, “Énergie Solaire”, but for case, "
+            "accents or spacing: it is matched as an alias would be."
+        ]
+    }
+    assert errors["2"] == {
+        "name": ["“És” is the company's alias “ES” but for case, accents or spacing."]
+    }
+    assert row_counts() == before
+
+    # The same rules on a product's and a person's aliases; one that differs is written.
+    product = ProductFactory(name="Le Chat")
+    response = editor_api.patch(
+        f"/api/v1/products/{product.pk}/",
+        {"aliases": [{"name": "le chat"}]},
+        format="json",
+    )
+    assert error_paths(response.json()) == {"aliases.0.name"}
+    response = editor_api.patch(
+        f"/api/v1/products/{product.pk}/", {"aliases": [{"name": "Le Chat Pro"}]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    person = PersonFactory(name="Léa Martin")
+    response = editor_api.patch(
+        f"/api/v1/people/{person.pk}/", {"aliases": [{"name": "LEA MARTIN"}]}, format="json"
+    )
+    assert error_paths(response.json()) == {"aliases.0.name"}
+
+
 def test_person_with_an_unknown_role_company_writes_nothing(editor_api):
     company = CompanyFactory()
     data = {

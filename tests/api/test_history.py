@@ -160,13 +160,13 @@ def test_a_version_lists_the_rows_written_with_the_record(editor_api, anon_api):
             "slug": "acme",
             "kind": "technology",
             "country": "FR",
-            "aliases": [{"name": "Acme Corp"}, {"name": "ACME"}],
+            "aliases": [{"name": "Acme Corp"}, {"name": "AcmeBot"}],
         },
         format="json",
     )
     assert response.status_code == 201, response.content
     pk, aliases = response.json()["id"], {a["name"]: a for a in response.json()["aliases"]}
-    corp, caps = aliases["Acme Corp"], aliases["ACME"]
+    corp, caps = aliases["Acme Corp"], aliases["AcmeBot"]
     response = editor_api.patch(
         f"{API}companies/{pk}/",
         {"aliases": [{"id": corp["id"], "name": "Acme Corporation"}, {"name": "Acme SA"}]},
@@ -184,7 +184,7 @@ def test_a_version_lists_the_rows_written_with_the_record(editor_api, anon_api):
             "old": {"id": corp["id"], "name": "Acme Corp"},
             "new": {"id": corp["id"], "name": "Acme Corporation"},
         },
-        {"field": "aliases", "old": {"id": caps["id"], "name": "ACME"}, "new": None},
+        {"field": "aliases", "old": {"id": caps["id"], "name": "AcmeBot"}, "new": None},
         {"field": "aliases", "old": None, "new": {"id": added["id"], "name": "Acme SA"}},
     ]
     created = [c for c in create["changes"] if c["field"] == "aliases"]
@@ -195,7 +195,7 @@ def test_a_version_lists_the_rows_written_with_the_record(editor_api, anon_api):
             "old": None,
             "new": {"id": corp["id"], "name": "Acme Corp"},
         },
-        caps["id"]: {"field": "aliases", "old": None, "new": {"id": caps["id"], "name": "ACME"}},
+        caps["id"]: {"field": "aliases", "old": None, "new": {"id": caps["id"], "name": "AcmeBot"}},
     }
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from ...merges import fold, is_mergeable
+from ...merges import is_mergeable
+from ...text import fold_name
 from .conflicts import _content, _entry_conflicts
 from .errors import MergeInvalid
 from .relations import Relation, aliases_of, joins, relations, write_order
@@ -69,11 +70,13 @@ def _plan(keep, merge) -> MergePlan:
         for relation in entry.fields:
             setattr(entry.row, relation.field, keep.pk if relation.link == "generic" else keep)
     _link_moving_rows(moving)
-    taken = {fold(keep.name)} | {fold(row.name) for row in kept.get(aliases.model, {}).values()}
+    taken = {fold_name(keep.name)} | {
+        fold_name(row.name) for row in kept.get(aliases.model, {}).values()
+    }
     conflicts, writes = [], []
     for entry in moving.values():
         row, relation = entry.row, entry.fields[0]
-        if relation.key == aliases.key and fold(row.name) in taken:
+        if relation.key == aliases.key and fold_name(row.name) in taken:
             by_relation[relation.key].dropped.append(Row.of(row, entry.label))
             continue
         found = _entry_conflicts(entry, kept)
@@ -85,14 +88,14 @@ def _plan(keep, merge) -> MergePlan:
             writes.append(entry)
             for moved_by in entry.fields:
                 by_relation[moved_by.key].moved.append(Row.of(row, entry.label))
-    moved_aliases = {fold(entry.row.name) for entry in writes if aliases in entry.fields}
+    moved_aliases = {fold_name(entry.row.name) for entry in writes if aliases in entry.fields}
     order = write_order({type(entry.row) for entry in writes})
     writes.sort(key=lambda entry: (order.index(type(entry.row)), entry.row.pk))
     return MergePlan(
         keep=keep,
         merge=merge,
         moves=[moves for moves in by_relation.values() if moves.moved or moves.dropped],
-        alias=None if fold(merge.name) in taken | moved_aliases else merge.name,
+        alias=None if fold_name(merge.name) in taken | moved_aliases else merge.name,
         conflicts=conflicts,
         writes=writes,
         links=links,
