@@ -8,7 +8,8 @@ What each export column does on import:
 - `version`: the version the row was exported at; a record changed since is an error.
 - a field (`value`, `region`): its value; an empty cell is null, or empty text.
 - `<ref>_id`, `<ref>_slug` (`company_id`, `company_slug`): the related record, by id or
-  slug; the id wins, and both given must name the same record.
+  slug; the id wins, and every label given beside it (a slug, or `company` by name or
+  alias) must name the same record.
 - `<list>`, `<list>_ids` (`platforms`, `platforms_ids`): the records linked, by slug or
   id; the ids win.
 - child rows (`parties`, `parties_company_ids`): the rows, read as the export writes them.

@@ -146,24 +146,20 @@ def _set_field(result: RowInput, field_, name: str, cell: str, column: str) -> N
 
 
 def _reference(result: RowInput, field_, name: str, given: list) -> None:
-    """A related record: its id column wins; a slug (or alias) beside it must name it."""
-    ids = _cells(given, roles.REF_ID)
+    """A related record: its id column wins, else its first label (a slug, an id or an
+    alias); every other label beside it must name the same record (`company_slug`
+    mistral-ai and `company` Mistral do), which check_labels asks once it is read."""
+    ids = [(column, cell.strip()) for column, cell in _cells(given, roles.REF_ID) if cell.strip()]
     labels = [(column, cell.strip()) for column, cell in _cells(given, roles.REF) if cell.strip()]
-    if len({cell for _, cell in labels}) > 1:
-        shown = ", ".join(f"{column} {cell!r}" for column, cell in labels)
-        result.problems.append(Problem(labels[0][0], f"These name different records: {shown}."))
-        return
-    if ids and ids[0][1].strip():
-        column, cell = ids[0]
-        result.columns[name] = column
-        result.data[name] = cell.strip()
-        if labels:
-            result.checks.append(LabelCheck(name, labels[0][0], [labels[0][1]]))
-    elif labels:
-        result.columns[name], result.data[name] = labels[0]
-    else:
-        column = (ids or _cells(given, roles.REF))[0][0]
+    if not ids and not labels:
+        column = (_cells(given, roles.REF_ID) or _cells(given, roles.REF))[0][0]
         _set_field(result, field_, name, "", column)
+        return
+    chosen = (ids or labels)[0]
+    result.columns[name], result.data[name] = chosen
+    for column, cell in labels:
+        if (column, cell) != chosen and cell != chosen[1]:
+            result.checks.append(LabelCheck(name, column, [cell]))
 
 
 def unquote(text: str) -> str:

@@ -278,12 +278,15 @@ class Importer:
             field = serializer.fields[check.field]
             if isinstance(field, RecordRefField):
                 if value is not None and not label_names(field, check.labels[0], value):
+                    # What the chosen column gave (an id, a slug, an alias), and the
+                    # record's slug when that is not it.
+                    chosen, slug = str(given.data[check.field]), getattr(value, "slug", value)
+                    named = chosen if chosen == str(slug) else f"{chosen} ({slug})"
                     problems.append(
                         Problem(
                             check.column,
-                            f"{check.labels[0]!r} is not {given.columns[check.field]} "
-                            f"{value.pk} ({getattr(value, 'slug', value)}): give one of them, "
-                            "or make them agree.",
+                            f"{check.labels[0]!r} is not {given.columns[check.field]} {named}: "
+                            "give one of them, or make them agree.",
                         )
                     )
             else:

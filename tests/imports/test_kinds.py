@@ -109,6 +109,25 @@ def test_a_slug_beside_an_id_must_name_the_same_record(demo, client, tmp_path):
     ) in err
 
 
+def test_a_slug_and_an_alias_of_one_record_agree(demo, client, tmp_path):
+    rows = rows_of(export(client, "metrics", "company=mistral-ai"))
+    row = {key: value for key, value in rows[0].items() if key != "company_id"}
+    row["company"] = "Mistral"  # the alias of Mistral AI, beside its slug
+    path = tmp_path / "metrics.csv"
+    path.write_text(csv_of([row]), encoding="utf-8")
+    status, _, err = run_command(path, "--kind", "metrics")
+    assert status == 0, err
+
+    row["company"] = "Stellantis"  # another company's name
+    path.write_text(csv_of([row]), encoding="utf-8")
+    status, _, err = run_command(path, "--kind", "metrics")
+    assert status == 1
+    assert (
+        "line 2, column company: 'Stellantis' is not company_slug mistral-ai: give one of "
+        "them, or make them agree."
+    ) in err
+
+
 def test_the_exported_citations_are_checked_not_changed(demo, client, tmp_path):
     row = next(
         row
