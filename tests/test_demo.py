@@ -424,6 +424,22 @@ def test_a_missing_citation_is_added_back_on_the_next_run(demo):
     assert rank.citations.get(source__language="fr").created_at >= started
 
 
+def test_a_missing_link_is_added_back_on_the_next_run_as_a_version(demo):
+    event = Event.objects.filter(companies__isnull=False).distinct().order_by("pk").first()
+    listed = sorted(event.companies.values_list("pk", flat=True))
+    event.companies.remove(listed[0])
+    version = event.version
+
+    output = load_demo()
+
+    event = Event.objects.get(pk=event.pk)
+    assert sorted(event.companies.values_list("pk", flat=True)) == listed
+    assert "event companies links: 1 created" in output
+    # Written through the services: a version of the event, by the demo, which lists it.
+    assert event.version == version + 1
+    assert event.history.first().history_change_reason.startswith("load_demo")
+
+
 def test_nothing_is_written_again_after_the_examples_of_the_docs(demo, editor_api):
     """The resolve and restore of docs/api.md leave the demo complete: a new run finds
     every record (the restored rank in Spain among them) and writes nothing."""

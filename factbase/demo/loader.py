@@ -33,7 +33,7 @@ from events.models import (
 from factbase.core.models import Citation, Source
 from factbase.core.reasons import reason_text
 from factbase.core.services import record_delete, record_write
-from factbase.core.services.clock import now, writing_at
+from factbase.core.services.clock import writing_at
 from factbase.rates.demo import fill_demo_usd
 
 from . import data
@@ -239,6 +239,7 @@ class _Loader:
             values,
             citations=citations,
             rows={name: listed for name, listed in rows.items() if listed},
+            m2m={name: self.targets(model, name, refs) for name, refs in links.items()},
             reason=reason,
             stays_deleted="deleted" in record,
         )
@@ -254,7 +255,7 @@ class _Loader:
                 self.ensure(Citation, citation, reason=reason)
 
         for name, refs in links.items():
-            self.link(fact, name, refs, reason)
+            self.link(fact, name, refs, reason, created=created)
         for alias in record.get("aliases", ()):
             self.ensure(CompanyAlias, {"company": fact, "name": alias}, reason=reason)
         for slug, role in record.get("parties", ()):
@@ -299,10 +300,12 @@ class _Loader:
         reason: str,
         citations=(),
         rows: dict | None = None,
+        m2m: dict | None = None,
         stays_deleted: bool = False,
     ) -> tuple[models.Model | None, bool]:
         """The record with the natural key of `values`, created if missing, with its
-        `citations` and its lists of child `rows` (by name); None for a record the demo
+        `citations`, its lists of child `rows` and its many-to-many lists `m2m` (by name);
+        None for a record the demo
         deletes (`stays_deleted`) that was recorded here before: it is not brought back but
         by a restore.
 
@@ -330,7 +333,14 @@ class _Loader:
             children["citations"] = [
                 {name: getattr(c, name) for name in CITATION_FIELDS} for c in citations
             ]
-        record_write(instance, fields={}, children=children, user=self.user, reason=reason)
+        record_write(
+            instance,
+            fields={},
+            m2m={name: listed for name, listed in (m2m or {}).items() if listed},
+            children=children,
+            user=self.user,
+            reason=reason,
+        )
         self.count(label, (model, instance.pk), created=True)
         for name in rows or {}:
             for row in getattr(instance, name).all():
@@ -343,22 +353,25 @@ class _Loader:
             self._counted.add(key)
             self.report.add(label, created=created)
 
-    def link(self, fact: models.Model, name: str, refs: list[str], reason: str) -> None:
-        """Add the missing members of a many-to-many field; adding none writes nothing."""
-        manager = getattr(fact, name)
-        targets = [self.ref(manager.model, ref) for ref in refs]
-        present = set(manager.values_list("pk", flat=True))
+    def targets(self, model: type[models.Model], name: str, refs: list[str]) -> list:
+        """The records a many-to-many field of `model` lists, named in the data."""
+        return [self.ref(model._meta.get_field(name).related_model, ref) for ref in refs]
+
+    def link(
+        self, fact: models.Model, name: str, refs: list[str], reason: str, *, created: bool
+    ) -> None:
+        """Count the members of a many-to-many field; on a record found here (not
+        `created` with them), add those missing, as a version of it: adding none writes
+        nothing."""
+        targets = self.targets(type(fact), name, refs)
+        present = set() if created else set(getattr(fact, name).values_list("pk", flat=True))
         missing = [target for target in targets if target.pk not in present]
         label = f"{fact._meta.verbose_name} {name} links"
         for target in targets:
             self.count(label, (label, fact.pk, target.pk), created=target in missing)
-        if missing:
-            # The history record of the change is written by django-simple-history from
-            # these, as the services set them for a save.
-            fact._history_user = self.user
-            fact._change_reason = reason
-            fact._history_date = now()
-            manager.add(*missing)
+        if missing and not created:
+            listed = sorted(present | {target.pk for target in missing})
+            record_write(fact, fields={}, m2m={name: listed}, user=self.user, reason=reason)
 
     def ref(self, model: type[models.Model], key: str) -> models.Model:
         """A record named in the data: by slug, or by title for events."""
