@@ -1,6 +1,7 @@
 """A funding round entered in a real browser as an editor enters it: the round, its
 investor created on the spot through the "+" popup, its valuation and its citation in one
-save; a status changed with a reason; an amount the server cannot read refused."""
+save; a status changed, and rounds deleted, with a reason; an amount the server cannot
+read refused."""
 
 from decimal import Decimal
 
@@ -136,6 +137,31 @@ def test_a_fact_is_disputed_from_the_list_with_the_reason_kept_in_its_history(
     assert funding_round.status == "disputed"
     latest = funding_round.history.order_by("-history_date", "-history_id").first()
     assert reason in latest.history_change_reason
+
+
+def test_rounds_deleted_from_the_list_keep_the_reason_in_their_history(editor_browser):
+    company = make_company("Mistral AI", "mistral-ai")
+    rounds = [record_write(FundingRoundFactory.build(company=company), fields={}) for _ in "ab"]
+    browser = editor_browser
+    reason = "Entered twice from the same article"
+
+    browser.open("/admin/events/fundinground/")
+    for funding_round in rounds:
+        browser.find(f"input[name=_selected_action][value='{funding_round.pk}']").click()
+    browser.choose("action", "Delete selected funding rounds")
+    browser.submit(browser.find("button[name=index]"))
+    assert "Are you sure you want to delete the selected funding rounds?" in browser.text(
+        "#content"
+    )
+    browser.fill("change_reason", reason)
+    browser.submit(browser.find("#content input[type=submit]"))
+
+    assert errors(browser) == []
+    assert "Successfully deleted 2 funding rounds." in browser.text(".messagelist")
+    assert not FundingRound.objects.exists()
+    for funding_round in rounds:
+        latest = FundingRound.history.filter(id=funding_round.pk).first()
+        assert (latest.history_type, latest.history_change_reason) == ("-", reason)
 
 
 def test_an_amount_that_cannot_be_read_is_previewed_then_refused_and_nothing_is_stored(
