@@ -8,6 +8,7 @@ from events.models import Metric, Partnership, PartnershipParty
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, charts, partial_date
 from factbase.admin.duplicates import DuplicateCheckMixin
 from factbase.admin.filters import in_use
+from factbase.admin.forms import ListRulesFormSet
 from factbase.admin.merges import MergeAdminMixin
 from factbase.admin.related import (
     STATUS,
@@ -35,18 +36,21 @@ from .models import (
 
 class CompanyAliasInline(admin.TabularInline):
     model = CompanyAlias
+    formset = ListRulesFormSet
     fields = ("name",)
     extra = 0
 
 
 class ProductAliasInline(admin.TabularInline):
     model = ProductAlias
+    formset = ListRulesFormSet
     fields = ("name",)
     extra = 0
 
 
 class PersonAliasInline(admin.TabularInline):
     model = PersonAlias
+    formset = ListRulesFormSet
     fields = ("name",)
     extra = 0
 

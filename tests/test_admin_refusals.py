@@ -8,7 +8,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from companies.models import Company, Person, Role
+from companies.models import Company, CompanyAlias, Person, Role
 from events.models import Investment
 from factbase.core import services
 from factbase.core.models import Citation
@@ -98,6 +98,47 @@ def test_a_change_that_does_not_say_which_version_it_showed_is_refused(editor_cl
     assert "does not say which version" in str(response.context["adminform"].form.errors)
     company.refresh_from_db()
     assert (company.name, company.version) == ("Acme", 1)
+
+
+def alias_rows(data) -> str:
+    """The prefix of the company page's alias rows."""
+    return next(
+        key for key in data if key.endswith("-TOTAL_FORMS") and "alias" in key
+    ).removesuffix("-TOTAL_FORMS")
+
+
+def test_an_alias_that_only_case_tells_from_another_is_refused_on_its_row(editor_client):
+    company = save(CompanyFactory.build(name="Mistral AI"))
+    save(CompanyAlias(company=company, name="Mistral"))
+    data = page_data(editor_client.get(url(Company, "change", company.pk)))
+    prefix = alias_rows(data)
+    data[f"{prefix}-TOTAL_FORMS"] = "2"
+    data[f"{prefix}-1-name"] = "MISTRAL"
+    response = editor_client.post(url(Company, "change", company.pk), data)
+    assert response.status_code == 200
+    (formset,) = [
+        f for f in response.context["inline_admin_formsets"] if f.formset.prefix == prefix
+    ]
+    assert formset.formset.forms[1].errors["name"] == [
+        "“MISTRAL” is the company's alias “Mistral” but for case, accents or spacing."
+    ]
+    assert list(company.aliases.values_list("name", flat=True)) == ["Mistral"]
+
+    # Its old spelling deleted in the same save: the list it leaves holds one spelling.
+    data[f"{prefix}-0-DELETE"] = "on"
+    assert editor_client.post(url(Company, "change", company.pk), data).status_code == 302
+    assert list(company.aliases.values_list("name", flat=True)) == ["MISTRAL"]
+
+
+def test_aliases_stored_before_the_rule_do_not_block_the_page(editor_client):
+    company = save(CompanyFactory.build(name="Foo Robotics"))
+    for name in ("Foo", "FOO", "foo robotics"):
+        CompanyAlias.objects.create(company=company, name=name)
+    data = page_data(editor_client.get(url(Company, "change", company.pk)))
+    data["description"] = "Robots."
+    assert editor_client.post(url(Company, "change", company.pk), data).status_code == 302
+    company.refresh_from_db()
+    assert company.description == "Robots."
 
 
 def test_a_role_the_editor_deletes_is_still_deleted(editor_client):

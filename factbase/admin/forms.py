@@ -1,7 +1,9 @@
-"""The admin's forms: the editor's reason, the version the editor opened."""
+"""The admin's forms: the editor's reason, the version the editor opened, and the rules
+on a whole inline list."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from factbase.core import reasons
 from factbase.core.reasons import reason_text
@@ -88,3 +90,25 @@ def error_text(error: ValidationError | forms.Form) -> str:
             f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items()
         )
     return " ".join(error.messages)
+
+
+class ListRulesFormSet(BaseInlineFormSet):
+    """An inline list checked as a whole by its model's `list_errors` (aliases that only
+    case tells apart: factbase.core.aliases), as services.record_write checks it: each
+    error on the row it names, before anything is written."""
+
+    def clean(self):
+        super().clean()
+        rows = [
+            form
+            for form in self.forms
+            if not self._should_delete_form(form)
+            and (not form.instance._state.adding or form.has_changed())
+        ]
+        found = self.model.list_errors(
+            [form.instance for form in rows],
+            [form.instance._state.adding or form.has_changed() for form in rows],
+        )
+        for form, errors in zip(rows, found, strict=True):
+            for field, messages in errors.items():
+                form.add_error(field, messages)

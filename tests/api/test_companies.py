@@ -300,6 +300,46 @@ def test_an_alias_that_is_the_name_or_another_alias_but_for_case_or_accents_is_r
     assert error_paths(response.json()) == {"aliases.0.name"}
 
 
+def test_aliases_are_compared_as_the_write_leaves_the_list(editor_api):
+    company = CompanyFactory(name="Mistral AI")
+    stored = CompanyAliasFactory(company=company, name="Mistral")
+    path = f"/api/v1/companies/{company.pk}/"
+    # The stored alias is replaced by its new spelling: the list is not checked against
+    # what it held before.
+    response = editor_api.patch(path, {"aliases": [{"name": "MISTRAL"}]}, format="json")
+    assert response.status_code == 200, response.json()
+    assert list(company.aliases.values_list("name", flat=True)) == ["MISTRAL"]
+    # An alias renamed by a row listed after the one that takes its old spelling.
+    caps = company.aliases.get()
+    response = editor_api.patch(
+        path,
+        {"aliases": [{"name": "mistral"}, {"id": caps.pk, "name": "Le Mistral"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert sorted(company.aliases.values_list("name", flat=True)) == ["Le Mistral", "mistral"]
+    assert not CompanyAlias.objects.filter(pk=stored.pk).exists()
+
+
+def test_aliases_stored_before_the_rule_do_not_block_other_changes(editor_api, editor_client):
+    company = CompanyFactory(name="Foo Robotics")
+    # Stored as they were before the rule, past the services' checks.
+    first = CompanyAliasFactory(company=company, name="Foo")
+    CompanyAliasFactory(company=company, name="FOO")
+    CompanyAliasFactory(company=company, name="foo robotics")
+    path = f"/api/v1/companies/{company.pk}/"
+    response = editor_api.patch(path, {"description": "Robots."}, format="json")
+    assert response.status_code == 200, response.json()
+    listed = [{"id": alias.pk} for alias in company.aliases.order_by("pk")]
+    response = editor_api.patch(path, {"aliases": [*listed, {"name": "Bar"}]}, format="json")
+    assert response.status_code == 200, response.json()
+    # One of them written again is checked.
+    response = editor_api.patch(
+        path, {"aliases": [{"id": first.pk, "name": "foo"}, *listed[1:]]}, format="json"
+    )
+    assert error_paths(response.json()) == {"aliases.0.name"}
+
+
 def test_person_with_an_unknown_role_company_writes_nothing(editor_api):
     company = CompanyFactory()
     data = {

@@ -17,9 +17,8 @@ pytestmark = pytest.mark.django_db
 # Reading the rows of each relation of a company (11) and what the kept one has of them,
 # the kept company's version, each write locked, validated (a citation moved: the fact it
 # moves to read), saved and numbered in history,
-# each alias written checked against the kept company's other aliases (AliasRules),
 # then the delete's own reads of every relation: the same on SQLite and PostgreSQL.
-QUERIES = 72
+QUERIES = 69
 
 
 def test_a_merge_of_a_small_company_costs_a_fixed_number_of_queries(editor):

@@ -270,6 +270,7 @@ def _write_rows(
         except ValidationError as error:
             errors.append(error_dict(error))
         kept.add(child.pk)
+    _add_list_errors(errors, child_model, existing, rows, changed)
     if saving and not any(errors):
         for pk, child in existing.items():
             if pk not in kept:
@@ -280,6 +281,24 @@ def _write_rows(
         if written is not None:
             written.append(name)
     return errors
+
+
+def _add_list_errors(errors: list, child_model, existing: dict, rows, changed: list) -> None:
+    """Add to each row's `errors` those of a rule of `child_model` on the list as the
+    write leaves it (`list_errors`: aliases that only case tells apart). Asked of the list
+    as given, not row by row against the stored one: a row listed later may rename or
+    drop a stored row."""
+    rule = getattr(child_model, "list_errors", None)
+    if rule is None:
+        return
+    final = [
+        child if child is not None else existing.get(row.get("id"))
+        for row, child in zip(rows, changed, strict=True)
+    ]
+    found = rule(final, [child is not None for child in changed])
+    for row_errors, row_found in zip(errors, found, strict=True):
+        for key, messages in row_found.items():
+            row_errors.setdefault(key, []).extend(messages)
 
 
 def _ids_given_twice(rows, child_model) -> list[dict]:
