@@ -161,3 +161,26 @@ def test_a_role_written_on_its_own_page_is_a_version_of_its_person(editor_client
     record_restore(Role, role.pk)
     assert Person.objects.get(pk=person.pk).version == 5
     assert Person.objects.get(pk=person.pk).roles.get().title == "Chief Technology Officer"
+
+
+def test_a_status_set_on_roles_from_the_list_is_one_version_of_their_person(editor_client):
+    person = record_save(PersonFactory.build())
+    roles = [
+        record_save(Role(person=person, company=record_save(CompanyFactory.build()), title=t))
+        for t in ("CEO", "Chair")
+    ]
+    version = Person.objects.get(pk=person.pk).version
+    response = editor_client.post(
+        admin_url(Role, "changelist"),
+        {
+            "action": "mark_disputed",
+            "_selected_action": [str(role.pk) for role in roles],
+            "post": "yes",
+            "change_reason": "Two sources disagree",
+        },
+    )
+    assert response.status_code == 302
+    assert set(Role.objects.values_list("status", flat=True)) == {"disputed"}
+    person = Person.objects.get(pk=person.pk)
+    assert person.version == version + 1
+    assert person.history.first().history_change_reason == "Marked disputed: Two sources disagree"

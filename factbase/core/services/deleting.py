@@ -14,7 +14,7 @@ from ..feed import hold, number_unnumbered
 from ..models import Citation, TrackedModel
 from ..reasons import reason_text
 from . import clock
-from .saving import fact_require_citation, version_listing
+from .saving import fact_require_citation, version_listing, version_listings
 
 
 def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]:
@@ -111,20 +111,23 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
             raise ValidationError(
                 f"Cannot mark verified without a citation: {names}{more}. Nothing was changed."
             )
-    now = clock.now()
-    for fact in facts:
-        fact.status = status
-        fact.updated_at = now
-        fact.updated_by = user
-        fact.version += 1
-    bulk_update_with_history(
-        facts,
-        model,
-        ["status", "updated_at", "updated_by", "version"],
-        default_user=user,
-        default_change_reason=reason_text(reason) or None,
-        default_date=now,  # the instant the records say they were updated (time travel)
-    )
+    with clock.one_instant() as now:
+        # A role's or an investment's status shows in its person's or round's answer:
+        # a version of each, once, before the rows (services.version_listing).
+        version_listings(facts, user=user, reason=reason)
+        for fact in facts:
+            fact.status = status
+            fact.updated_at = now
+            fact.updated_by = user
+            fact.version += 1
+        bulk_update_with_history(
+            facts,
+            model,
+            ["status", "updated_at", "updated_by", "version"],
+            default_user=user,
+            default_change_reason=reason_text(reason) or None,
+            default_date=now,  # the instant the records say they were updated (time travel)
+        )
     # Written in bulk, past the signal that numbers a version: numbered now, in this
     # transaction, so the change feed has them (factbase.core.feed).
     number_unnumbered(queryset.db)

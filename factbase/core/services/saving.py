@@ -177,7 +177,15 @@ def version_listing(row: TrackedModel, *, user=None, reason: str = "") -> None:
     replace the list without seeing the new row. Called before the row's own write, at its
     instant, so that the listing record's version is the one that lists it. Not for a row
     written as part of its listing record's own write, which is that record's version."""
-    listing = {listing_record(row, row._stored_values()), listing_record(row)} - {None}
+    version_listings([row], user=user, reason=reason)
+
+
+def version_listings(rows, *, user=None, reason: str = "") -> None:
+    """version_listing of each of `rows`, each listing record versioned once (a status
+    set on many roles of one person: one version of the person)."""
+    listing = set()
+    for row in rows:
+        listing |= {listing_record(row, row._stored_values()), listing_record(row)} - {None}
     for model, pk in sorted(listing, key=lambda pair: (pair[0]._meta.label, pair[1])):
         try:
             record_version(model(pk=pk), user=user, reason=reason)
