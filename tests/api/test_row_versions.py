@@ -184,3 +184,26 @@ def test_a_status_set_on_roles_from_the_list_is_one_version_of_their_person(edit
     person = Person.objects.get(pk=person.pk)
     assert person.version == version + 1
     assert person.history.first().history_change_reason == "Marked disputed: Two sources disagree"
+
+
+def test_roles_deleted_together_from_the_list_are_one_version_of_their_person(editor_client):
+    person = record_save(PersonFactory.build())
+    roles = [
+        record_save(Role(person=person, company=record_save(CompanyFactory.build()), title=t))
+        for t in ("CEO", "Chair")
+    ]
+    version = Person.objects.get(pk=person.pk).version
+    response = editor_client.post(
+        admin_url(Role, "changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [str(role.pk) for role in roles],
+            "post": "yes",
+            "change_reason": "Entered twice",
+        },
+    )
+    assert response.status_code == 302
+    assert not Role.objects.exists()
+    person = Person.objects.get(pk=person.pk)
+    assert person.version == version + 1
+    assert person.history.first().history_change_reason == "Entered twice"

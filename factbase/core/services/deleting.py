@@ -80,11 +80,14 @@ def record_delete(
 
 @transaction.atomic
 def records_delete(instances: Iterable[TrackedModel], *, user=None, reason: str = "") -> int:
-    count = 0
-    for instance in instances:
-        record_delete(instance, user=user, reason=reason)
-        count += 1
-    return count
+    """record_delete of each of `instances`, at one instant: the records whose answers
+    list them (a person, for roles deleted from the list) get one version each."""
+    instances = list(instances)
+    with clock.one_instant():
+        version_listings(instances, user=user, reason=reason)
+        for instance in instances:
+            record_delete(instance, user=user, reason=reason, listing_versioned=True)
+    return len(instances)
 
 
 @transaction.atomic
