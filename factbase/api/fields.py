@@ -17,6 +17,8 @@ from factbase.core.kinds import alias_relation, kind_of
 from factbase.core.text import decimal_text
 from factbase.resolution.refs import AmbiguousRef, resolve_refs
 
+from .params import FALSE_WORDS, NOT_BOOLEAN, TRUE_WORDS
+
 # model class -> its brief serializer class, filled in by RecordSerializer subclasses
 BRIEF_SERIALIZERS: dict[type, type] = {}
 # model class -> its URL prefix under /api/v1/, filled in by factbase.api.routers.register
@@ -104,7 +106,19 @@ class StrictEmailField(JSONTypesMixin, serializers.EmailField):
 
 
 class StrictBooleanField(JSONTypesMixin, serializers.BooleanField):
+    """In a JSON body, true or false. In a table's cell, the words a flag of the query
+    takes (true/false, 1/0, yes/no, in any case): DRF would also take "on", "t" or "n",
+    which a spreadsheet's reader may mean otherwise."""
+
     json_type = (bool,)
+
+    def to_internal_value(self, data):
+        if not typed_input(self) and isinstance(data, str):
+            word = data.strip().lower()
+            if word not in TRUE_WORDS | FALSE_WORDS:
+                raise serializers.ValidationError(NOT_BOOLEAN, code="invalid")
+            return word in TRUE_WORDS
+        return super().to_internal_value(data)
 
 
 class StrictChoiceField(serializers.ChoiceField):

@@ -1,5 +1,6 @@
 """A CSV cell that would be lost or misread is refused, naming its line and column: a child
-list's labels that disagree with its ids, a translation without its citation; a citation
+list's labels that disagree with its ids, a translation without its citation, a flag
+that is not true or false; a citation
 already held is not added again, however its source's id is spelled; and a problem of the
 whole file is listed in `errors` as every other problem is."""
 
@@ -51,6 +52,28 @@ def test_child_labels_that_agree_with_their_ids_import_unchanged(editor_api, dem
     response = post(editor_api, "partnerships", csv_of([row]))
     assert response.status_code == 201, response.content
     assert response.json()["counts"]["unchanged"] == 1
+
+
+@pytest.mark.parametrize("cell", ["on", "t", "null", "oui"])
+def test_a_flag_cell_is_true_or_false_nothing_else(editor_api, demo, cell):
+    row = partnership_row(editor_api)
+    row["ends_expected"] = cell
+    before = history_count()
+    response = post(editor_api, "partnerships", csv_of([row]))
+    assert response.status_code == 400, response.content
+    (error,) = response.json()["errors"]
+    assert (error["line"], error["column"]) == (2, "ends_expected")
+    assert "Enter true or false." in error["message"]
+    assert history_count() == before
+
+
+@pytest.mark.parametrize(("cell", "value"), [("Yes", True), ("1", True), ("FALSE", False)])
+def test_a_flag_cell_takes_the_words_a_query_flag_takes(editor_api, demo, cell, value):
+    row = partnership_row(editor_api)
+    row["ends_expected"] = cell
+    response = post(editor_api, "partnerships", csv_of([row]))
+    assert response.status_code == 201, response.content
+    assert Partnership.objects.get(pk=row["id"]).ends_expected is value
 
 
 def test_a_citation_source_with_leading_zeros_is_the_same_source(editor_api, demo):
