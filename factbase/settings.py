@@ -210,8 +210,9 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
-    # Counts at a past instant (factbase.api.pagination.counted_once), apart from the rate
-    # limits' counts: in one process's memory, many of them would push those out.
+    # Counts of filtered lists, now and at a past instant (factbase.api.pagination.
+    # counted_once), apart from the rate limits' counts: in one process's memory, many of
+    # them would push those out.
     "counts": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

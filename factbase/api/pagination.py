@@ -10,10 +10,11 @@ Nor is a million rows counted for the first page of a whole table: on PostgreSQL
 without filters takes the planner's estimate of its rows when that is above
 `ESTIMATE_ABOVE`, and says so (`count_estimated: true`). Filtered lists are counted.
 
-A count at a past instant (`as_of`) is rebuilt from the history tables, version by
-version: on PostgreSQL it is counted once per state of the database and then taken from
-its own cache (`counted_once`). It stays exact: the key holds the change feed's clock
-row, which every versioned write changes (factbase.core.feed).
+On PostgreSQL a count is counted once per state of the database and then taken from its
+own cache (`counted_once`): the same filters asked again before any write cost one read
+of a row instead of a count; a count at a past instant (`as_of`), rebuilt from the
+history tables version by version, costs far more. It stays exact: the key holds the
+change feed's clock row, which every versioned write changes (factbase.core.feed).
 """
 
 import hashlib
@@ -53,9 +54,9 @@ def planner_rows(queryset) -> int:
 COUNT_SECONDS = 600
 
 
-def counted_once(queryset, moment) -> int:
-    """`queryset.count()` at `moment` (inside its `recorded_at` block), counted once per
-    state of the database. The state is the change clock's row as the query's database
+def counted_once(queryset, moment=None) -> int:
+    """`queryset.count()`, now or at `moment` (inside its `recorded_at` block), counted
+    once per state of the database. The state is the change clock's row as the query's database
     has it: its number (every versioned write takes one) and its `xmin` (the transaction
     that last wrote the row, which a restored snapshot's new clock changes too even at the
     same number). Read before the count, so that a count is never filed under an older
@@ -70,7 +71,8 @@ def counted_once(queryset, moment) -> int:
     if state is None:  # no clock (an emptied database): no state to file a count under
         return queryset.count()
     where = [connection.settings_dict[name] for name in ("HOST", "PORT", "NAME")]
-    key = hashlib.sha256(repr((where, moment.isoformat(), state, sql, params)).encode()).hexdigest()
+    at = moment.isoformat() if moment is not None else "now"
+    key = hashlib.sha256(repr((where, at, state, sql, params)).encode()).hexdigest()
     found = caches["counts"].get(f"count-at:{key}")
     if found is None:
         found = queryset.count()
@@ -131,9 +133,8 @@ class Pagination(StrictLimitOffset):
             if estimate > self.ESTIMATE_ABOVE:
                 self.count_estimated = True
                 return estimate
-        moment = reading_at()
-        if moment is not None and postgresql:
-            return counted_once(queryset, moment)
+        if postgresql:
+            return counted_once(queryset, reading_at())
         return super().get_count(queryset)
 
     def get_paginated_response(self, data):
