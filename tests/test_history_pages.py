@@ -288,6 +288,20 @@ def test_revert_page_shows_the_differences_and_reverting_brings_the_rows_back(
     assert CompanyAlias.history.filter(id=old_alias.pk).first().history_user == editor
 
 
+def test_a_revert_that_swaps_the_name_and_an_alias_brings_both_back(editor_client):
+    company = CompanyFactory.build(name="Mistral", slug="mistral", headquarters="")
+    record_write(company, fields={}, children={"aliases": [{"name": "Mistral AI"}]})
+    alias = company.aliases.get()
+    record_write(company, fields={"name": "Mistral AI"}, children={"aliases": []}, reason="renamed")
+    # Version 1 held the alias the name is now: restored, it is checked against the name
+    # the revert writes, not the one it replaces.
+    page, response = revert(editor_client, company, 1, reason="the old name")
+    assert response.status_code == 302, response.content.decode()[:3000]
+    company = Company.objects.get(pk=company.pk)
+    assert company.name == "Mistral"
+    assert list(company.aliases.values_list("pk", "name")) == [(alias.pk, "Mistral AI")]
+
+
 def test_revert_page_says_when_a_version_holds_what_the_record_holds(editor_client, acme):
     version_1 = acme.history.get()
     page = editor_client.get(url("simple_history", acme.pk, version_1.history_id))

@@ -275,7 +275,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
                     rows = version_rows(version, self.revert_lists(request, obj))
                     reason = self.history_reason(request, form)
                     children, restored = revert_children(
-                        self.model, obj.pk, rows, user=request.user, reason=reason
+                        obj, rows, user=request.user, reason=reason
                     )
                     self.write(
                         request,

@@ -51,11 +51,21 @@ def _check_references(instance: models.Model) -> None:
         raise ValidationError(errors)
 
 
-def _restore_row(row, *, previous, user, reason: str) -> TrackedModel:
+def _restore_row(row, *, previous, user, reason: str, parent=None) -> TrackedModel:
     """Insert the record `row` (its last history row) describes, with the many-to-many
-    lists of `previous` (a delete row has none: they go before the record does)."""
+    lists of `previous` (a delete row has none: they go before the record does). A row
+    of `parent`'s list is validated against `parent` as given (the record a revert
+    writes), not as stored."""
     instance = row.instance
     instance._state.adding = True
+    if parent is not None:
+        for field in instance._meta.concrete_fields:
+            if (
+                field.many_to_one
+                and isinstance(parent, field.related_model)
+                and getattr(instance, field.attname) == parent.pk
+            ):
+                field.set_cached_value(instance, parent)
     _check_references(instance)
     # Created when it was first created (by a user who may since be gone, as SET_NULL
     # would have it); changed now, by whoever restores it.
@@ -110,12 +120,12 @@ def _deleted_with(model, pk, *, moment) -> list:
     return found
 
 
-def _restore_tree(model, pk, *, user, reason: str, restored: list) -> TrackedModel:
+def _restore_tree(model, pk, *, user, reason: str, restored: list, parent=None) -> TrackedModel:
     rows = _history_rows(model, pk)
     if not rows:
         raise model.DoesNotExist(f"No {model._meta.verbose_name} {pk} was ever recorded.")
     last, previous = rows[0], (rows[1] if len(rows) > 1 else None)
-    instance = _restore_row(last, previous=previous, user=user, reason=reason)
+    instance = _restore_row(last, previous=previous, user=user, reason=reason, parent=parent)
     restored.append(instance)
     for row in _deleted_with(model, pk, moment=last.history_date):
         child = row.instance_type
@@ -134,7 +144,7 @@ def record_restore(
     *,
     user=None,
     reason: str = "",
-    listing_versioned: bool = False,
+    listed_by: TrackedModel | None = None,
 ) -> list:
     """Bring back the deleted record `pk` of `model` as its last history row shows it,
     with what was deleted with it: its citations and the child rows its delete cascaded
@@ -148,8 +158,9 @@ def record_restore(
     refers to a record that is deleted, or no longer passes validation.
 
     A row restored on its own (a citation, a role) is a version of the record that lists
-    it (services.record_delete), unless `listing_versioned` says the caller writes that
-    version itself (revert_children, for the record it reverts)."""
+    it (services.record_delete). A row restored as part of that record's write
+    (revert_children) is given it as `listed_by`, as the write leaves it: its version is
+    the caller's, and the row is validated against it."""
     hold(router.db_for_write(model))
     if model._default_manager.filter(pk=pk).exists():
         raise RecordExists(f"{model._meta.verbose_name} {pk} exists: there is nothing to restore.")
@@ -164,9 +175,9 @@ def record_restore(
     try:
         with transaction.atomic(), clock.one_instant():
             last = _history_rows(model, pk)[:1]
-            if last and not listing_versioned:
+            if last and listed_by is None:
                 version_listing(last[0].instance, user=user, reason=note)
-            _restore_tree(model, pk, user=user, reason=note, restored=restored)
+            _restore_tree(model, pk, user=user, reason=note, restored=restored, parent=listed_by)
     except IntegrityError as error:  # restored by someone else meanwhile
         if model._default_manager.filter(pk=pk).exists():
             raise RecordExists(
@@ -218,15 +229,16 @@ def version_rows(row, names) -> dict[str, list]:
     return found
 
 
-def revert_children(model, pk, rows: dict, *, user, reason: str) -> tuple[dict, bool]:
-    """The child lists for services.record_write that put back `rows` (version_rows): each
-    row by its id with the values it held then; a row deleted since is restored first
-    (record_restore: its id, its citations), in the caller's transaction and instant.
+def revert_children(record, rows: dict, *, user, reason: str) -> tuple[dict, bool]:
+    """The child lists for services.record_write that put back `rows` (version_rows) on
+    `record`, as the revert writes it: each row by its id with the values it held then; a
+    row deleted since is restored first (record_restore: its id, its citations, checked
+    against `record`), in the caller's transaction and instant.
     And whether any was: then the write is a version even if nothing else changes
     (record_write's `rows_written`)."""
     children, restored = {}, False
     for name, history_rows in rows.items():
-        relation = model._meta.get_field(name)
+        relation = record._meta.get_field(name)
         child_model = relation.related_model
         # What record_write sets from the parent itself (the link, inherited fields).
         skip = {relation.field.name, *getattr(child_model, "inherits_from_parent", ())}
@@ -238,9 +250,7 @@ def revert_children(model, pk, rows: dict, *, user, reason: str) -> tuple[dict, 
         listed = []
         for row in history_rows:
             if not child_model._default_manager.filter(pk=row.id).exists():
-                record_restore(
-                    child_model, row.id, user=user, reason=reason, listing_versioned=True
-                )
+                record_restore(child_model, row.id, user=user, reason=reason, listed_by=record)
                 restored = True
             listed.append({"id": row.id, **{f.attname: getattr(row, f.attname) for f in fields}})
         children[name] = listed
