@@ -14,7 +14,7 @@ from ..feed import hold, number_unnumbered
 from ..models import Citation, TrackedModel
 from ..reasons import reason_text
 from . import clock
-from .saving import fact_require_citation, version_listing, version_listings
+from .saving import fact_require_citation, version_listing
 
 
 def m2m_referrers(instance: models.Model, limit: int = 20) -> list[models.Model]:
@@ -84,7 +84,7 @@ def records_delete(instances: Iterable[TrackedModel], *, user=None, reason: str 
     list them (a person, for roles deleted from the list) get one version each."""
     instances = list(instances)
     with clock.one_instant():
-        version_listings(instances, user=user, reason=reason)
+        version_listing(*instances, user=user, reason=reason)
         for instance in instances:
             record_delete(instance, user=user, reason=reason, listing_versioned=True)
     return len(instances)
@@ -117,7 +117,7 @@ def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reaso
     with clock.one_instant() as now:
         # A role's or an investment's status shows in its person's or round's answer:
         # a version of each, once, before the rows (services.version_listing).
-        version_listings(facts, user=user, reason=reason)
+        version_listing(*facts, user=user, reason=reason)
         for fact in facts:
             fact.status = status
             fact.updated_at = now

@@ -169,20 +169,16 @@ def listing_record(row: models.Model, values: dict | None = None) -> tuple | Non
     return (field.related_model, pk) if pk is not None else None
 
 
-def version_listing(row: TrackedModel, *, user=None, reason: str = "") -> None:
-    """A version (record_version) of the record whose answer lists `row` among its rows (a
-    fact its citations, a person its roles, a round its investments), and of the one that
-    listed it before, if it moved, for a row written or deleted on its own: that record's
-    version and ETag move with its answer, and a writer holding its older ETag cannot
-    replace the list without seeing the new row. Called before the row's own write, at its
-    instant, so that the listing record's version is the one that lists it. Not for a row
-    written as part of its listing record's own write, which is that record's version."""
-    version_listings([row], user=user, reason=reason)
-
-
-def version_listings(rows, *, user=None, reason: str = "") -> None:
-    """version_listing of each of `rows`, each listing record versioned once (a status
-    set on many roles of one person: one version of the person)."""
+def version_listing(*rows: TrackedModel, user=None, reason: str = "") -> None:
+    """A version (record_version) of each record whose answer lists one of `rows` among
+    its rows (a fact its citations, a person its roles, a round its investments), and of
+    the one that listed it before, if it moved, for rows written or deleted on their own:
+    that record's version and ETag move with its answer, and a writer holding its older
+    ETag cannot replace the list without seeing the new row. Each record once, however
+    many of its rows (a status set on many roles of one person: one version of the
+    person). Called before the rows' own writes, at their instant, so that the listing
+    record's version is the one that lists them. Not for rows written as part of their
+    listing record's own write, which is that record's version."""
     listing = set()
     for row in rows:
         listing |= {listing_record(row, row._stored_values()), listing_record(row)} - {None}
