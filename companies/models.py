@@ -60,7 +60,6 @@ class CompanyAlias(AliasRules, TrackedModel):
     """Another spelling of a company's name ("Mistral" for "Mistral AI")."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="aliases")
-    owner_field = "company"
     name = models.CharField(max_length=200)
 
     history = HistoricalRecords()
@@ -177,7 +176,6 @@ class ProductAlias(AliasRules, TrackedModel):
     product is merged into it."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="aliases")
-    owner_field = "product"
     name = models.CharField(max_length=200)
 
     history = HistoricalRecords()
@@ -219,7 +217,6 @@ class PersonAlias(AliasRules, TrackedModel):
     kept too when a duplicate person is merged into them."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
-    owner_field = "person"
     name = models.CharField(max_length=200)
 
     history = HistoricalRecords()

@@ -3,21 +3,24 @@ searches match as they match its name, case and accents aside."""
 
 from django.core.exceptions import ValidationError
 
+from .kinds import kind_of
 from .text import fold_name
 
 
 class AliasRules:
-    """Mixed into an alias model, whose `owner_field` links it to the record it names: an
-    alias written that only case, accents or spacing tell from that record's name, or from
-    another alias of its list, is refused. It adds nothing to what is matched, and two
-    spellings of one name read as two names. Aliases stored before the rule are left as
-    they are until written again."""
+    """Mixed into an alias model, linked to the record it names by its kind's `parent`
+    (factbase.core.kinds): an alias written that only case, accents or spacing tell from
+    that record's name, or from another alias of its list, is refused. It adds nothing to
+    what is matched, and two spellings of one name read as two names. Aliases stored
+    before the rule are left as they are until written again."""
 
-    owner_field: str
+    @classmethod
+    def owner_field(cls):
+        return kind_of(cls).parent_field
 
     def clean(self):
         super().clean()
-        field = self._meta.get_field(self.owner_field)
+        field = self.owner_field()
         if not self._state.adding and {"name", field.name} <= self.unchanged_fields():
             return
         owner = field.get_cached_value(self, default=None)
@@ -50,7 +53,7 @@ class AliasRules:
             blamed = index if written[index] else seen[key]
             if other.name != alias.name and written[blamed]:
                 shown = aliases[seen[key] if blamed == index else index].name
-                field = cls._meta.get_field(cls.owner_field)
+                field = cls.owner_field()
                 errors[blamed] = {
                     "name": [
                         f"“{aliases[blamed].name}” is the {field.verbose_name}'s alias "
