@@ -56,10 +56,10 @@ COUNT_SECONDS = 600
 
 def counted_once(queryset, moment=None) -> int:
     """`queryset.count()`, now or at `moment` (inside its `recorded_at` block), counted
-    once per state of the database. The state is the change clock's row as the query's database
-    has it: its number (every versioned write takes one) and its `xmin` (the transaction
-    that last wrote the row, which a restored snapshot's new clock changes too even at the
-    same number). Read before the count, so that a count is never filed under an older
+    once per state of the database. The state is the change clock's row as the query's
+    database has it: its number (every versioned write takes one) and its `xmin` (the
+    transaction that last wrote the row, which a restored snapshot's new clock changes too
+    even at the same number). Read before the count, so that a count is never filed under an older
     state than the one it saw."""
     try:
         # The rows, not their order: one count serves every `ordering=`.

@@ -305,9 +305,8 @@ class _Loader:
     ) -> tuple[models.Model | None, bool]:
         """The record with the natural key of `values`, created if missing, with its
         `citations`, its lists of child `rows` and its many-to-many lists `m2m` (by name);
-        None for a record the demo
-        deletes (`stays_deleted`) that was recorded here before: it is not brought back but
-        by a restore.
+        None for a record the demo deletes (`stays_deleted`) that was recorded here
+        before: it is not brought back but by a restore.
 
         `values` is a dict of field values, or an unsaved instance (a citation)."""
         instance = values if isinstance(values, models.Model) else None
