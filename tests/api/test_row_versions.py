@@ -163,22 +163,30 @@ def test_a_role_written_on_its_own_page_is_a_version_of_its_person(editor_client
     assert Person.objects.get(pk=person.pk).roles.get().title == "Chief Technology Officer"
 
 
-def test_a_status_set_on_roles_from_the_list_is_one_version_of_their_person(editor_client):
+def roles_of_one_person() -> tuple[Person, list[Role]]:
     person = record_save(PersonFactory.build())
     roles = [
         record_save(Role(person=person, company=record_save(CompanyFactory.build()), title=t))
         for t in ("CEO", "Chair")
     ]
+    return person, roles
+
+
+def list_action(client, action: str, roles: list[Role], reason: str):
+    """The roles' list action `action`, confirmed with `reason`."""
+    data = {
+        "action": action,
+        "_selected_action": [str(role.pk) for role in roles],
+        "post": "yes",
+        "change_reason": reason,
+    }
+    return client.post(admin_url(Role, "changelist"), data)
+
+
+def test_a_status_set_on_roles_from_the_list_is_one_version_of_their_person(editor_client):
+    person, roles = roles_of_one_person()
     version = Person.objects.get(pk=person.pk).version
-    response = editor_client.post(
-        admin_url(Role, "changelist"),
-        {
-            "action": "mark_disputed",
-            "_selected_action": [str(role.pk) for role in roles],
-            "post": "yes",
-            "change_reason": "Two sources disagree",
-        },
-    )
+    response = list_action(editor_client, "mark_disputed", roles, "Two sources disagree")
     assert response.status_code == 302
     assert set(Role.objects.values_list("status", flat=True)) == {"disputed"}
     person = Person.objects.get(pk=person.pk)
@@ -187,21 +195,9 @@ def test_a_status_set_on_roles_from_the_list_is_one_version_of_their_person(edit
 
 
 def test_roles_deleted_together_from_the_list_are_one_version_of_their_person(editor_client):
-    person = record_save(PersonFactory.build())
-    roles = [
-        record_save(Role(person=person, company=record_save(CompanyFactory.build()), title=t))
-        for t in ("CEO", "Chair")
-    ]
+    person, roles = roles_of_one_person()
     version = Person.objects.get(pk=person.pk).version
-    response = editor_client.post(
-        admin_url(Role, "changelist"),
-        {
-            "action": "delete_selected",
-            "_selected_action": [str(role.pk) for role in roles],
-            "post": "yes",
-            "change_reason": "Entered twice",
-        },
-    )
+    response = list_action(editor_client, "delete_selected", roles, "Entered twice")
     assert response.status_code == 302
     assert not Role.objects.exists()
     person = Person.objects.get(pk=person.pk)
