@@ -537,3 +537,26 @@ def test_snapshots_leave_the_rates_out(rates, tmp_path):
         names = archive.namelist()
     assert "data/events_fundinground.csv" in names
     assert not [name for name in names if "exchangerate" in name]
+
+
+def test_a_rounds_investments_filled_together_are_one_version_of_it(rates, editor_api):
+    round_ = round_on("2024-06-11")
+    for number in (1, 2, 3):
+        InvestmentFactory(
+            company=round_.company,
+            funding_round=round_,
+            value=Decimal(number * 1000000),
+            qualifier="exact",
+            currency="EUR",
+        )
+
+    run("fill_usd")
+
+    # Its own value and its three investments', in one version.
+    round_.refresh_from_db()
+    assert round_.version == 2 and round_.value_usd == Decimal("643800000")
+    response = editor_api.get(f"/api/v1/funding-rounds/{round_.pk}/history/")
+    assert response.status_code == 200
+    (version, *_) = response.json()["results"]
+    fields = sorted(change["field"] for change in version["changes"])
+    assert fields[:3] == ["investments"] * 3 and "value_usd" in fields

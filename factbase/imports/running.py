@@ -6,7 +6,9 @@ written by `services.record_write`: the model's rules, the citations checked aga
 source's stored text, the audit fields, a version and a history row with the editor and
 the reason `import <file name>`. A row that changes nothing writes nothing (`unchanged`).
 
-The whole file is one transaction. Each row is written in a savepoint of its own, so that
+The whole file is one transaction, recorded at one instant: time travel shows the
+database before the import or after it, never halfway, as every reader saw it. A record
+is changed by one row of a file at most. Each row is written in a savepoint of its own, so that
 a refused row leaves nothing behind and the rows after it are still checked: the report
 names every row that fails. The transaction commits only when every row passed and this
 is not a dry run; otherwise it is rolled back, and nothing was written. A dry run is thus
@@ -32,7 +34,12 @@ from factbase.core.feed import batch
 from factbase.core.ids import is_digits
 from factbase.core.kinds import alias_relation
 from factbase.core.reasons import reason_text
-from factbase.core.services import RecordInvalid, record_write
+from factbase.core.services import (
+    RecordInvalid,
+    one_version_per_listing,
+    record_write,
+    written_in_block,
+)
 from factbase.resolution.duplicates import likely_duplicates_of
 
 from .columns import Plan, kind_columns
@@ -108,8 +115,10 @@ class Importer:
     def run(self, open_table: Callable[[], Table], progress=None) -> Report:
         started = time.monotonic()
         database = self.database
-        # One transaction, its versions numbered in one pass at the end (factbase.core.feed).
-        with batch(database):
+        # One transaction at one instant, its versions numbered in one pass at the end
+        # (factbase.core.feed); a round whose investments it writes gets one version for
+        # all of them (services.one_version_per_listing).
+        with batch(database), one_version_per_listing(database):
             try:
                 table = open_table()
                 if table.header is not None:
@@ -217,6 +226,7 @@ class Importer:
             self.check_duplicates(serializer.validated_data)
         fields, m2m, children = serializer.split()
         before = None if instance is None else instance.version
+        again = instance is not None and written_in_block(instance)
         try:
             record = record_write(
                 instance if instance is not None else self.model(),
@@ -230,6 +240,18 @@ class Importer:
         except RecordInvalid as error:
             raise _Refused(self.problems(serializer.api_errors(error.errors), given)) from None
         outcome = NEW if instance is None else UPDATE if record.version != before else UNCHANGED
+        if again and outcome == UPDATE:
+            # Its two versions would share the file's one instant, by which history and
+            # time travel tell versions apart. A row that repeats it unchanged is fine.
+            raise _Refused(
+                [
+                    Problem(
+                        "id",
+                        f"An earlier row of this file changes {self.model._meta.verbose_name} "
+                        f"{record.pk} already: give each record's changes in one row.",
+                    )
+                ]
+            )
         label = str(record) if self.report.keeps_row() else ""
         return Outcome(given.line, outcome, record.pk, label)
 

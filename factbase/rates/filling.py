@@ -28,12 +28,19 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models, router
 from django.db.models import Min
 
+from factbase.core.feed import batch
 from factbase.core.kinds import Kind, kind_of, kinds
 from factbase.core.models import Citation, Quantity, Source
-from factbase.core.services import RecordInvalid, VersionConflict, error_dict, record_write
+from factbase.core.services import (
+    RecordInvalid,
+    VersionConflict,
+    error_dict,
+    one_version_per_listing,
+    record_write,
+)
 
 from .conversion import NoRate, RateBook, UsdRate
 
@@ -86,13 +93,18 @@ def fill_usd(
     each: Callable[[Conversion], None] | None = None,
 ) -> FillReport:
     """Fill the US dollar value of every money fact that has none (of the kinds named, all
-    money kinds by default; of the facts `sources` cite, when given), in one transaction.
+    money kinds by default; of the facts `sources` cite, when given), in one transaction
+    recorded at one instant.
     With `dry_run`, work out the same and write nothing. `each` is told of every fact, as
     it goes: the facts are not all kept, however many there are."""
     chosen = _chosen_kinds(kind_names)
     report = FillReport()
     book = RateBook()
-    with transaction.atomic():
+    database = router.db_for_write(Citation)
+    # One transaction at one instant, its versions numbered in one pass at the end
+    # (factbase.core.feed); a round whose investments it fills gets one version for all
+    # of them (services.one_version_per_listing).
+    with batch(database), one_version_per_listing(database):
         for kind in chosen:
             rows = _money_facts(kind, sources)
             report.had_usd[kind.name] = rows.filter(value_usd__isnull=False).count()

@@ -6,14 +6,21 @@ seen the new row. A row written as part of that record's own write is its versio
 already: no second one."""
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from companies.models import Person, Role
 from events.models import FundingRound, Investment
 from factbase.core.restore import record_restore
-from factbase.core.services import record_delete, record_save, record_write
+from factbase.core.services import (
+    one_version_per_listing,
+    record_delete,
+    record_save,
+    record_write,
+)
 
 from ..factories import CompanyFactory, FundingRoundFactory, PersonFactory
+from ..imports.helpers import csv_of, export, rows_of, run_command
 from ..test_admin_forms import page_data
 from .base import API
 
@@ -203,3 +210,68 @@ def test_roles_deleted_together_from_the_list_are_one_version_of_their_person(ed
     person = Person.objects.get(pk=person.pk)
     assert person.version == version + 1
     assert person.history.first().history_change_reason == "Entered twice"
+
+
+# Many rows of one record written on their own in one transaction (an import, fill_usd):
+# one version of the record for all of them. The test of fill_usd is in test_rates.
+
+
+def round_with_investments(count: int) -> FundingRound:
+    funding_round = record_save(
+        FundingRoundFactory.build(company=record_save(CompanyFactory.build()))
+    )
+    record_write(
+        funding_round,
+        fields={},
+        children={"investments": [{"investor": investor()} for _ in range(count)]},
+    )
+    return FundingRound.objects.get(pk=funding_round.pk)
+
+
+def test_investments_of_one_round_imported_together_are_one_version_of_it(
+    client, editor_api, tmp_path
+):
+    funding_round = round_with_investments(3)
+    rows = rows_of(export(client, "investments", f"funding_round={funding_round.pk}"))
+    assert len(rows) == 3
+    for number, row in enumerate(rows, start=1):
+        row["value"], row["currency"], row["qualifier"] = str(number * 1000000), "EUR", "exact"
+    # And a fourth investor, new, in the same file.
+    rows.append(dict(rows[0], id="", version="", investor_id=str(investor().pk)))
+    for column in ("investor_name", "investor_slug", "created_at", "updated_at"):
+        rows[-1][column] = ""
+    path = tmp_path / "investments.csv"
+    path.write_text(csv_of(rows), encoding="utf-8")
+
+    status, out, err = run_command(path, "--kind", "investments")
+
+    assert status == 0, (out, err)
+    assert "(1 new, 3 update, 0 unchanged, 0 error)" in out
+    assert FundingRound.objects.get(pk=funding_round.pk).version == funding_round.version + 1
+    changes = newest_changes(editor_api, f"funding-rounds/{funding_round.pk}")
+    assert len(changes) == 4  # the one version lists every row the import wrote
+    assert {change["field"] for change in changes} == {"investments"}
+
+
+def test_a_version_undone_with_its_rows_savepoint_is_written_again_for_the_next_row():
+    funding_round = round_with_investments(2)
+    first, second = funding_round.investments.order_by("pk")
+    with transaction.atomic(), one_version_per_listing("default"):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record_write(first, fields={"is_lead": True})  # versions the round
+            raise RuntimeError("refused after its write: the savepoint undoes both")
+        assert FundingRound.objects.get(pk=funding_round.pk).version == funding_round.version
+        record_write(second, fields={"is_lead": True})
+        record_write(first, fields={"description": "second row of the round"})
+    funding_round.refresh_from_db()
+    assert funding_round.version == 3  # its creation, its investments, this transaction
+    assert (funding_round.investments.filter(is_lead=True).get().pk) == second.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_version_per_listing_needs_a_transaction():
+    with (
+        pytest.raises(RuntimeError, match="needs a transaction"),
+        one_version_per_listing("default"),
+    ):
+        pass

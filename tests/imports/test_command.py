@@ -111,3 +111,24 @@ def test_missing_companies_are_created_on_request_with_their_name(tmp_path, acme
     assert (company.name, company.kind, company.status) == ("New Co", "other", "unverified")
     assert company.history.get().history_change_reason == "import new.csv"
     assert Metric.objects.filter(company=company).count() == 2
+
+
+def test_a_file_is_written_at_one_instant_and_each_record_by_one_row(tmp_path, acme):
+    path = tmp_path / "rows.csv"
+    path.write_text(ROWS + "acme,downloads,exact,13\n", encoding="utf-8")
+    assert run_command(path, "--kind", "metrics")[0] == 0
+    first, second = Metric.objects.order_by("pk")
+    # Time travel shows the file written or not, never half of it.
+    assert first.updated_at == second.updated_at
+
+    # Two versions of one record would share that instant: a second row changing it is
+    # refused, one repeating it unchanged is not.
+    path.write_text(f"id,value\n{first.pk},14\n{second.pk},15\n{first.pk},14\n{first.pk},16\n")
+    status, _, err = run_command(path, "--kind", "metrics")
+    assert status == 1
+    assert "(0 new, 2 update, 1 unchanged, 1 error)" in err
+    assert (
+        f"line 5, column id: An earlier row of this file changes metric {first.pk} already: "
+        "give each record's changes in one row." in err
+    )
+    assert sorted(Metric.objects.values_list("value", flat=True)) == [12, 13]

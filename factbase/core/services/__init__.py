@@ -3,7 +3,8 @@ so each one is validated, stamped with who and when, and recorded in history, in
 transaction. The API, the admin and the management commands all call them.
 
 - saving.py: one record (record_save), the version check and the citation rule, and a
-  version of a record whose rows another write changes (record_version);
+  version of a record whose rows another write changes (record_version), once for a
+  block of many such writes (one_version_per_listing);
 - writing.py: a record with its lists and child rows (record_write);
 - deleting.py: deletes and status changes;
 - merging/: merging a record into another that is the same real thing, and its undo;
@@ -25,8 +26,10 @@ from .saving import (
     citation_leaves_verified_fact,
     error_dict,
     fact_require_citation,
+    one_version_per_listing,
     record_save,
     record_version,
+    written_in_block,
 )
 from .writing import record_write
 
@@ -43,10 +46,12 @@ __all__ = [
     "m2m_referrers",
     "merge_plan",
     "merge_undo",
+    "one_version_per_listing",
     "record_delete",
     "record_merge",
     "record_save",
     "record_version",
     "record_write",
     "records_delete",
+    "written_in_block",
 ]

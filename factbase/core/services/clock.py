@@ -24,6 +24,11 @@ def now() -> datetime.datetime:
     return _instant.get() or timezone.now()
 
 
+def fixed() -> datetime.datetime | None:
+    """The instant an enclosing `writing_at` or `one_instant` set, if any."""
+    return _instant.get()
+
+
 @contextmanager
 def writing_at(instant: datetime.datetime) -> Iterator[None]:
     """Writes inside the block are recorded at `instant` (an aware datetime in the past).

@@ -1,10 +1,13 @@
 """Saving one record: validated, stamped with who and when, versioned, with history."""
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import models, router, transaction
+from django.db import connections, models, router, transaction
 
 from ..choices import Status
 from ..feed import hold
@@ -176,17 +179,71 @@ def version_listing(*rows: TrackedModel, user=None, reason: str = "") -> None:
     that record's version and ETag move with its answer, and a writer holding its older
     ETag cannot replace the list without seeing the new row. Each record once, however
     many of its rows (a status set on many roles of one person: one version of the
-    person). Called before the rows' own writes, at their instant, so that the listing
-    record's version is the one that lists them. Not for rows written as part of their
-    listing record's own write, which is that record's version."""
+    person), and once for a whole one_version_per_listing block. Called before the rows'
+    own writes, at their instant, so that the listing record's version is the one that
+    lists them. Not for rows written as part of their listing record's own write, which
+    is that record's version."""
     listing = set()
     for row in rows:
         listing |= {listing_record(row, row._stored_values()), listing_record(row)} - {None}
+    block = _block_instant.get()
     for model, pk in sorted(listing, key=lambda pair: (pair[0]._meta.label, pair[1])):
+        if block is not None and _updated_at_held(model, pk) == block:
+            continue  # it has a version at this instant already, which lists the row
         try:
             record_version(model(pk=pk), user=user, reason=reason)
         except ObjectDoesNotExist:
             continue  # a row of a record deleted since: no record to version
+
+
+_block_instant: ContextVar[datetime.datetime | None] = ContextVar("block", default=None)
+
+
+@contextmanager
+def one_version_per_listing(using: str) -> Iterator[None]:
+    """One transaction of many writes of rows on their own (an import of investments,
+    fill_usd), recorded at one instant, in which a record listing some of those rows
+    (their round) gets one version for all of them rather than one a row
+    (version_listing): the first version it gets in the block, its own write or the one
+    its first row gives it, lists every row of the instant (the API's history reads a
+    version's rows by its instant). Its ETag moves once: as the rows commit together, no
+    reader holds an ETag taken between two of them. Whether a record has its version
+    already is read from the record itself (`updated_at` is the block's instant), so a
+    version undone with the savepoint of a refused row is written again for the next row.
+
+    Entered once the transaction holds the change clock (feed.batch), so that the
+    instant is taken where writers queue, as record_write takes its own. Inside an
+    instant set around it (`clock.writing_at`: the demo's past), which a record may hold
+    from an earlier transaction, it changes nothing: each row versions its record."""
+    if not connections[using].in_atomic_block:
+        raise RuntimeError("one_version_per_listing needs a transaction open around it")
+    if clock.fixed() is not None:
+        yield
+        return
+    with clock.one_instant() as instant:
+        token = _block_instant.set(instant)
+        try:
+            yield
+        finally:
+            _block_instant.reset(token)
+
+
+def written_in_block(record: TrackedModel) -> bool:
+    """Whether `record`, as read, was written in the enclosing one_version_per_listing
+    block (an import: by an earlier row of the file)."""
+    block = _block_instant.get()
+    return block is not None and record.updated_at == block
+
+
+def _updated_at_held(model: type[TrackedModel], pk) -> datetime.datetime | None:
+    """When a record was last written, read under its lock, as record_version reads it."""
+    hold(router.db_for_write(model))
+    return (
+        model._default_manager.select_for_update()
+        .filter(pk=pk)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
 
 
 def _save(
