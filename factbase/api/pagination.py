@@ -167,6 +167,10 @@ class Pagination(StrictLimitOffset):
                 self.count, self.count_estimated = self.offset + len(page), False
             else:
                 self.count = self.get_count(queryset)
+                if self.count_estimated:
+                    # Statistics older than the table may estimate fewer rows than this
+                    # request has just read: never fewer than those.
+                    self.count = max(self.count, self.offset + len(rows))
             self.display_page_controls = self.count > self.limit
             self.last_id = row_id(page[-1]) if page else None
             return page

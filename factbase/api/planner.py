@@ -5,8 +5,9 @@ import json
 
 
 def planned_rows(cursor, sql: str, params=None) -> int:
-    # No params: the statement is run as it is, not read for placeholders (a search
-    # inlined into it may hold `%>`, pg_trgm's word similarity operator).
+    # Without `params` the statement is run as it is, not read for placeholders (a search
+    # inlined into it may hold `%>`, pg_trgm's word similarity operator): the export
+    # passes none, its values inlined already.
     cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
     (plan,) = cursor.fetchone()
     plan = json.loads(plan) if isinstance(plan, str) else plan

@@ -137,6 +137,37 @@ def test_reads_cost_what_the_table_says(anon_api):
     assert measured == READS
 
 
+# What a page or a record costs in the forms that show less (`fields=`, `brief=1`): the
+# rows alone, and only the related tables the fields shown need (factbase/api/rows.py
+# Reader). The same on both databases.
+SHAPED_READS = {
+    "metrics/?fields=id,value,region": 1,
+    "metrics/?brief=1": 1,
+    "metrics/<first>/?brief=1": 1,
+    "metrics/<first>/?fields=id,value": 1,
+    "metrics/?fields=id,company": 2,  # and the companies, in brief
+    "metrics/?fields=id,citations": 3,  # and the citations, with their sources in brief
+}
+
+
+def test_a_form_that_shows_less_reads_less(anon_api):
+    call_command("load_demo", verbosity=0)
+    first = Metric.objects.order_by("pk").first().pk
+    measured, statements = {}, {}
+    for form in SHAPED_READS:
+        path = f"/api/v1/{form.replace('<first>', str(first))}"
+        anon_api.get(path)  # per-process caches (content types) filled first
+        with CaptureQueriesContext(connection) as captured:
+            assert anon_api.get(path).status_code == 200, path
+        measured[form] = len(captured)
+        statements[form] = " ".join(query["sql"] for query in captured)
+    assert measured == SHAPED_READS
+    # Nothing of the citations or of a related record unless the fields shown are theirs.
+    for form, sql in statements.items():
+        assert ("factbase_citation" in sql) == ("citations" in form), form
+        assert ("companies_company" in sql) == form.endswith("company"), form
+
+
 def cited_metric(client, citations: int) -> tuple[str, list[dict]]:
     """The path of the first demo metric with that many citations, and its citations as a
     client sends them back."""
