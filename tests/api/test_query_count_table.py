@@ -94,6 +94,8 @@ POSTGRESQL_CSV_TRANSACTION = 3
 # PostgreSQL a write's transaction also takes the feed's clock before any row lock (1, once
 # a transaction: the test's transaction has taken it already, a request's pays it).
 WRITES = {
+    # A verified fact must keep a citation: a write that does not send them asks the
+    # database whether it still has one (1); one that sends them has them at hand.
     "PATCH a metric's note": 10,
     "PATCH a metric's note with its citation unchanged": 9,
     "PATCH a metric's note with two citations unchanged": 9,
