@@ -23,6 +23,8 @@ Rows written in bulk (generated data, an imported snapshot, the migration that a
 column) are numbered afterwards by `number_unnumbered`, in the order of their time.
 """
 
+import itertools
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -119,28 +121,36 @@ def hold(using: str) -> None:
     connection.on_commit(_held)
 
 
-# Set inside batch(): versions are numbered together at the end of the block.
-_deferred: ContextVar[bool] = ContextVar("feed_numbering_deferred", default=False)
+# Set inside batch(): versions are numbered together at the end of the block; until
+# then each holds its place among the batch's writes, counted here.
+_deferred: ContextVar[Iterator[int] | None] = ContextVar("feed_numbering_deferred", default=None)
 
 
 def number_version(sender, history_instance, using=None, **kwargs) -> None:
-    """simple-history's pre_create_historical_record: the version's number."""
-    if not _deferred.get():
+    """simple-history's pre_create_historical_record: the version's number, or in a batch
+    a provisional one below zero (its place among the batch's writes; a number never
+    seen outside the batch's transaction), numbered at the end of the batch."""
+    written = _deferred.get()
+    if written is None:
         history_instance.change_seq = take(using or "default")
+    else:
+        history_instance.change_seq = -next(written)
 
 
 @contextmanager
 def batch(using: str):
     """One transaction of thousands of writes (an import): opens it, takes the clock first
     (before any row lock), and numbers its versions in one pass before it commits, in the
-    order of their time; none if the block raised or marked the transaction for rollback
-    (`transaction.set_rollback`). Numbering one version at a time would grow with the
-    square of the writes: each UPDATE of the one clock row in a transaction costs more
-    than the one before (PostgreSQL keeps every version of the row until the commit)."""
+    order of their time, and of their writing for those of one instant (an import's, whose
+    writes share one: each record beside the rows written with it); none if the block
+    raised or marked the transaction for rollback (`transaction.set_rollback`). Numbering
+    one version at a time would grow with the square of the writes: each UPDATE of the
+    one clock row in a transaction costs more than the one before (PostgreSQL keeps every
+    version of the row until the commit)."""
     ensure_clock(using)  # an emptied database: numbering needs the row
     with transaction.atomic(using=using):
         hold(using)
-        token = _deferred.set(True)
+        token = _deferred.set(itertools.count(1))
         try:
             yield
         finally:

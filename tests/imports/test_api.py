@@ -349,3 +349,31 @@ def test_a_json_line_has_its_fields_types_as_an_api_body(editor_api, acme, field
     assert (error["line"], error["column"]) == (1, field)
     assert history_count() == before
     assert not Metric.objects.exists()
+
+
+def test_the_change_feed_gives_an_imports_writes_in_the_order_they_were_written(
+    editor_api, anon_api, acme
+):
+    """A file's writes share one instant: the feed still gives each record beside the
+    rows written with it (a mirror applies a verified fact with its citation), not every
+    record of one kind before those of the next."""
+    SourceFactory(url="https://example.org/acme")
+    quote = {"source": "https://example.org/acme", "quote": "reached two million users"}
+    rows = [metric(company="acme", value=str(n), citations=[quote]) for n in (1, 2)]
+    response = editor_api.post(URL, lines(*rows), content_type=NDJSON)
+    assert response.status_code == 201, response.content
+    first, second = (row["id"] for row in response.json()["outcomes"])
+
+    changes = anon_api.get("/api/v1/changes/", {"after": "0", "limit": 1000}).json()
+    assert changes["next"] is None
+    written = [
+        (change["kind"], change.get("fact", {}).get("id", change["id"]))
+        for change in changes["results"]
+        if change["kind"] in ("metrics", "citations")
+    ]
+    assert written == [
+        ("metrics", first),
+        ("citations", first),
+        ("metrics", second),
+        ("citations", second),
+    ]

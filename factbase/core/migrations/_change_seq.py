@@ -4,12 +4,15 @@ so that what they did does not change when the code does. See factbase.core.feed
 
 
 def number_unnumbered(connection, history_tables: list[str], clock_table: str) -> int:
-    """Give every history row of `history_tables` without a `change_seq` the next numbers
-    of the clock, in the order of their time (then of the tables as listed, then of their
-    history ids), and move the clock past them. The number of rows numbered."""
+    """Give every history row of `history_tables` without a `change_seq` (or with a
+    provisional one, below zero: its place among the writes of a batch, feed.batch) the
+    next numbers of the clock, in the order of their time (then of the provisional
+    numbers, the first written first, then of the tables as listed, then of their history
+    ids), and move the clock past them. The number of rows numbered."""
     qn = connection.ops.quote_name
     union = " UNION ALL ".join(
-        f"SELECT {i} AS t, history_id, history_date FROM {qn(table)} WHERE change_seq IS NULL"
+        f"SELECT {i} AS t, history_id, history_date, COALESCE(change_seq, 0) AS written "
+        f"FROM {qn(table)} WHERE change_seq IS NULL OR change_seq < 0"
         for i, table in enumerate(history_tables)
     )
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
@@ -18,7 +21,7 @@ def number_unnumbered(connection, history_tables: list[str], clock_table: str) -
         base = cursor.fetchone()[0]
         cursor.execute(
             "CREATE TEMP TABLE change_order AS SELECT t, history_id, "
-            f"{int(base)} + ROW_NUMBER() OVER (ORDER BY history_date, t, history_id) AS seq "
+            f"{int(base)} + ROW_NUMBER() OVER (ORDER BY history_date, written DESC, t, history_id) AS seq "
             f"FROM ({union}) u"
         )
         cursor.execute("CREATE INDEX change_order_key ON change_order (t, history_id)")
