@@ -11,9 +11,11 @@ serializer is built, and no query joins more than one table to another: each is 
 in a fraction of a millisecond, where one query joining everything took longer to plan
 than to run.
 
-A computed field (SerializerMethodField) is read by the serializer's `row_<name>(row,
-page)` method; a serializer with a computed field that has none (a citation's fact) is
-served by DRF as before: `Reader.of()` answers None.
+A field the serializer renders from rows itself, with a `row_<name>(row, page)` method,
+is read by that method: a computed field (SerializerMethodField), or one whose value the
+row holds in another form (a citation's kind of fact, its content type's id). A
+serializer with a computed field that has none is served by DRF as before:
+`Reader.of()` answers None.
 """
 
 import datetime
@@ -80,7 +82,9 @@ class Reader:
     # --- the plan ---------------------------------------------------------------------
 
     def _step(self, name, field):
-        if isinstance(field, serializers.SerializerMethodField):
+        if isinstance(field, serializers.SerializerMethodField) or hasattr(
+            self.serializer, f"row_{name}"
+        ):
             return name, self._computed(name)
         if isinstance(field, RecordRefField):
             return name, self._brief_of(field.source)
@@ -309,6 +313,36 @@ class Page:
             found = self.loaded[("brief", model)]
         return found[pk]
 
+    def fact_brief(self, content_type_id: int, pk):
+        """The brief form of the fact a citation's row names (its content type and id), or
+        None if there is none. The facts of every kind the page's rows name are read
+        together, the first time one is asked."""
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        found = self.loaded.get(("fact", model))
+        if found is None:
+            named = {
+                ContentType.objects.get_for_id(pk).model_class()
+                for pk in self._ids("content_type_id")
+            }
+            # Kept apart from the page's other briefs (the sources'): a person may be a
+            # citation's fact and another's `attributed_to`, read at another time.
+            wanted = {m: self._fact_ids(m) for m in named if kind_of(m).endpoint}
+            for other, briefs in briefs_of(wanted, self.base).items():
+                self.loaded[("fact", other)] = briefs
+            found = self.loaded[("fact", model)]
+        return found.get(pk)
+
+    def parent_id(self, model, pk):
+        """The id of the record that lists record `pk` of `model` among its child rows (a
+        role: its person's), for every such record the page's citations name, at once."""
+
+        def load():
+            link = kind_of(model).parent_field.attname
+            rows = model._default_manager.filter(pk__in=self._fact_ids(model))
+            return dict(rows.values_list("pk", link))
+
+        return self._once(("parents", model), load).get(pk)
+
     def _load_briefs(self, model) -> None:
         """The brief forms of every model the page shows in brief, read together, with
         those its lists of child rows show (a fact's citations' sources): the child rows
@@ -339,6 +373,11 @@ class Page:
             if f.is_relation and f.related_model is model
         ]
         return set().union(*(self._ids(column) for column in columns))
+
+    def _fact_ids(self, model) -> set:
+        """The ids of the facts of `model` the page's citations name."""
+        ct = ContentType.objects.get_for_model(model).pk
+        return {row["object_id"] for row in self.rows if row["content_type_id"] == ct}
 
     def slug(self, model, slug_field, pk):
         if pk is None:

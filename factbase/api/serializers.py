@@ -339,3 +339,18 @@ class CitationSerializer(RecordSerializer):
         parent = parent_record(fact)
         url = record_url(parent, self.context) if parent is not None else None
         return {"id": fact.pk, "url": url}
+
+    # The same, for reads from rows (factbase.api.rows).
+    def row_fact_type(self, row, page) -> str:
+        return ContentType.objects.get_for_id(row["content_type_id"]).model
+
+    def row_fact(self, row, page) -> dict | None:
+        model = ContentType.objects.get_for_id(row["content_type_id"]).model_class()
+        kind, pk = kind_of(model), row["object_id"]
+        if kind.endpoint:
+            return page.fact_brief(row["content_type_id"], pk)
+        parent = page.parent_id(model, pk)
+        if parent is None:
+            return None  # no such fact (it was never stored, or not at this instant)
+        parent_kind = kind_of(kind.parent_field.related_model)
+        return {"id": pk, "url": f"{page.base}{parent_kind.name}/{parent}/"}
