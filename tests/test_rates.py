@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events.models import Metric, MetricType
+from factbase.core import feed
 from factbase.rates.demo import SAMPLE
-from factbase.rates.filling import money_kinds
+from factbase.rates.filling import fill_usd, money_kinds
 from factbase.rates.models import ECB_SOURCE, ExchangeRate
 
 from .factories import (
@@ -539,7 +540,10 @@ def test_snapshots_leave_the_rates_out(rates, tmp_path):
     assert not [name for name in names if "exchangerate" in name]
 
 
-def test_a_rounds_investments_filled_together_are_one_version_of_it(rates, editor_api):
+@pytest.mark.parametrize(
+    "kinds", [[], ["--kind", "investments", "--kind", "funding-rounds"]], ids=["all", "named"]
+)
+def test_a_rounds_investments_filled_together_are_one_version_of_it(rates, editor_api, kinds):
     round_ = round_on("2024-06-11")
     for number in (1, 2, 3):
         InvestmentFactory(
@@ -550,9 +554,10 @@ def test_a_rounds_investments_filled_together_are_one_version_of_it(rates, edito
             currency="EUR",
         )
 
-    run("fill_usd")
+    run("fill_usd", *kinds)
 
-    # Its own value and its three investments', in one version.
+    # Its own value and its three investments', in one version, whatever order the kinds
+    # are named in.
     round_.refresh_from_db()
     assert round_.version == 2 and round_.value_usd == Decimal("643800000")
     response = editor_api.get(f"/api/v1/funding-rounds/{round_.pk}/history/")
@@ -560,3 +565,13 @@ def test_a_rounds_investments_filled_together_are_one_version_of_it(rates, edito
     (version, *_) = response.json()["results"]
     fields = sorted(change["field"] for change in version["changes"])
     assert fields[:3] == ["investments"] * 3 and "value_usd" in fields
+
+
+@pytest.mark.django_db(transaction=True)  # the round's write commits: it holds nothing
+def test_a_dry_run_keeps_no_writer_waiting(rates):
+    """It writes nothing, so it takes no lock: not the change clock, where every writer
+    queues (factbase.core.feed.hold)."""
+    round_on("2024-06-11")
+    held = []
+    fill_usd(dry_run=True, each=lambda conversion: held.append(feed._holding(connection)))
+    assert held == [False]

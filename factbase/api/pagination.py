@@ -167,9 +167,10 @@ class Pagination(StrictLimitOffset):
                 self.count, self.count_estimated = self.offset + len(page), False
             else:
                 self.count = self.get_count(queryset)
-                if self.count_estimated:
+                if self.count_estimated and rows:
                     # Statistics older than the table may estimate fewer rows than this
-                    # request has just read: never fewer than those.
+                    # request has just read: never fewer than those. (An empty page past
+                    # the end reads none: its offset says nothing of the count.)
                     self.count = max(self.count, self.offset + len(rows))
             self.display_page_controls = self.count > self.limit
             self.last_id = row_id(page[-1]) if page else None

@@ -156,7 +156,7 @@ def batch(using: str):
         finally:
             _deferred.reset(token)
         if not connections[using].needs_rollback:
-            number_unnumbered(using)
+            number_unnumbered(using, provisional=True)
 
 
 def ensure_clock(using: str) -> None:
@@ -210,9 +210,9 @@ def history_tables() -> list[str]:
     )
 
 
-def number_unnumbered(using: str) -> int:
-    """Number the versions written in bulk, without one (factbase.core.migrations
-    ._change_seq); the count."""
+def number_unnumbered(using: str, provisional: bool = False) -> int:
+    """Number the versions written in bulk, without one, and with `provisional` those of
+    a batch (factbase.core.migrations._change_seq); the count."""
     from factbase.core.migrations._change_seq import number_unnumbered as number
 
-    return number(connections[using], history_tables(), ChangeClock._meta.db_table)
+    return number(connections[using], history_tables(), ChangeClock._meta.db_table, provisional)

@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, router
+from django.db import models, router, transaction
 from django.db.models import Min
 
 from factbase.core.feed import batch
@@ -54,8 +54,10 @@ CHANGED = "changed meanwhile"
 
 
 def money_kinds() -> list[Kind]:
-    """The kinds whose records hold an amount that may be money."""
-    return [kind for kind in kinds() if issubclass(kind.model, Quantity)]
+    """The kinds whose records hold an amount that may be money; a kind listed under
+    another (investments, under their round) after the others."""
+    found = [kind for kind in kinds() if issubclass(kind.model, Quantity)]
+    return sorted(found, key=lambda kind: kind.parent is not None)
 
 
 @dataclass
@@ -103,8 +105,10 @@ def fill_usd(
     database = router.db_for_write(Citation)
     # One transaction at one instant, its versions numbered in one pass at the end
     # (factbase.core.feed); a round whose investments it fills gets one version for all
-    # of them (services.one_version_per_listing).
-    with batch(database), one_version_per_listing(database):
+    # of them (services.one_version_per_listing). A dry run writes nothing: it takes no
+    # lock that would keep editors waiting (batch takes the change clock first).
+    writes = transaction.atomic(using=database) if dry_run else batch(database)
+    with writes, one_version_per_listing(database):
         for kind in chosen:
             rows = _money_facts(kind, sources)
             report.had_usd[kind.name] = rows.filter(value_usd__isnull=False).count()
@@ -135,7 +139,10 @@ def _chosen_kinds(names: Iterable[str] | None) -> list[Kind]:
             f"not a kind of record with money: {', '.join(unknown)} "
             f"(the kinds are {', '.join(available)})"
         )
-    return [available[name] for name in dict.fromkeys(names)]
+    # In money_kinds' order, whatever the order named: a round before its investments,
+    # so that the round's own write is the version its investments' values are listed in,
+    # rather than a second version at the run's one instant.
+    return [kind for kind in available.values() if kind.name in names]
 
 
 def _money_facts(kind: Kind, sources) -> models.QuerySet:

@@ -64,6 +64,9 @@ def test_an_estimate_is_never_below_the_rows_a_page_has_read(anon_api, companies
     body = anon_api.get("/api/v1/companies/?offset=4&limit=2").json()
     assert (body["count"], body["count_estimated"]) == (7, True)
     assert len(body["results"]) == 2 and body["next"] is not None
+    # Past the end, a page reads nothing: the estimate stands, not the offset.
+    body = anon_api.get("/api/v1/companies/?offset=1000&limit=2").json()
+    assert (body["count"], body["results"], body["next"]) == (1, [], None)
 
 
 @postgres_only

@@ -18,6 +18,7 @@ from factbase.core.services import (
     record_save,
     record_write,
 )
+from factbase.core.services.clock import writing_at
 
 from ..factories import CompanyFactory, FundingRoundFactory, PersonFactory
 from ..imports.helpers import csv_of, export, rows_of, run_command
@@ -275,3 +276,15 @@ def test_one_version_per_listing_needs_a_transaction():
         one_version_per_listing("default"),
     ):
         pass
+
+
+def test_at_an_instant_set_around_it_each_row_versions_its_record():
+    """Inside `writing_at` (the demo's past), whose instant a record may hold from an
+    earlier transaction, the block does not skip: each row versions its round."""
+    funding_round = round_with_investments(2)
+    first, second = funding_round.investments.order_by("pk")
+    past = funding_round.updated_at
+    with transaction.atomic(), writing_at(past), one_version_per_listing("default"):
+        record_write(first, fields={"is_lead": True})
+        record_write(second, fields={"description": "second"})
+    assert FundingRound.objects.get(pk=funding_round.pk).version == funding_round.version + 2

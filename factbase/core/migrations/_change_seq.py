@@ -3,16 +3,22 @@ bulk by generated data, or by a snapshot import): kept with the migrations that 
 so that what they did does not change when the code does. See factbase.core.feed."""
 
 
-def number_unnumbered(connection, history_tables: list[str], clock_table: str) -> int:
-    """Give every history row of `history_tables` without a `change_seq` (or with a
-    provisional one, below zero: its place among the writes of a batch, feed.batch) the
-    next numbers of the clock, in the order of their time (then of the provisional
-    numbers, the first written first, then of the tables as listed, then of their history
-    ids), and move the clock past them. The number of rows numbered."""
+def number_unnumbered(
+    connection, history_tables: list[str], clock_table: str, provisional: bool = False
+) -> int:
+    """Give every history row of `history_tables` without a `change_seq` the next numbers
+    of the clock, in the order of their time (then of the tables as listed, then of their
+    history ids), and move the clock past them. The number of rows numbered.
+
+    With `provisional` (the end of a batch of live writes, feed.batch), the rows with a
+    provisional number, below zero (their place among the batch's writes), are numbered
+    too, in the order of their time, then of those places. A migration passes none: what
+    it did is the same."""
     qn = connection.ops.quote_name
+    unnumbered = "change_seq IS NULL OR change_seq < 0" if provisional else "change_seq IS NULL"
     union = " UNION ALL ".join(
         f"SELECT {i} AS t, history_id, history_date, COALESCE(change_seq, 0) AS written "
-        f"FROM {qn(table)} WHERE change_seq IS NULL OR change_seq < 0"
+        f"FROM {qn(table)} WHERE {unnumbered}"
         for i, table in enumerate(history_tables)
     )
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
