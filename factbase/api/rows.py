@@ -70,8 +70,10 @@ class Reader:
         self.model = serializer.Meta.model
         self.kind = kind_of(self.model)
         opts = self.model._meta
-        # Every foreign key is read (integers, cheap), so computed fields can use them.
+        # Every foreign key is read (integers, cheap), so computed fields can use them: a
+        # generic one's id too (a citation's fact: its content type and `object_id`).
         self.columns = {"id", *(f.attname for f in opts.concrete_fields if f.is_relation)}
+        self.columns.update(f.fk_field for f in opts.private_fields if hasattr(f, "fk_field"))
         # The models shown in brief, all read at once when a page first needs one.
         self.brief_models: list = []
         # (source, reader, link column, generic?) of each list of child rows it shows.
@@ -327,8 +329,12 @@ class Page:
             # Kept apart from the page's other briefs (the sources'): a person may be a
             # citation's fact and another's `attributed_to`, read at another time.
             wanted = {m: self._fact_ids(m) for m in named if kind_of(m).endpoint}
-            for other, briefs in briefs_of(wanted, self.base).items():
-                self.loaded[("fact", other)] = briefs
+            # At a past instant, a statement a kind: one over the history of every kind
+            # took longer than one for each (as _load_briefs says).
+            each = [wanted] if reading_at() is None else [{m: i} for m, i in wanted.items()]
+            for part in each:
+                for other, briefs in briefs_of(part, self.base).items():
+                    self.loaded[("fact", other)] = briefs
             found = self.loaded[("fact", model)]
         return found.get(pk)
 
