@@ -59,8 +59,8 @@ def counted_once(queryset, moment=None) -> int:
     once per state of the database. The state is the change clock's row as the query's
     database has it: its number (every versioned write takes one) and its `xmin` (the
     transaction that last wrote the row, which a restored snapshot's new clock changes too
-    even at the same number). Read before the count, so that a count is never filed under an older
-    state than the one it saw."""
+    even at the same number). Read before the count, so that a count is never filed under
+    an older state than the one it saw."""
     try:
         # The rows, not their order: one count serves every `ordering=`.
         sql, params = queryset.order_by().query.sql_with_params()

@@ -315,11 +315,10 @@ class Page:
             found = self.loaded[("brief", model)]
         return found[pk]
 
-    def fact_brief(self, content_type_id: int, pk):
-        """The brief form of the fact a citation's row names (its content type and id), or
-        None if there is none. The facts of every kind the page's rows name are read
-        together, the first time one is asked."""
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
+    def fact_brief(self, model, pk):
+        """The brief form of the fact of `model` a citation's row names, or None if there
+        is none. The facts of every kind the page's rows name are read together, the
+        first time one is asked."""
         found = self.loaded.get(("fact", model))
         if found is None:
             named = {

@@ -348,7 +348,7 @@ class CitationSerializer(RecordSerializer):
         model = ContentType.objects.get_for_id(row["content_type_id"]).model_class()
         kind, pk = kind_of(model), row["object_id"]
         if kind.endpoint:
-            return page.fact_brief(row["content_type_id"], pk)
+            return page.fact_brief(model, pk)
         parent = page.parent_id(model, pk)
         if parent is None:
             return None  # no such fact (it was never stored, or not at this instant)

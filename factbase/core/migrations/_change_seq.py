@@ -27,7 +27,8 @@ def number_unnumbered(
         base = cursor.fetchone()[0]
         cursor.execute(
             "CREATE TEMP TABLE change_order AS SELECT t, history_id, "
-            f"{int(base)} + ROW_NUMBER() OVER (ORDER BY history_date, written DESC, t, history_id) AS seq "
+            f"{int(base)} + ROW_NUMBER() OVER "
+            "(ORDER BY history_date, written DESC, t, history_id) AS seq "
             f"FROM ({union}) u"
         )
         cursor.execute("CREATE INDEX change_order_key ON change_order (t, history_id)")
