@@ -180,3 +180,21 @@ def test_a_status_set_in_bulk_is_in_the_feed(editor_api, anon_api, editor):
     ] * 2
     for company in Company.objects.filter(slug__in=["one", "two"]):
         assert company.history.latest("history_date").history_date == company.updated_at
+
+
+def test_a_batch_inside_a_batch_is_numbered_with_it(anon_api):
+    """Writes in a batch opened inside another (an import that fills dollar values, say)
+    hold their places in the outer one and are numbered with it: each version once, in
+    the order written."""
+    from factbase.core import feed as numbering
+
+    start = feed(anon_api, "0", limit=1000)["cursor"]
+    with numbering.batch("default"):
+        record_save(Company(name="Outer", slug="outer", kind="technology"))
+        with numbering.batch("default"):
+            record_save(Company(name="Inner", slug="inner", kind="technology"))
+        record_save(Company(name="After", slug="after", kind="technology"))
+    seen, _ = follow(anon_api, start)
+    slugs = {c.id: c.slug for c in Company.objects.all()}
+    assert [slugs[c["id"]] for c in seen] == ["outer", "inner", "after"]
+    assert all(int(c["cursor"]) > 0 for c in seen)
