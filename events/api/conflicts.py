@@ -10,13 +10,14 @@ from rest_framework.response import Response
 
 from companies.models import Platform
 from factbase.api.asof import AS_OF_PARAM, AsOfMixin
-from factbase.api.fields import StrictPrimaryKeyRelatedField, brief
+from factbase.api.fields import StrictCharField, StrictPrimaryKeyRelatedField, brief
 from factbase.api.filters import (
     IdField,
 )
 from factbase.api.pagination import StrictLimitOffset
 from factbase.api.params import StrictQueryParams
 from factbase.api.schema import brief_serializer_class
+from factbase.api.serializers import InputSerializer
 from factbase.api.shape import read_queryset
 from factbase.core import reasons
 from factbase.core.services import error_dict
@@ -72,14 +73,14 @@ class ConflictSerializer(serializers.Serializer):
         return brief(platform, self.context) if platform is not None else None
 
 
-class ResolveSerializer(serializers.Serializer):
+class ResolveSerializer(InputSerializer):
     keep = StrictPrimaryKeyRelatedField(
         queryset=Metric.objects.all(), help_text="The id of the claim to keep: verified."
     )
     dispute = StrictPrimaryKeyRelatedField(
         queryset=Metric.objects.all(), help_text="The id of the claim to dispute: disputed."
     )
-    reason = serializers.CharField(
+    reason = StrictCharField(
         max_length=reasons.MAX_LENGTH,
         help_text=f"Why; kept in both metrics' history ({reasons.MAX_LENGTH} characters).",
     )

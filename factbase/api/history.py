@@ -38,7 +38,7 @@ from factbase.core.text import json_value
 from .fields import BRIEF_SERIALIZERS, StrictCharField, etag
 from .pagination import Pagination
 from .renderers import JSONRenderer
-from .serializers import reject_unknown
+from .serializers import InputSerializer
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 HISTORY_TYPES = {name: symbol for symbol, name in ACTIONS.items()}
@@ -416,17 +416,13 @@ def record_pk(model, lookup: str, *, deleted_too: bool) -> int:
 # --- the viewset actions ---------------------------------------------------------------
 
 
-class RestoreSerializer(serializers.Serializer):
+class RestoreSerializer(InputSerializer):
     reason = StrictCharField(
         required=False,
         allow_blank=True,
         help_text="Why you restore it (or the X-Change-Reason header); the history says "
         f"'Restored: <reason>', so it has at most {reasons.room(RESTORED)} characters.",
     )
-
-    def to_internal_value(self, data):
-        reject_unknown(self, data)
-        return super().to_internal_value(data)
 
     def validate_reason(self, value):
         try:

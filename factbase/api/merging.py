@@ -50,7 +50,7 @@ from .pagination import StrictLimitOffset
 from .params import StrictQueryParams
 from .renderers import JSONRenderer
 from .schema import ERROR, FactbaseAutoSchema
-from .serializers import reject_unknown
+from .serializers import InputSerializer
 
 # --- answers ---------------------------------------------------------------------------
 
@@ -173,24 +173,16 @@ class IntoField(RecordRefField):
         return found
 
 
-class MergeIntoSerializer(serializers.Serializer):
+class MergeIntoSerializer(InputSerializer):
     into = IntoField()
     reason = reason_field("Merge")
     dry_run = StrictBooleanField(
         default=False, help_text="Answer what the merge would do (200), writing nothing."
     )
 
-    def to_internal_value(self, data):
-        reject_unknown(self, data)
-        return super().to_internal_value(data)
 
-
-class UndoSerializer(serializers.Serializer):
+class UndoSerializer(InputSerializer):
     reason = reason_field("Undo of merge")
-
-    def to_internal_value(self, data):
-        reject_unknown(self, data)
-        return super().to_internal_value(data)
 
 
 def api_errors(error: MergeInvalid) -> dict:

@@ -170,6 +170,15 @@ def reject_unknown(serializer, data) -> None:
         raise serializers.ValidationError(errors)
 
 
+class InputSerializer(serializers.Serializer):
+    """The body of an action that is not a record's write (a merge, a restore, a
+    conflict's resolution): its unknown and read-only fields refused like a record's."""
+
+    def to_internal_value(self, data):
+        reject_unknown(self, data)
+        return super().to_internal_value(data)
+
+
 class ChildSerializer(serializers.ModelSerializer):
     """A row written with its parent (a citation, an alias, a partnership's party): an
     `id` updates that row, no `id` creates one."""

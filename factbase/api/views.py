@@ -283,10 +283,16 @@ class RecordViewSet(
         raw = self.request.query_params.get("fields")
         if raw is None:
             return None
-        names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+        given = [name.strip() for name in raw.split(",")]
+        names = tuple(dict.fromkeys(name for name in given if name))
         if not names:
             # `fields=` or `fields=,`: not every field, which leaving it out asks for.
             raise serializers.ValidationError({"fields": ["Name at least one field."]})
+        if "" in given:
+            # `fields=id,` or `fields=id,,name`: a name left out, perhaps the one wanted.
+            raise serializers.ValidationError(
+                {"fields": ["An empty name in the list: separate names with single commas."]}
+            )
         known = serializer_fields(self.get_serializer_class())
         headers = {c.header: c.field for c in self.csv_columns}
         unknown = [name for name in names if name not in known and name not in headers]

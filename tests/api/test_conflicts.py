@@ -470,6 +470,8 @@ def test_patching_a_status_with_a_reason_resolves_it_too(editor_api, editor, con
         ({"dispute": "same"}, "dispute"),
         ({"dispute": "unrelated"}, "dispute"),
         ({"keep": "uncited"}, "keep"),
+        ({"bogus": 1}, "bogus"),
+        ({"reason": 5}, "reason"),
     ],
 )
 def test_a_bad_resolution_is_a_400_naming_the_field_and_changes_nothing(

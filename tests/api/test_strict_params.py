@@ -227,3 +227,17 @@ def test_fields_naming_no_field_is_refused(admin_api, value):
     response = admin_api.get(f"/api/v1/companies/?fields={value}")
     assert response.status_code == 400
     assert response.json() == {"fields": ["Name at least one field."]}
+
+
+@pytest.mark.parametrize("value", ["id,", ",id", "id,,name", "id, ,name"])
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_fields_with_an_empty_name_in_the_list_is_refused(admin_api, value, fmt):
+    """A name left out of the list may be the one wanted: said, not skipped."""
+    message = "An empty name in the list: separate names with single commas."
+    response = admin_api.get("/api/v1/companies/", {"fields": value, "format": fmt})
+    assert response.status_code == 400, response.content[:300]
+    if fmt == "json":
+        assert response.json() == {"fields": [message]}
+    else:  # an error in the format asked for
+        assert response.content.decode() == f"field,value\nfields,{message}\n"
+    assert admin_api.get("/api/v1/companies/", {"fields": "id, name"}).status_code == 200

@@ -5,7 +5,7 @@ services."""
 from rest_framework import serializers
 
 from factbase.api.fields import StrictCharField
-from factbase.api.serializers import FIELD_MAPPING, reject_unknown
+from factbase.api.serializers import FIELD_MAPPING, InputSerializer, reject_unknown
 from factbase.core.ids import id_from
 
 from ..models import DeliveryAttempt, Subscription
@@ -112,16 +112,12 @@ class CursorInput(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class ReplaySerializer(serializers.Serializer):
+class ReplaySerializer(InputSerializer):
     after = CursorInput(
         max_length=20,
         help_text="A cursor (a change's `cursor` in the feed, or `0` for the first): every "
         "change after it is delivered again, in order.",
     )
-
-    def to_internal_value(self, data):
-        reject_unknown(self, data)
-        return super().to_internal_value(data)
 
     def validate_after(self, value: str) -> int:
         cursor = id_from(value)
