@@ -8,6 +8,7 @@ validates the whole query before anything runs).
 
 import copy
 import datetime
+import re
 
 import django_filters as df
 from django import forms
@@ -90,10 +91,29 @@ class CharInFilter(InFilter, df.CharFilter):
     pass
 
 
+class LanguageTagField(forms.CharField):
+    """A language tag as sources store them (core.models.bcp47_validator), in any case: a
+    value no source could have (`!!!`) is a 400 naming the parameter, not an empty list
+    that reads as "no source in that language"."""
+
+    TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not self.TAG.fullmatch(value):
+            raise forms.ValidationError(
+                f"Not a BCP 47 language tag: {value!r}. Give one such as it, fr, en or pt-BR.",
+                code="invalid",
+            )
+        return value
+
+
 class LanguageFilter(CharInFilter):
     """Language tags (BCP 47), several comma-separated or repeated, matched whatever their
     case: `pt-br` is `pt-BR`. The same on sources, citations and facts (the languages of
     the sources citing them)."""
+
+    field_class = LanguageTagField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label", "in these languages (BCP 47 tags, comma-separated)")

@@ -23,7 +23,7 @@ from events.filters import (
     PartnershipFilterSet,
 )
 from events.models import MetricType
-from factbase.api.filters import CitationFilterSet, SourceFilterSet
+from factbase.api.filters import CitationFilterSet, LanguageFilter, SourceFilterSet
 from factbase.core.models import FactModel
 from factbase.core.services import record_save
 
@@ -1125,6 +1125,8 @@ def bad_value(name: str, flt) -> str | None:
     """A value the filter must refuse, or None for free text (any text is a search)."""
     if isinstance(flt, df.BooleanFilter):
         return "maybe"
+    if isinstance(flt, LanguageFilter):
+        return "!!!"  # no source's language could be that
     if isinstance(flt, df.ChoiceFilter):
         return "not-a-choice"
     if isinstance(flt, df.NumberFilter):
