@@ -170,10 +170,10 @@ def reject_unknown(serializer, data) -> None:
         raise serializers.ValidationError(errors)
 
 
+# The body of an action that is not a record's write (a merge, a restore, a conflict's
+# resolution): its unknown and read-only fields refused like a record's. (A comment, not
+# a docstring: the schema would show it as each body's description.)
 class InputSerializer(serializers.Serializer):
-    """The body of an action that is not a record's write (a merge, a restore, a
-    conflict's resolution): its unknown and read-only fields refused like a record's."""
-
     def to_internal_value(self, data):
         reject_unknown(self, data)
         return super().to_internal_value(data)
