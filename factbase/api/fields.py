@@ -5,6 +5,8 @@ everywhere. On write, a client names it by id, by slug (for records that have on
 an object holding either: `3`, `"mistral-ai"`, `{"id": 3}` or `{"slug": "mistral-ai"}`.
 """
 
+import datetime
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -12,6 +14,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
+from factbase.core.dates import no_such_date
 from factbase.core.ids import id_from, is_digits
 from factbase.core.kinds import alias_relation, kind_of
 from factbase.core.text import decimal_text
@@ -105,6 +108,21 @@ class StrictEmailField(JSONTypesMixin, serializers.EmailField):
     json_type = (str,)
 
 
+class StrictDateField(serializers.DateField):
+    """An ISO date; one of that form that no calendar has (`2025-02-30`) is told so, where
+    DRF would answer that the format is wrong and name the format it has."""
+
+    ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and self.ISO.fullmatch(value.strip()):
+            try:
+                datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                raise serializers.ValidationError(no_such_date(value), code="invalid") from None
+        return super().to_internal_value(value)
+
+
 class StrictBooleanField(JSONTypesMixin, serializers.BooleanField):
     """In a JSON body, true or false. In a table's cell, the words a flag of the query
     takes (true/false, 1/0, yes/no, in any case): DRF would also take "on", "t" or "n",
@@ -147,6 +165,7 @@ STRICT_FIELDS = {
     serializers.URLField: StrictURLField,
     serializers.EmailField: StrictEmailField,
     serializers.BooleanField: StrictBooleanField,
+    serializers.DateField: StrictDateField,
 }
 
 

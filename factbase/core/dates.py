@@ -108,6 +108,12 @@ _RANK = {
 }
 
 
+def no_such_date(text: str) -> str:
+    """What a date of the right form that no calendar has (2025-02-30) is told, in the
+    admin, an import and the API alike."""
+    return f"“{text.strip()}” is not in the calendar: no such day, month or year."
+
+
 class PartialDate(NamedTuple):
     """A date as stored (the first day of its period) with the precision it was given."""
 
@@ -136,10 +142,7 @@ def parse_partial_date(text: str) -> PartialDate:
         try:
             value = datetime.date(int(parts["year"]), month, int(parts.get("day") or 1))
         except ValueError:
-            raise ValidationError(
-                f"“{text.strip()}” is not in the calendar: no such day, month or year.",
-                code="no_such_date",
-            ) from None
+            raise ValidationError(no_such_date(text), code="no_such_date") from None
         return PartialDate(value, precision.value)
     raise ValidationError(
         f"“{text.strip()}” is not a date in a form we read. Use one of: {ACCEPTED_FORMS}.",

@@ -496,3 +496,26 @@ def test_multi_value_filters_take_repeated_parameters(anon_api):
     assert ids == {a.pk, b.pk}
     both = anon_api.get(f"/api/v1/companies/?id={a.pk}&id={c.pk}").json()["results"]
     assert {r["id"] for r in both} == {a.pk, c.pk}
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("companies", "founded_on"), ("metrics", "period_start"), ("metrics", "period_end")],
+)
+@pytest.mark.parametrize("value", ["2025-02-30", "2025-13-01", "2023-02-29"])
+def test_a_date_no_calendar_has_is_told_so(editor_api, path, field, value):
+    """The form is right, the day is not: said as the admin says it, not as a wrong format."""
+    record = CompanyFactory() if path == "companies" else MetricFactory()
+    before = row_counts()
+    response = editor_api.patch(
+        f"/api/v1/{path}/{record.pk}/", {field: value}, format="json", HTTP_X_CHANGE_REASON=REASON
+    )
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        field: [f"“{value}” is not in the calendar: no such day, month or year."]
+    }
+    assert row_counts() == before
+    # A date of another form is still told the form.
+    url = f"/api/v1/{path}/{record.pk}/"
+    response = editor_api.patch(url, {field: "30/02/2025"}, format="json")
+    assert "wrong format" in response.json()[field][0]
