@@ -358,7 +358,7 @@ class RecordViewSet(
     def csv_response(self, queryset, filename: str | None = None):
         """The CSV of `queryset`'s rows, with the columns `fields=` picks (all of them by
         default), streamed."""
-        if "brief" in self.request.query_params:
+        if boolean_param(self.request, "brief"):  # brief=0 asks for what a CSV is anyway
             raise ValidationError(
                 {"brief": ["A CSV has a record's columns, not its brief form: pick with fields=."]}
             )

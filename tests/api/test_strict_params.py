@@ -204,6 +204,11 @@ def test_brief_with_fields_or_in_a_csv_is_refused_naming_it(admin_api, path):
     )
     fields = admin_api.get("/api/v1/companies/?brief=0&fields=name")
     assert fields.status_code == 200 and list(fields.json()["results"][0]) == ["name"]
+    # brief=0 asks for no brief form: in a CSV too, as in JSON.
+    csv = admin_api.get("/api/v1/companies/?brief=0&format=csv&fields=id,name")
+    assert csv.status_code == 200, csv.content[:300]
+    assert b"".join(csv.streaming_content).decode().splitlines()[0] == "id,name"
+    assert admin_api.get("/api/v1/companies/?brief=maybe&format=csv").status_code == 400
 
 
 @pytest.mark.parametrize("path", ["/api/v1/companies/?format=xml", "/api/v1/changes/?format=yaml"])
