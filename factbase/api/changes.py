@@ -55,7 +55,8 @@ CSV_HEADER = (
     "reason",
     "fields",
     "history_id",
-    "cursor",
+    "version",
+    "cursor",  # last, where followers of the feed read it
 )
 
 
@@ -427,6 +428,7 @@ class ChangeLogView(StrictQueryParams, APIView):
                     cell(entry["reason"]),
                     " ".join(change["field"] for change in entry["changes"]),
                     entry["history_id"],
+                    cell(entry["version"]),
                     entry["cursor"] or "",
                 ]
             )

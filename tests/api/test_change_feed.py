@@ -91,7 +91,7 @@ def test_the_feed_as_csv_follows_commit_order(editor_api, anon_api):
         add(editor_api, slug)
     response = anon_api.get("/api/v1/changes/", {"after": start, "format": "csv"})
     lines = b"".join(response.streaming_content).decode().splitlines()
-    assert lines[0].endswith(",history_id,cursor")
+    assert lines[0].endswith(",history_id,version,cursor")
     cursors = [int(line.rsplit(",", 1)[1]) for line in lines[1:]]
     assert len(cursors) == 3 and cursors == sorted(cursors)
     assert cursors[0] == int(start) + 1

@@ -195,8 +195,12 @@ def test_csv_one_row_per_change(anon_api, editor):
     record_save(company, reason="changed")
     header, rows = csv_rows(anon_api.get(f"{CHANGES}?format=csv&kind=companies"))
     assert header == [
-        *("kind", "id", "url", "action", "at", "user", "reason", "fields", "history_id", "cursor")
+        *("kind", "id", "url", "action", "at", "user", "reason", "fields", "history_id"),
+        *("version", "cursor"),
     ]
+    # The same versions as the JSON's entries (the record's ETag after each change).
+    entries = anon_api.get(f"{CHANGES}?kind=companies").json()["results"]
+    assert [r["version"] for r in rows] == [str(e["version"]) for e in entries] == ["2", "1"]
     assert [(r["action"], r["user"], r["reason"]) for r in rows] == [
         ("update", "", "changed"),
         ("create", "editor", "'=made"),  # not run as a formula by a spreadsheet
