@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
+from rest_framework.settings import api_settings
 
 from factbase.core.dates import no_such_date
 from factbase.core.ids import id_from, is_digits
@@ -109,18 +110,25 @@ class StrictEmailField(JSONTypesMixin, serializers.EmailField):
 
 
 class StrictDateField(serializers.DateField):
-    """An ISO date; one of that form that no calendar has (`2025-02-30`) is told so, where
-    DRF would answer that the format is wrong and name the format it has."""
+    """A date as the API writes it, `YYYY-MM-DD`, with the spaces around it trimmed as
+    around text and numbers. DRF (through Python's fromisoformat) also reads `20250201`,
+    `2025-2-1` and ISO weeks (`2025-W05`, stored as that week's Monday): a day the client
+    may not have meant, refused as a wrong format. One of the right form that no calendar
+    has (`2025-02-30`) is told so, where DRF would answer that the format is wrong."""
 
     ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
     def to_internal_value(self, value):
-        if isinstance(value, str) and self.ISO.fullmatch(value.strip()):
-            try:
-                datetime.date.fromisoformat(value.strip())
-            except ValueError:
-                raise serializers.ValidationError(no_such_date(value), code="invalid") from None
-        return super().to_internal_value(value)
+        formats = getattr(self, "input_formats", api_settings.DATE_INPUT_FORMATS)  # as DRF
+        if not isinstance(value, str) or list(formats) != [ISO_8601]:
+            return super().to_internal_value(value)
+        text = value.strip()
+        if not self.ISO.fullmatch(text):
+            self.fail("invalid", format="YYYY-MM-DD")
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            raise serializers.ValidationError(no_such_date(text), code="invalid") from None
 
 
 class StrictBooleanField(JSONTypesMixin, serializers.BooleanField):

@@ -15,8 +15,10 @@ rows and citations, the references to check) is done where the row is written
 (factbase.imports.running), with `bind`.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from rest_framework import serializers
 
@@ -128,7 +130,7 @@ def _whole_number(cell: str, column: str, result: RowInput, what: str) -> int | 
         return None
     number = id_from(cell)
     if number is None or number < 1:
-        result.problems.append(Problem(column, f"Not {what}: {cell!r} (a whole number)."))
+        result.problems.append(Problem(column, f"Not {what}: “{cell}” (a whole number)."))
         return None
     return number
 
@@ -292,6 +294,14 @@ def _citations(result: RowInput, given: list) -> None:
 # --- JSON lines rows -------------------------------------------------------------------------
 
 
+def as_written(value) -> str:
+    """A value of a JSON line as the line wrote it (`15.0`, `true`, `"15"`): its numbers
+    are read exactly, as Decimals, whose repr() a client never wrote."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
 def from_object(row: Row) -> RowInput:
     """A JSON lines row: the POST body, with `id` to update a record (and `version`)."""
     result = RowInput(row.line, problems=list(row.problems), from_cells=False)
@@ -302,7 +312,8 @@ def from_object(row: Row) -> RowInput:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
             what = "an id" if name == "id" else "a version"
-            result.problems.append(Problem(name, f"Not {what}: {value!r} (a whole number)."))
+            written = as_written(value)
+            result.problems.append(Problem(name, f"Not {what}: {written} (a whole number)."))
         elif name == "id":
             result.key = value
         else:

@@ -519,3 +519,31 @@ def test_a_date_no_calendar_has_is_told_so(editor_api, path, field, value):
     url = f"/api/v1/{path}/{record.pk}/"
     response = editor_api.patch(url, {field: "30/02/2025"}, format="json")
     assert "wrong format" in response.json()[field][0]
+
+
+@pytest.mark.parametrize("value", ["20250201", "2025-2-1", "2025-W05", "2025-W05-1", "2025-032"])
+def test_a_date_in_another_iso_form_is_refused_not_read_as_a_day(editor_api, value):
+    """Python reads these as days (a week as its Monday); the API writes dates one way and
+    reads them that way, so a day the client may not have meant is never stored."""
+    metric = MetricFactory()
+    before = row_counts()
+    response = editor_api.patch(
+        f"/api/v1/metrics/{metric.pk}/", {"period_start": value}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "period_start": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]
+    }
+    assert row_counts() == before
+
+
+def test_spaces_around_a_date_are_trimmed_as_around_text(editor_api):
+    company = CompanyFactory()
+    response = editor_api.patch(
+        f"/api/v1/companies/{company.pk}/",
+        {"founded_on": " 2023-04-01 ", "founded_precision": "day"},
+        format="json",
+        HTTP_X_CHANGE_REASON=REASON,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["founded_on"] == "2023-04-01"

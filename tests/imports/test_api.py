@@ -377,3 +377,30 @@ def test_the_change_feed_gives_an_imports_writes_in_the_order_they_were_written(
         ("metrics", second),
         ("citations", second),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (b'{"id": 15.0, "note": "x"}', "Not an id: 15.0 (a whole number)."),
+        (b'{"id": true, "note": "x"}', "Not an id: true (a whole number)."),
+        (b'{"id": "15", "note": "x"}', 'Not an id: "15" (a whole number).'),
+        (b'{"id": 1, "version": -2, "note": "x"}', "Not a version: -2 (a whole number)."),
+    ],
+)
+def test_a_bad_id_of_a_line_is_shown_as_the_line_wrote_it(editor_api, line, shown):
+    response = editor_api.post(f"{URL}?dry_run=true", line + b"\n", content_type=NDJSON)
+    assert response.status_code == 200, response.content
+    [error] = response.json()["errors"]
+    assert error["message"] == shown
+
+
+def test_a_bad_id_of_a_csv_row_is_shown_as_the_cell_holds_it(editor_api):
+    body = b"id,note\n1.5,x\n"
+    response = editor_api.post(f"{URL}?dry_run=true", body, content_type="text/csv; charset=utf-8")
+    [error] = response.json()["errors"]
+    assert (error["line"], error["column"], error["message"]) == (
+        2,
+        "id",
+        "Not an id: “1.5” (a whole number).",
+    )
