@@ -149,9 +149,12 @@ class StrictBooleanField(JSONTypesMixin, serializers.BooleanField):
 
 class StrictChoiceField(serializers.ChoiceField):
     """A choice among texts is given as text in a JSON body: DRF looks up str(value), so
-    that 1 would pick the choice "1"."""
+    that 1 would pick the choice "1". The spaces around it are trimmed, as around any text,
+    number or date (`" EUR "` is `EUR`): no choice starts or ends with one."""
 
     def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip()
         if (
             typed_input(self)
             and not isinstance(data, str)

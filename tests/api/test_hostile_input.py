@@ -366,6 +366,20 @@ def test_every_number_field_of_every_record_serializer_wants_ascii_digits():
     assert "CitationSerializer.fact_id" in checked
 
 
+def test_spaces_around_a_choice_are_trimmed_as_around_text(editor_api):
+    response = editor_api.post(
+        "/api/v1/metrics/",
+        money_metric(currency=" EUR ", qualifier="exact\t", region=" FR"),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    made = response.json()
+    assert (made["currency"], made["qualifier"], made["region"]) == ("EUR", "exact", "FR")
+    # Trimmed, not guessed: a choice in another case is still refused, naming it.
+    response = editor_api.post("/api/v1/metrics/", money_metric(currency="eur"), format="json")
+    assert response.status_code == 400 and "currency" in response.json()
+
+
 def test_ascii_numbers_as_strings_are_still_read(editor_api):
     response = editor_api.post(
         "/api/v1/metrics/", new_metric(value=" 1000.50 ", qualifier="exact"), format="json"
