@@ -27,7 +27,7 @@ from factbase.core.dates import truncate_date
 from factbase.core.ids import MAX_ID, id_from, is_digits
 from factbase.core.kinds import alias_relation
 from factbase.core.merges import is_mergeable
-from factbase.core.models import Citation, Source, history_model_of
+from factbase.core.models import Citation, Source, bcp47_validator, history_model_of
 from factbase.resolution.refs import AmbiguousRef, by_name, resolve_refs
 
 from .params import FALSE_WORDS, NOT_BOOLEAN, TRUE_WORDS
@@ -96,7 +96,7 @@ class LanguageTagField(forms.CharField):
     value no source could have (`!!!`) is a 400 naming the parameter, not an empty list
     that reads as "no source in that language"."""
 
-    TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+    TAG = re.compile(bcp47_validator.regex.pattern, re.IGNORECASE)
 
     def clean(self, value):
         value = super().clean(value)
