@@ -14,6 +14,7 @@ from django.db import models
 from rest_framework import ISO_8601, serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.settings import api_settings
+from rest_framework.utils import humanize_datetime
 
 from factbase.core.dates import no_such_date
 from factbase.core.ids import id_from, is_digits
@@ -124,7 +125,7 @@ class StrictDateField(serializers.DateField):
             return super().to_internal_value(value)
         text = value.strip()
         if not self.ISO.fullmatch(text):
-            self.fail("invalid", format="YYYY-MM-DD")
+            self.fail("invalid", format=humanize_datetime.date_formats(formats))
         try:
             return datetime.date.fromisoformat(text)
         except ValueError:
