@@ -101,9 +101,11 @@ class LanguageTagField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         if value and not self.TAG.fullmatch(value):
+            # The value as a parameter, never in the message: django-filter %-formats it.
             raise forms.ValidationError(
-                f"Not a BCP 47 language tag: {value!r}. Give one such as it, fr, en or pt-BR.",
+                "Not a BCP 47 language tag: %(value)r. Give one such as it, fr, en or pt-BR.",
                 code="invalid",
+                params={"value": value},
             )
         return value
 

@@ -1271,3 +1271,10 @@ def test_a_list_parameter_given_empty_is_not_given(anon_api, query):
     response = anon_api.get(f"/api/v1/metrics/?{query}")
     assert response.status_code == 200, response.content
     assert {row["id"] for row in response.json()["results"]} == made
+
+
+@pytest.mark.parametrize("value", ["%25", "a%25s", "%25(x)s"])
+def test_a_language_tag_with_a_percent_sign_is_a_400_not_a_500(anon_api, value):
+    response = anon_api.get(f"/api/v1/sources/?language={value}")
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()) == ["language"]
