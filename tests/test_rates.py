@@ -575,3 +575,11 @@ def test_a_dry_run_keeps_no_writer_waiting(rates):
     held = []
     fill_usd(dry_run=True, each=lambda conversion: held.append(feed._holding(connection)))
     assert held == [False]
+
+
+def test_the_kinds_may_be_named_by_any_iterable(rates):
+    """`kind_names` is read twice (the unknown names, then the chosen kinds): a generator
+    chooses the same kinds as a list."""
+    round_on("2024-06-11")
+    report = fill_usd(dry_run=True, kind_names=(name for name in ["funding-rounds"]))
+    assert dict(report.filled) == {"funding-rounds": 1}

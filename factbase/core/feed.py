@@ -219,7 +219,37 @@ def history_tables() -> list[str]:
 
 def number_unnumbered(using: str, provisional: bool = False) -> int:
     """Number the versions written in bulk, without one, and with `provisional` those of
-    a batch (factbase.core.migrations._change_seq); the count."""
+    a batch (factbase.core.migrations._change_seq); the count. Inside a batch, versions
+    written in bulk take their places among the batch's writes instead, and are numbered
+    with the rest when it ends: numbered now, they would come before the batch's earlier
+    writes in the change feed."""
     from factbase.core.migrations._change_seq import number_unnumbered as number
 
+    written = _deferred.get()
+    if written is not None and not provisional:
+        return _place_in_batch(connections[using], written)
     return number(connections[using], history_tables(), ChangeClock._meta.db_table, provisional)
+
+
+def _place_in_batch(connection, written: Iterator[int]) -> int:
+    """Provisional numbers for the versions without one, in the order of their time, then
+    of the tables, then of their history ids (the order the numbering gives them)."""
+    qn = connection.ops.quote_name
+    tables = history_tables()
+    union = " UNION ALL ".join(
+        f"SELECT {i} AS t, history_id, history_date FROM {qn(table)} WHERE change_seq IS NULL"
+        for i, table in enumerate(tables)
+    )
+    with connection.cursor() as cursor:
+        order = "ORDER BY history_date, t, history_id"
+        cursor.execute(f"SELECT t, history_id FROM ({union}) u {order}")
+        rows = cursor.fetchall()
+        places: dict[int, list] = {}
+        for t, history_id in rows:
+            places.setdefault(t, []).append((-next(written), history_id))
+        for t, table_places in places.items():
+            cursor.executemany(
+                f"UPDATE {qn(tables[t])} SET change_seq = %s WHERE history_id = %s",
+                table_places,
+            )
+    return len(rows)

@@ -133,6 +133,7 @@ def _chosen_kinds(names: Iterable[str] | None) -> list[Kind]:
     available = {kind.name: kind for kind in money_kinds()}
     if names is None:
         return list(available.values())
+    names = list(names)  # read twice below: a generator would be spent by the first
     unknown = [name for name in names if name not in available]
     if unknown:
         raise ValueError(

@@ -198,3 +198,28 @@ def test_a_batch_inside_a_batch_is_numbered_with_it(anon_api):
     slugs = {c.id: c.slug for c in Company.objects.all()}
     assert [slugs[c["id"]] for c in seen] == ["outer", "inner", "after"]
     assert all(int(c["cursor"]) > 0 for c in seen)
+
+
+def test_a_status_set_in_bulk_inside_a_batch_keeps_its_place(anon_api, editor):
+    """Versions written in bulk inside a batch (a status set while importing, say) are
+    numbered with the batch, in the order written: not straight away, before the batch's
+    earlier writes."""
+    from factbase.core import feed as numbering
+    from factbase.core.services import facts_set_status
+
+    start = feed(anon_api, "0", limit=1000)["cursor"]
+    with numbering.batch("default"):
+        record_save(Company(name="First", slug="first", kind="technology"))
+        record_save(Company(name="Second", slug="second", kind="technology"))
+        facts_set_status(Company.objects.filter(slug="first"), status="disputed", user=editor)
+        record_save(Company(name="Last", slug="last", kind="technology"))
+    seen, _ = follow(anon_api, start)
+    slugs = {c.id: c.slug for c in Company.objects.all()}
+    assert [(c["action"], slugs[c["id"]]) for c in seen] == [
+        ("create", "first"),
+        ("create", "second"),
+        ("update", "first"),
+        ("create", "last"),
+    ]
+    cursors = [int(c["cursor"]) for c in seen]
+    assert cursors == sorted(cursors) and cursors[0] > 0
