@@ -199,6 +199,13 @@ def citable_kinds(request, admin_site, permission: str) -> list[Kind]:
     return sorted(allowed, key=lambda kind: kind.model._meta.verbose_name)
 
 
+def may_cite(request, admin_site) -> bool:
+    """Whether the editor may add a citation to a fact they may change."""
+    citations = admin_site._registry.get(Citation)
+    may_add = citations is not None and citations.has_add_permission(request)
+    return may_add and bool(citable_kinds(request, admin_site, "change"))
+
+
 def reader_context(request, admin_site, source: Source) -> dict:
     cited = source_citations(admin_site, source)
     new_kinds = citable_kinds(request, admin_site, "add")
@@ -211,7 +218,7 @@ def reader_context(request, admin_site, source: Source) -> dict:
         "reader_new_kinds": [
             (kind.fact_type, kind.model._meta.verbose_name.capitalize()) for kind in new_kinds
         ],
-        "reader_can_cite": bool(citable_kinds(request, admin_site, "change")),
+        "reader_can_cite": may_cite(request, admin_site),
         "reader_cite_url": reverse("admin:factbase_source_cite", args=[source.pk]),
         "reader_new_url": reverse("admin:factbase_source_new_fact", args=[source.pk]),
         "reader_search_url": reverse("admin:factbase_source_facts", args=[source.pk]),

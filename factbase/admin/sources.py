@@ -97,6 +97,8 @@ class SourceAdmin(TrackedAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(source_url_of(object_id))
         source = self.reader_source(request, object_id)
+        if not reader.may_cite(request, self.admin_site):
+            raise PermissionDenied
         form = reader.AddCitationForm(
             request.POST, source=source, request=request, admin_site=self.admin_site
         )

@@ -2,7 +2,7 @@
 a partnership's parties), in one transaction."""
 
 from django.contrib.contenttypes.fields import GenericForeignKey
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 
 from ..feed import hold
@@ -248,6 +248,7 @@ def _write_rows(
         existing = {child.pk: child for child in getattr(parent, name).all()}
     errors, kept, wrote = [], set(), False
     changed = _changed_rows(child_model, existing, rows, link if saving else {})
+    _check_row_permissions(user, child_model, rows, changed, existing)
     _read_source_texts(changed)
     locked = _lock_rows(child_model, [child.pk for child in changed if child and child.pk])
     for row, child in zip(rows, changed, strict=True):
@@ -281,6 +282,32 @@ def _write_rows(
         if written is not None:
             written.append(name)
     return errors
+
+
+def _check_row_permissions(user, child_model, rows, changed: list, existing: dict) -> None:
+    """A row written through its record (a fact's citation, a company's alias) needs the
+    permission to add, change or delete a row of its kind, as it does on its own: the
+    permission to change the record is not enough. Raises PermissionDenied, naming what
+    may not be done, before anything is written. A write without a user (the demo loader,
+    generated data) is the system's own."""
+    if user is None:
+        return
+    given = {row.get("id") for row in rows}
+    needed = {
+        "add": any(child is not None and child._state.adding for child in changed),
+        "change": any(child is not None and not child._state.adding for child in changed),
+        "delete": any(pk not in given for pk in existing),
+    }
+    opts = child_model._meta
+    missing = [
+        action
+        for action, wanted in needed.items()
+        if wanted and not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+    ]
+    if missing:
+        raise PermissionDenied(
+            f"You may not {' or '.join(missing)} {opts.verbose_name_plural}: nothing was written."
+        )
 
 
 def _add_list_errors(errors: list, child_model, existing: dict, rows, changed: list) -> None:
