@@ -66,7 +66,18 @@ class StrictFloatField(AsciiDigitsMixin, serializers.FloatField):
 
 
 class StrictPrimaryKeyRelatedField(AsciiDigitsMixin, serializers.PrimaryKeyRelatedField):
-    pass
+    """A record by its id: a whole number, or its digits as text. DRF hands anything to
+    the query, where 16.5 or 16.0 becomes the id 16 and True the id 1: another record
+    than the client wrote, or none it meant."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str) and not is_digits(data.strip()):
+            self.fail("incorrect_type", data_type="text")
+        if id_from(str(data).strip()) is None:  # past any id (factbase.core.ids)
+            self.fail("does_not_exist", pk_value=str(data)[:20])
+        return super().to_internal_value(int(data))
 
 
 # A serializer's context key: True while it reads the cells of a CSV or XLSX file, where

@@ -472,6 +472,11 @@ def test_patching_a_status_with_a_reason_resolves_it_too(editor_api, editor, con
         ({"keep": "uncited"}, "keep"),
         ({"bogus": 1}, "bogus"),
         ({"reason": 5}, "reason"),
+        ({"keep": "keep+0.5"}, "keep"),
+        ({"keep": "keep.0"}, "keep"),
+        ({"keep": True}, "keep"),
+        ({"dispute": "dispute as text.5"}, "dispute"),
+        ({"dispute": ["dispute"]}, "dispute"),
     ],
 )
 def test_a_bad_resolution_is_a_400_naming_the_field_and_changes_nothing(
@@ -483,6 +488,16 @@ def test_a_bad_resolution_is_a_400_naming_the_field_and_changes_nothing(
         body["dispute"] = keep.pk
     if body["dispute"] == "unrelated":
         body["dispute"] = claim(ProductFactory(), "exact", 3).pk
+    # An id with a fraction, as a number or as text, is no id: not the record its whole
+    # part names.
+    if body["keep"] == "keep+0.5":
+        body["keep"] = keep.pk + 0.5
+    if body["keep"] == "keep.0":
+        body["keep"] = float(keep.pk)
+    if body["dispute"] == "dispute as text.5":
+        body["dispute"] = f"{dispute.pk}.5"
+    if body["dispute"] == ["dispute"]:
+        body["dispute"] = [dispute.pk]
     if body["keep"] == "uncited":
         uncited = claim(product, "exact", 7)
         body = {"keep": uncited.pk, "dispute": dispute.pk, "reason": "Because"}
