@@ -27,12 +27,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import dateparse, timezone
 
 from factbase.core.kinds import record_apps
-from factbase.core.models import history_model_of
+from factbase.core.models import Merge, history_model_of
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def _main(connection) -> str:
 
 
 def shadow(connection, moment: datetime.datetime, *, history: bool) -> Shadow:
-    """The records (and, with `history`, the history tables and the users who had joined)
+    """The records (and, with `history`, the history tables and the merges made by then)
     as recorded at `moment`."""
     qn = connection.ops.quote_name
     main = _main(connection)
@@ -181,8 +180,10 @@ def shadow(connection, moment: datetime.datetime, *, history: bool) -> Shadow:
                     (),
                 )
     if history:
-        users = get_user_model()._meta.db_table
-        bodies[users] = (f"SELECT * FROM {main}.{qn(users)} WHERE date_joined <= {at}", ())
+        bodies[Merge._meta.db_table] = (_merges_then(qn, main, at), ())
+    # The users: not by when they joined. The export names those the rows of then name,
+    # who had all joined by then; a database restored from a snapshot made its users
+    # when it was restored (a snapshot holds no date of joining), after every row.
     # A name as a whole word, quoted or not: "companies_company" is not found inside
     # "companies_companyalias".
     names = re.compile(
@@ -191,6 +192,21 @@ def shadow(connection, moment: datetime.datetime, *, history: bool) -> Shadow:
         + r")\b"
     )
     return Shadow(bodies, names)
+
+
+def _merges_then(qn, main: str, at: str) -> str:
+    """The merges made by `at`, each as it stood then: one undone later is not undone yet.
+    A merge has no history of its own; its row says when it was made and undone."""
+    undone = {"undone_at", "undone_by"}
+    cols = []
+    for field in Merge._meta.concrete_fields:
+        column = qn(field.column)
+        if field.name in undone:
+            cols.append(f"CASE WHEN undone_at <= {at} THEN {column} END AS {column}")
+        else:
+            cols.append(column)
+    table = f"{main}.{qn(Merge._meta.db_table)}"
+    return f"SELECT {', '.join(cols)} FROM {table} WHERE merged_at <= {at}"
 
 
 # Where a statement's query starts: after EXPLAIN and its options, and inside COPY's

@@ -61,3 +61,28 @@ def test_a_malformed_time_is_refused(tmp_path):
     with pytest.raises(CommandError, match="as-of"):
         call_command("export_snapshot", "--out", tmp_path / "x.zip", "--as-of", "soon")
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_as_of_shows_the_merges_as_they_stood_then(demo, tmp_path):
+    """A merge has no history of its own: one made later is not in the snapshot of then,
+    and one undone later is not undone in it."""
+    from factbase.core.models import Merge
+    from factbase.core.services import record_merge
+    from factbase.core.services.merging.undo import merge_undo
+
+    def company(slug):
+        return record_save(Company(name=slug.title(), slug=slug, kind="technology"), user=demo)
+
+    first = record_merge(company("keep-one"), company("gone-one"), user=demo, reason="same")
+    taken = export_dir(tmp_path / "taken")
+    created = descriptor(taken)["created"]
+    merge_undo(first, user=demo, reason="not the same")
+    record_merge(company("keep-two"), company("gone-two"), user=demo, reason="same")
+    assert Merge.objects.count() == 2 and Merge.objects.get(pk=first.pk).undone_at
+
+    call_command(
+        "export_snapshot", "--format", "dir", "--out", tmp_path / "then", "--as-of", created
+    )
+    then = tmp_path / "then"
+    assert data_files(then) == data_files(taken)
+    assert descriptor(then) == descriptor(taken)

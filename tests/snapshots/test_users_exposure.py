@@ -260,6 +260,29 @@ def test_as_of_names_the_users_who_had_joined_and_written_by_then(people, tmp_pa
     assert set(usernames(tmp_path / "then-p")) == set(usernames(taken))
 
 
+def test_as_of_names_the_users_of_a_restored_database(people, tmp_path):
+    """A database restored from a snapshot made its users when it was restored: a
+    snapshot holds no date of joining. A snapshot of an instant before the restore names
+    the users its rows name all the same, and loads."""
+    alice = get_user_model().objects.get(username="alice")
+    record_save(Company(name="Oldco", slug="oldco-r7", kind="other"), user=alice)
+    taken = export_dir(tmp_path / "taken")
+    moment = descriptor(taken)["created"]
+    restored = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    get_user_model().objects.update(date_joined=restored)
+
+    then = tmp_path / "then"
+    call_command(
+        "export_snapshot", "--format", "dir", "--out", then, "--as-of", moment, verbosity=0
+    )
+    assert "alice" in usernames(then).values()
+    for name in ("users.csv", "companies_company.csv"):
+        assert (then / "data" / name).read_bytes() == (taken / "data" / name).read_bytes()
+    empty_database()
+    import_snapshot(then)
+    assert Company.objects.get(slug="oldco-r7").created_by.username == "alice"
+
+
 def old_users_csv(snapshot) -> str:
     """users.csv as exports wrote it before only authors were named: every user."""
     out = io.StringIO()
