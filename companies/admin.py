@@ -10,6 +10,7 @@ from factbase.admin.duplicates import DuplicateCheckMixin
 from factbase.admin.filters import in_use
 from factbase.admin.forms import ListRulesFormSet
 from factbase.admin.merges import MergeAdminMixin
+from factbase.admin.pickers import RecordPickersMixin
 from factbase.admin.related import (
     STATUS,
     Column,
@@ -61,7 +62,7 @@ class CompanyIdentifierInline(admin.TabularInline):
     extra = 0
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(RecordPickersMixin, admin.TabularInline):
     model = Role
     fk_name = "company"
     fields = ("person", "title", "started_on", "started_precision", "ended_on", "ended_precision")

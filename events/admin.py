@@ -14,6 +14,7 @@ from companies.models import Company
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, charts, partial_date
 from factbase.admin.columns import shown
 from factbase.admin.filters import in_use
+from factbase.admin.pickers import RecordPickersMixin
 from factbase.admin.related import STATUS, Column, Panel, RelatedPanelsMixin
 from factbase.admin.widgets import SearchableChoicesMixin
 from factbase.core import reasons
@@ -111,7 +112,7 @@ class ConflictResolveForm(forms.Form):
     reason = forms.CharField(max_length=reasons.MAX_LENGTH)
 
 
-class PartnershipPartyInline(admin.TabularInline):
+class PartnershipPartyInline(RecordPickersMixin, admin.TabularInline):
     model = PartnershipParty
     fields = ("company", "role")
     autocomplete_fields = ("company",)
@@ -170,7 +171,7 @@ class InvestmentForm(forms.ModelForm):
         return super().has_changed() or moved
 
 
-class InvestmentInline(SearchableChoicesMixin, admin.TabularInline):
+class InvestmentInline(RecordPickersMixin, SearchableChoicesMixin, admin.TabularInline):
     model = Investment
     fk_name = "funding_round"
     form = InvestmentForm

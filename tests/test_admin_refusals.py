@@ -264,3 +264,51 @@ def test_a_negative_investment_is_refused_on_its_value(editor_client):
     assert errors["value"] == ["An amount invested cannot be negative."]
     assert "__all__" not in errors
     assert not Investment.objects.exists()
+
+
+def round_page(editor_client, company, *investments):
+    """A funding round's add page filled in, with an investment row for each dict."""
+    from events.models import FundingRound
+
+    data = page_data(editor_client.get(url(FundingRound, "add")))
+    data.update(company=str(company.pk), round_type="seed", qualifier="exact", value="€5M")
+    prefix = next(k for k in data if k.endswith("-TOTAL_FORMS")).removesuffix("-TOTAL_FORMS")
+    data[f"{prefix}-TOTAL_FORMS"] = str(len(investments))
+    for i, row in enumerate(investments):
+        data.update({f"{prefix}-{i}-{name}": value for name, value in row.items()})
+    return data, prefix
+
+
+@pytest.mark.parametrize(
+    "rows, row, field, message",
+    [
+        (2, 1, "__all__", "This investor is already in this round."),
+        (1, 0, "status", "A fact cannot be verified without at least one citation."),
+    ],
+    ids=["an investor twice", "a row verified without a citation"],
+)
+def test_a_rule_across_an_inlines_rows_is_shown_on_its_row(
+    editor_client, rows, row, field, message
+):
+    """What the write service refuses once every form has passed comes back on the page,
+    on the row it names, with nothing written: not a server error."""
+    from events.models import FundingRound
+
+    company = save(CompanyFactory.build())
+    investor = save(CompanyFactory.build(kind="investor"))
+    given = {"investor": str(investor.pk), "status": "verified" if rows == 1 else "unverified"}
+    data, prefix = round_page(editor_client, company, *[given] * rows)
+    response = editor_client.post(url(FundingRound, "add"), data)
+    assert response.status_code == 200
+    formset = next(
+        f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == prefix
+    )
+    errors = formset.forms[row].errors
+    assert message in errors.get(field, []), errors
+    assert not response.context["adminform"].form.errors
+    assert not FundingRound.objects.exists() and not Investment.objects.exists()
+    # Put right, the same page saves.
+    data[f"{prefix}-TOTAL_FORMS"] = "1"
+    data[f"{prefix}-0-status"] = "unverified"
+    assert editor_client.post(url(FundingRound, "add"), data).status_code == 302
+    assert Investment.objects.get().investor == investor

@@ -5,15 +5,34 @@ the history of every record it marks (services.facts_set_status)."""
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from factbase.core import services
 from factbase.core.choices import Status
+from factbase.core.ids import id_from
 from factbase.core.reasons import reason_text
 
 from .forms import ReasonForm
 
 SHOWN = 20  # records named on the confirmation page; the others are counted
+
+
+class SelectedIdsMixin:
+    """For a list whose records have numbers for ids: a list action's records are named
+    by id, and a value that is none (`abc`, thirty digits) is refused, with nothing done,
+    rather than sent to the database, which refuses it (a server error)."""
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        wrong = [value for value in selected if id_from(value) is None]
+        if wrong:
+            named = ", ".join(f"“{value[:20]}”" for value in wrong[:5])
+            self.message_user(
+                request, f"Nothing done: not the id of a record: {named}.", messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
 
 class StatusReasonForm(ReasonForm):

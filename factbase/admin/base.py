@@ -30,12 +30,14 @@ from factbase.core.restore import (
     revert_children,
     version_rows,
 )
-from factbase.core.services import clock
+from factbase.core.services import RecordInvalid, clock
 
 from . import history
+from .actions import SelectedIdsMixin
 from .dates import partial_date_form
 from .forms import ReasonForm, TrackedAdminForm, error_text
 from .imports import ImportAdminMixin
+from .pickers import RecordPickersMixin
 from .quantities import amount_form
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "version")
@@ -68,6 +70,7 @@ def formset_rows(formset) -> tuple[str, list[dict]] | None:
     ]
     formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
     rows = []
+    formset.row_forms = []  # the form of each row, for the write service's row errors
     for form in formset.forms:
         stored = not form.instance._state.adding
         if formset._should_delete_form(form):
@@ -84,6 +87,7 @@ def formset_rows(formset) -> tuple[str, list[dict]] | None:
             else:
                 formset.new_objects.append(form.instance)
         rows.append(row)
+        formset.row_forms.append(form)
     if not formset.has_changed():
         return None
     # The list replaces the stored one: a row stored since the page was read (a citation
@@ -93,6 +97,56 @@ def formset_rows(formset) -> tuple[str, list[dict]] | None:
     stored = [child.pk for child in formset.get_queryset()]
     rows.extend({"id": pk} for pk in stored if pk not in shown)
     return ("citations" if generic else formset.fk.remote_field.name), rows
+
+
+def refused_by_form(errors: dict, formsets) -> dict:
+    """A write service's refusal (RecordInvalid.errors) as errors of the page's forms, by
+    prefix (None, the record's own form): a list's row errors on the inline row that gave
+    the row, anything else on the record's form."""
+    by_form: dict = {}
+
+    def add(prefix, name, texts):
+        by_form.setdefault(prefix, {}).setdefault(name, []).extend(texts)
+
+    row_forms = {
+        ("citations" if hasattr(f, "ct_field") else f.fk.remote_field.name): f.row_forms
+        for f in formsets
+        if hasattr(f, "row_forms")
+    }
+    for name, detail in errors.items():
+        if name in row_forms and isinstance(detail, list):
+            forms = row_forms[name]
+            for i, row in enumerate(detail):
+                for field, texts in (row or {}).items():
+                    if i < len(forms):
+                        add(forms[i].prefix, field, _texts(texts))
+                    else:  # a stored row the page did not show
+                        add(None, None, [f"{name} (a row not shown): {t}" for t in _texts(texts)])
+        else:
+            add(None, None if name == "non_field_errors" else name, _texts(detail))
+    return by_form
+
+
+def _texts(texts) -> list[str]:
+    if isinstance(texts, ValidationError):
+        return texts.messages
+    if isinstance(texts, list | tuple):
+        return [str(t) for t in texts]
+    return [str(texts)]
+
+
+def with_refusal(form_class, refused: dict):
+    """`form_class` that gives, once its own checks pass, the errors the write service
+    found in what it holds (refused_by_form)."""
+
+    def clean(self):
+        cleaned = super(form, self).clean()
+        for name, texts in refused.get(self.prefix, {}).items():
+            self.add_error(name if name in self.fields else None, texts)
+        return cleaned
+
+    form = type(form_class.__name__, (form_class,), {"clean": clean})
+    return form
 
 
 def refusal(what: str, error: ValidationError) -> str:
@@ -120,7 +174,7 @@ def delete_selected(modeladmin, request, queryset):
         return None
 
 
-class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
+class TrackedAdmin(RecordPickersMixin, SelectedIdsMixin, ImportAdminMixin, SimpleHistoryAdmin):
     """Admin for any tracked record: audit fields read-only, writes through services."""
 
     form = TrackedAdminForm
@@ -160,7 +214,7 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
         if request.method not in ("GET", "HEAD") and not self.has_change_permission(request):
             raise PermissionDenied
         request.revert_version_id = version_id  # read by save_model and the page
-        if id_from(object_id) is None:
+        if id_from(object_id) is None or id_from(version_id) is None:
             raise Http404
         exists = self.model._default_manager.filter(pk=object_id).exists
         if request.method == "POST" and not exists():
@@ -177,6 +231,11 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
         except ValidationError as error:  # refused as a whole: nothing was written
             self.message_user(request, f"Not reverted. {error_text(error)}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def history_view(self, request, object_id, extra_context=None):
+        if id_from(object_id) is None:  # not an id: no record's history (not a 500)
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
 
     def render_history_view(self, request, template, context, **kwargs):
         # The history list and the revert page, read by factbase.admin.history.
@@ -247,8 +306,24 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
         reason = form.cleaned_data.get("change_reason", "") if form is not None else ""
         return reason_text(reason, prefix=getattr(form, "reason_prefix", ""))
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RecordInvalid:
+            if getattr(request, "refused", None) is None or getattr(request, "shown", False):
+                raise
+            # Refused by the write service once every form had passed: a rule across an
+            # inline's rows (an investor listed twice, a row verified without a citation).
+            # Nothing was written (the view's transaction rolled back); the page comes
+            # back with the refusal on the rows and fields it names, as the forms' own
+            # errors would.
+            request.shown = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = amount_form(partial_date_form(super().get_form(request, obj, change, **kwargs)))
+        if getattr(request, "refused", None):
+            form = with_refusal(form, request.refused)
         if self.is_history_page(request) and obj is not None:
             # The revert's own words go first in its history reason.
             prefix = f"Reverted to version {obj.version}"
@@ -259,6 +334,8 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
     def get_formsets_with_inlines(self, request, obj=None):
         for formset, inline in super().get_formsets_with_inlines(request, obj):
             formset.form = amount_form(partial_date_form(formset.form))  # made for this request
+            if getattr(request, "refused", None):
+                formset.form = with_refusal(formset.form, request.refused)
             yield formset, inline
 
     def save_model(self, request, obj, form, change):
@@ -303,16 +380,20 @@ class TrackedAdmin(ImportAdminMixin, SimpleHistoryAdmin):
             f.name: form.cleaned_data[f.name] for f in opts.many_to_many if f.name in form.fields
         }
         children = {**dict(filter(None, map(formset_rows, formsets))), **(children or {})}
-        services.record_write(
-            obj,
-            fields=fields,
-            m2m=m2m,
-            children=children,
-            user=request.user,
-            reason=self.history_reason(request, form),
-            expected_version=form.cleaned_data.get("loaded_version") if change else None,
-            rows_written=rows_written,
-        )
+        try:
+            services.record_write(
+                obj,
+                fields=fields,
+                m2m=m2m,
+                children=children,
+                user=request.user,
+                reason=self.history_reason(request, form),
+                expected_version=form.cleaned_data.get("loaded_version") if change else None,
+                rows_written=rows_written,
+            )
+        except RecordInvalid as error:
+            request.refused = refused_by_form(error.errors, formsets)  # see changeform_view
+            raise
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)

@@ -21,6 +21,7 @@ from .citing import (
     prefilled_formset,
     see_in_source,
 )
+from .pickers import RecordPickersMixin
 from .widgets import SearchableChoicesMixin
 
 # What an editor sees of a citation, inline under its fact and on its own page.
@@ -63,7 +64,7 @@ class CitationFormSet(BaseGenericInlineFormSet):
             )
 
 
-class CitationInline(GenericStackedInline):
+class CitationInline(RecordPickersMixin, GenericStackedInline):
     """A fact's citations: the source and the quote in view, who said it and where it
     stands folded away (opened when one of them has an error)."""
 

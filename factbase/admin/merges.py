@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -34,6 +33,7 @@ from factbase.core.services import (
 from factbase.core.services.merging import SHOWN_ROWS, merge_counts
 
 from .facts import FactAdmin
+from .pickers import RecordPicker
 
 EMPTY = "—"
 MAX_SELECTED = 20  # records merged into one at once
@@ -76,7 +76,7 @@ class MergeForm(forms.Form):
         field = self.fields["keep"]
         # Any foreign key to the model leads the autocomplete to its admin's search.
         source = model._meta.get_field("aliases").field
-        field.widget = AutocompleteSelect(source, admin_site)
+        field.widget = RecordPicker(source, admin_site)
         field.queryset = model._default_manager.all()  # gives the widget its choices
 
 

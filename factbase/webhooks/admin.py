@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from factbase.admin.actions import SelectedIdsMixin
 from factbase.core.feed import last_number
 
 from . import services, signing
@@ -59,7 +60,7 @@ class ReplayForm(forms.Form):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(SelectedIdsMixin, admin.ModelAdmin):
     form = SubscriptionForm
     list_display = (
         "id",
