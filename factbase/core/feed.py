@@ -71,6 +71,19 @@ class HistoricalRecords(BaseHistoricalRecords):
     def __init__(self, *args, bases=(ChangeNumbered,), **kwargs):
         super().__init__(*args, bases=bases, **kwargs)
 
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        _recorders[cls] = self
+
+
+_recorders: dict[type, HistoricalRecords] = {}
+
+
+def recorder_of(model: type) -> HistoricalRecords:
+    """The history manager that writes `model`'s history rows (simple-history keeps it
+    out of reach once the model is ready)."""
+    return _recorders[model]
+
 
 def _table(connection) -> str:
     return connection.ops.quote_name(ChangeClock._meta.db_table)

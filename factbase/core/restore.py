@@ -12,7 +12,7 @@ from .merges import is_mergeable, merge_of
 from .models import Citation, FactModel, TrackedModel
 from .reasons import reason_text
 from .services import clock, fact_require_citation
-from .services.saving import STAMPED_FIELDS, version_listing
+from .services.saving import STAMPED_FIELDS, save_with_lists, version_listing
 
 RESTORED = "Restored"  # what a restore's history reason says first
 
@@ -80,7 +80,7 @@ def _restore_row(row, *, previous, user, reason: str, parent=None) -> TrackedMod
     instance.full_clean()
     instance._history_user = user
     instance._change_reason = reason or None
-    instance.save(force_insert=True)
+    lists = {}
     for field in row._history_m2m_fields:
         if previous is None:
             break
@@ -96,7 +96,9 @@ def _restore_row(row, *, previous, user, reason: str, parent=None) -> TrackedMod
                 {field.name: f"The {name} {gone[0]} is deleted: restore it first."}
             )
         if ids:
-            getattr(instance, field.name).set(ids)
+            lists[field.name] = ids
+    # One version, its history row holding the lists (services.save_with_lists).
+    save_with_lists(instance, lists, force_insert=True)
     return instance
 
 

@@ -107,9 +107,19 @@ class Applier:
     def _write(self, instance, change: Change, index: int) -> None:
         reason = mirror_reason(change.entry)
         if change.lists:
-            self._cite_first(instance, index)
+            created = instance._state.adding
+            if not created:
+                self._cite_first(instance, index)
+            # A record created with its lists is one version, which its citations follow
+            # in the feed: they need it to be there, as on the origin, which wrote them
+            # with it.
             record_write(
-                instance, fields=change.values, m2m=change.lists, user=self.user, reason=reason
+                instance,
+                fields=change.values,
+                m2m=change.lists,
+                user=self.user,
+                reason=reason,
+                check_citations=not created,
             )
         else:
             record_save(

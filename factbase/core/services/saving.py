@@ -10,7 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connections, models, router, transaction
 
 from ..choices import Status
-from ..feed import hold
+from ..feed import hold, recorder_of
 from ..kinds import kind_of
 from ..models import Citation, FactModel, TrackedModel
 from ..reasons import reason_text
@@ -277,10 +277,32 @@ def _save(
     return instance
 
 
-def _write(instance: TrackedModel, *, user, reason: str) -> None:
-    """Stamp and save `instance`, checked by _save, with its history row."""
+def _write(instance: TrackedModel, *, user, reason: str, m2m: dict | None = None) -> None:
+    """Stamp and save `instance`, checked by _save, with its history row; and set its
+    many-to-many lists `m2m` (name: records or ids) in the same version."""
     _stamp(instance, user=user, reason=reason)
-    instance.save()
+    if not m2m:
+        instance.save()
+        return
+    save_with_lists(instance, m2m)
+
+
+def save_with_lists(instance: TrackedModel, m2m: dict, **save) -> None:
+    """Save `instance` and set its many-to-many lists with one history row, written once
+    the lists are set, which holds them. simple-history writes one for the save, then one
+    more for each list's removals and each list's additions: several rows of one version,
+    each showing a state never stored (a list emptied before it is filled)."""
+    created = instance._state.adding or save.get("force_insert", False)
+    instance.skip_history_when_saving = True
+    try:
+        instance.save(**save)
+        for name, value in m2m.items():
+            getattr(instance, name).set(value)
+    finally:
+        del instance.skip_history_when_saving
+    recorder_of(type(instance)).create_historical_record(
+        instance, "+" if created else "~", using=instance._state.db
+    )
 
 
 # What a write stamps (_stamp), not what it changes: the fields of TrackedModel itself.

@@ -34,6 +34,7 @@ def record_write(
     expected_version: int | None = None,
     locked: bool = False,
     rows_written: bool = False,
+    check_citations: bool = True,
 ) -> TrackedModel:
     """Create or update `instance` with its rows, in one transaction, with history: the
     write of a record as the API and the demo loader make it.
@@ -61,7 +62,9 @@ def record_write(
     of a version are those written from its history row to the next one's.
 
     Raises RecordInvalid naming every invalid field and row; nothing is written then. An
-    invalid record's rows are still checked, so that one answer names them all.
+    invalid record's rows are still checked, so that one answer names them all. Without
+    `check_citations`, a verified fact may be left without a citation (a mirror, whose
+    next change writes it, as the origin wrote it with the record).
 
     The record, its history row and those of its rows are stamped with one instant
     (clock.one_instant): `as_of=<its updated_at>` shows the version with its rows. The
@@ -79,11 +82,22 @@ def record_write(
             expected_version=expected_version,
             locked=locked,
             rows_written=rows_written,
+            check_citations=check_citations,
         )
 
 
 def _record_write(
-    instance, *, fields, m2m, children, user, reason, expected_version, locked, rows_written
+    instance,
+    *,
+    fields,
+    m2m,
+    children,
+    user,
+    reason,
+    expected_version,
+    locked,
+    rows_written,
+    check_citations,
 ) -> TrackedModel:
     m2m, children = m2m or {}, children or {}
     for name, value in fields.items():
@@ -123,16 +137,14 @@ def _record_write(
         # A row (a citation, a role) is written here on its own, not as a row of its
         # listing record's write, which writes its rows itself (_write_rows).
         version_listing(instance, user=user, reason=reason)
-        _write(instance, user=user, reason=reason)
-        for name, value in m2m.items():
-            getattr(instance, name).set(value)
+        _write(instance, user=user, reason=reason, m2m=m2m)
         errors = _rows_errors(instance, children, user=user, reason=reason, created=created)
         if errors:
             raise RecordInvalid(errors)
         for relation in carried:
             _carry_to_rows(instance, relation, user=user, reason=reason)
     # Citations just written (all valid) are there: the database is asked only otherwise.
-    if not children.get("citations"):
+    if check_citations and not children.get("citations"):
         try:
             fact_require_citation(instance)
         except ValidationError as error:
