@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
+from rest_framework.validators import UniqueTogetherValidator
 
 from factbase.core.corroboration import (
     CORROBORATED,
@@ -191,6 +192,13 @@ class ChildSerializer(serializers.ModelSerializer):
     def to_internal_value(self, data):
         reject_unknown(self, data)
         return super().to_internal_value(data)
+
+    def get_validators(self):
+        # A row's uniqueness is the write service's to check, by the model's own rules,
+        # which know the stored row a row with an `id` is. DRF's validator of a nested
+        # row knows none: it refused a row holding the values it stores (a company's
+        # identifiers sent back as read), and one given as its id alone.
+        return [v for v in super().get_validators() if not isinstance(v, UniqueTogetherValidator)]
 
 
 class CitationNestedSerializer(ChildSerializer):

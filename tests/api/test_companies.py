@@ -477,3 +477,36 @@ def test_deleting_a_product_with_metrics_is_409(editor_api):
     assert f"metric {metric.pk}" in response.json()["detail"]
     assert row_counts() == before
     assert Metric.objects.filter(pk=metric.pk).exists()
+
+
+def test_identifiers_sent_back_as_read_change_nothing(editor_api):
+    """A company's identifiers as a read shows them, or by their ids alone, write no
+    version; one that another company holds is still refused, naming its row."""
+    response = editor_api.post(
+        "/api/v1/companies/",
+        {
+            **TestCompanies().create_data(),
+            "identifiers": [{"scheme": "wikidata", "value": "Q999999"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    company = response.json()
+    path = f"/api/v1/companies/{company['id']}/"
+    read = company["identifiers"]
+    for identifiers in (read, [{"id": row["id"]} for row in read]):
+        before = row_counts()
+        response = editor_api.patch(path, {"identifiers": identifiers}, format="json")
+        assert response.status_code == 200, response.content
+        assert response.json()["version"] == company["version"]
+        assert row_counts() == before
+    other = CompanyFactory()
+    before = row_counts()
+    response = editor_api.patch(
+        f"/api/v1/companies/{other.pk}/",
+        {"identifiers": [{"scheme": "wikidata", "value": "Q999999"}]},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "identifiers" in response.json()
+    assert row_counts() == before
