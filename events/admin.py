@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from companies.models import Company
 from factbase.admin import AUDIT_FIELDS, FactAdmin, TrackedAdmin, charts, partial_date
 from factbase.admin.columns import shown
-from factbase.admin.filters import in_use
+from factbase.admin.filters import KnownValuesFilter, in_use
 from factbase.admin.pickers import RecordPickersMixin
 from factbase.admin.related import STATUS, Column, Panel, RelatedPanelsMixin
 from factbase.admin.widgets import SearchableChoicesMixin
@@ -40,7 +40,7 @@ QUANTITY_FIELDS = (
 )
 
 
-class CompanyWithProductsFilter(admin.SimpleListFilter):
+class CompanyWithProductsFilter(KnownValuesFilter):
     """The metrics of a company and of its products: where a company's page leads with
     "all N" (its metrics panel). Offered only once chosen, by that link."""
 

@@ -35,6 +35,7 @@ from factbase.core.services import RecordInvalid, clock
 from . import history
 from .actions import SelectedIdsMixin
 from .dates import partial_date_form
+from .filters import RefusedListQueryMixin
 from .forms import ReasonForm, TrackedAdminForm, error_text
 from .imports import ImportAdminMixin
 from .pickers import RecordPickersMixin
@@ -174,7 +175,13 @@ def delete_selected(modeladmin, request, queryset):
         return None
 
 
-class TrackedAdmin(RecordPickersMixin, SelectedIdsMixin, ImportAdminMixin, SimpleHistoryAdmin):
+class TrackedAdmin(
+    RefusedListQueryMixin,
+    RecordPickersMixin,
+    SelectedIdsMixin,
+    ImportAdminMixin,
+    SimpleHistoryAdmin,
+):
     """Admin for any tracked record: audit fields read-only, writes through services."""
 
     form = TrackedAdminForm

@@ -1,11 +1,12 @@
 """Whether a fact has citations: the list filter "has citations" on every fact list, and
 the query behind it, which the admin index counts with too."""
 
-from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, QuerySet
 
 from factbase.core.models import Citation
+
+from .filters import KnownValuesFilter
 
 
 def cited(queryset: QuerySet) -> Exists:
@@ -19,7 +20,7 @@ def without_citations(queryset: QuerySet) -> QuerySet:
     return queryset.filter(~cited(queryset))
 
 
-class HasCitationsFilter(admin.SimpleListFilter):
+class HasCitationsFilter(KnownValuesFilter):
     title = "has citations"
     parameter_name = "has_citations"
 

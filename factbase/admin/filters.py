@@ -1,15 +1,72 @@
 """List filters that offer only the values in use, by name: the countries the companies
-are in, not the 249 there are; the kinds of fact that have citations, not every table."""
+are in, not the 249 there are; the kinds of fact that have citations, not every table.
+And what a list answers to a filter it does not have, or a value a filter cannot take:
+a page that says so (RefusedListQueryMixin, KnownValuesFilter), never the list unfiltered
+or filtered on part of what was asked."""
 
 from collections.abc import Callable
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
+from django.template.response import TemplateResponse
 
 from factbase.core.ids import id_from
 from factbase.core.kinds import fact_kinds
 
 EMPTY = "(none)"  # how an empty value (a region the source does not give) is offered
+
+
+class _RefusedQuery(Exception):
+    pass
+
+
+class RefusedListQueryMixin:
+    """For a model admin: a list asked for with a filter it does not have (`?stauts=`) or
+    a value its filter cannot take is a 400 page naming it, with a link to the list.
+    Django's admin answers with the whole list (`?e=1`), unfiltered, where an editor who
+    thinks it filtered would run an action on every record."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters as error:
+            problem = str(error)
+            dates = getattr(self, "date_hierarchy", None)
+            asked = dates and any(key.startswith(f"{dates}__") for key in request.GET)
+            if isinstance(error.__cause__, ValueError) and asked:
+                # The date drill-down's year, month and day make no date ("day is out of
+                # range for month"): said of the field it filters.
+                problem = f"{dates} (its year, month and day): {problem}"
+            raise _RefusedQuery(problem) from error
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except _RefusedQuery as refused:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Not a filter of the {self.opts.verbose_name_plural}",
+                "problem": str(refused),
+            }
+            return TemplateResponse(request, "admin/bad_list_query.html", context, status=400)
+
+
+class KnownValuesFilter(admin.SimpleListFilter):
+    """A list filter whose value is one it offers: another is refused, not taken as no
+    filter at all (RefusedListQueryMixin says so)."""
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        value = self.value()
+        offered = [str(choice) for choice, _ in self.lookup_choices]
+        if value is not None and value not in offered:
+            known = ", ".join(f"“{choice}”" for choice in offered) or "none at present"
+            raise IncorrectLookupParameters(
+                f"{self.parameter_name}: “{value[:40]}” is not a value of this filter "
+                f"(its values: {known})."
+            )
 
 
 class InUseFilter(admin.SimpleListFilter):

@@ -33,6 +33,7 @@ from factbase.core.services import (
 from factbase.core.services.merging import SHOWN_ROWS, merge_counts
 
 from .facts import FactAdmin
+from .filters import KnownValuesFilter, RefusedListQueryMixin
 from .pickers import RecordPicker
 
 EMPTY = "—"
@@ -286,7 +287,7 @@ def merges_of(model, pk, request) -> list[dict]:
 # --- the list of merges ---------------------------------------------------------------------
 
 
-class UndoneFilter(admin.SimpleListFilter):
+class UndoneFilter(KnownValuesFilter):
     title = "state"
     parameter_name = "state"
 
@@ -301,7 +302,7 @@ class UndoneFilter(admin.SimpleListFilter):
         return queryset
 
 
-class KindFilter(admin.SimpleListFilter):
+class KindFilter(KnownValuesFilter):
     title = "kind"
     parameter_name = "kind"
 
@@ -324,7 +325,7 @@ class UndoForm(forms.Form):
 
 
 @admin.register(Merge)
-class MergeAdmin(admin.ModelAdmin):
+class MergeAdmin(RefusedListQueryMixin, admin.ModelAdmin):
     """The merges, read-only: a merge is made by the "Merge into…" action of a list, and
     undone here."""
 
