@@ -385,3 +385,20 @@ def test_fact_pages_load_the_forms_stylesheet_from_the_project(editor_client):
     # A citation's secondary fields are folded away, its quote three lines high.
     assert "Who said it, and where" in content
     assert re.search(r'<textarea name="factbase-citation[^"]*-0-quote" cols="80" rows="3"', content)
+
+
+def test_marking_what_has_the_status_already_leaves_it_alone(editor_client):
+    """A fact that has the status already gets no version and no history record: the
+    form an editor has open on it stays current."""
+    already = [MetricFactory(), MetricFactory()]
+    changed = MetricFactory(status="disputed")
+    versions = {m.pk: (m.version, m.history.count()) for m in (*already, changed)}
+    data = action("mark_unverified", *already, changed, post="yes", change_reason="checked")
+    response = editor_client.post(url(Metric, "changelist"), data, follow=True)
+    assert "1 metric marked unverified. 2 already were." in response.content.decode()
+    for metric in already:
+        metric.refresh_from_db()
+        assert (metric.version, metric.history.count()) == versions[metric.pk]
+    changed.refresh_from_db()
+    assert changed.status == "unverified"
+    assert changed.version == versions[changed.pk][0] + 1

@@ -65,6 +65,7 @@ def set_status(modeladmin, request, queryset, status: Status):
     form = StatusReasonForm(request.POST if confirmed else None, reason_prefix=prefix)
     if form.is_valid():
         reason = reason_text(form.cleaned_data["change_reason"], prefix=prefix)
+        selected = queryset.count()
         try:
             count = services.facts_set_status(
                 queryset, status=status, user=request.user, reason=reason
@@ -74,7 +75,10 @@ def set_status(modeladmin, request, queryset, status: Status):
             return None
         opts = modeladmin.model._meta
         name = opts.verbose_name if count == 1 else opts.verbose_name_plural
-        modeladmin.message_user(request, f"{count} {name} marked {status.value}.", messages.SUCCESS)
+        said = f"{count} {name} marked {status.value}."
+        if selected > count:  # left alone: no version, no history record
+            said += f" {selected - count} already {'was' if selected - count == 1 else 'were'}."
+        modeladmin.message_user(request, said, messages.SUCCESS)
         return None  # back to the list, with its filters
     count = queryset.count()
     opts = modeladmin.model._meta

@@ -92,14 +92,17 @@ def records_delete(instances: Iterable[TrackedModel], *, user=None, reason: str 
 
 @transaction.atomic
 def facts_set_status(queryset: models.QuerySet, *, status: str, user=None, reason: str = "") -> int:
-    """Set the status of many facts at once: one history record per fact, in bulk.
+    """Set the status of many facts at once: one history record per fact changed, in bulk;
+    the number changed. A fact that has the status already is left alone (no version, no
+    history record), as any write that changes nothing.
 
     Marking verified refuses the whole batch if any fact lacks a citation.
     """
     hold(queryset.db)
     model = queryset.model
     # Re-select by pk: the caller's queryset may carry annotations that FOR UPDATE refuses.
-    facts = list(model.objects.select_for_update().filter(pk__in=queryset.values("pk")))
+    selected = model.objects.select_for_update().filter(pk__in=queryset.values("pk"))
+    facts = [fact for fact in selected if fact.status != status]
     if status == Status.VERIFIED:
         cited = set(
             Citation.objects.filter(
