@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from factbase.api.csv_export import cell
 from factbase.core.asof import parse_moment
+from factbase.core.feed import last_number
 from factbase.core.ids import MAX_ID, id_from
 from factbase.core.kinds import by_name, kind_of
 from factbase.core.models import history_model_of
@@ -116,6 +117,8 @@ class ChangesPagination(Pagination):
         rows = list(filters.queryset(top=self.limit + 1)[: self.limit + 1])
         self.has_next = len(rows) > self.limit
         rows = rows[: self.limit]
+        if not rows:
+            filters.check_cursor()
         self.cursor = rows[-1][-1] if rows else filters.after
         return rows
 
@@ -228,6 +231,21 @@ class Filters:
             return cursor
         return None
 
+    def database(self) -> str:
+        """The database the history is read from (a replica, when there are)."""
+        return router.db_for_read(next(iter(self.kinds.values())))
+
+    def check_cursor(self) -> None:
+        """A cursor past the last change this database has numbered is a 400: a follower
+        that went on from it would skip every change numbered up to it (a cursor mistyped,
+        or one from another database). Asked when nothing follows the cursor: one that
+        changes follow is one the database gave."""
+        last = last_number(self.database())
+        if self.after is not None and self.after > last:
+            raise ValidationError(
+                {"after": [f"No change has that cursor yet: the last is {last}."]}
+            )
+
     def queryset(self, top: int | None = None):
         """The merged history: (kind, id, history_id, history_date, ...) rows, newest
         first, ties broken by kind and history_id so that pages never overlap; in the
@@ -237,8 +255,7 @@ class Filters:
         (PostgreSQL), each table gives just its own newest `top` rows, read from its
         history_date index, and only those are merged and sorted, instead of every row
         of every table."""
-        # The database the history is read from (a replica, when there are).
-        connection = connections[router.db_for_read(next(iter(self.kinds.values())))]
+        connection = connections[self.database()]
         limit_branches = (
             top is not None
             and len(self.kinds) > 1
@@ -391,6 +408,7 @@ class ChangeLogView(StrictQueryParams, APIView):
         filters = Filters(request.query_params)
         if request.accepted_renderer.format == "csv":
             refuse_pages(request, ("limit", "offset"))  # `after`: the feed, from a cursor
+            filters.check_cursor()
             response = StreamingHttpResponse(
                 self.csv_rows(request, filters, filters.queryset()),
                 content_type="text/csv; charset=utf-8",

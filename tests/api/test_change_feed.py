@@ -223,3 +223,22 @@ def test_a_status_set_in_bulk_inside_a_batch_keeps_its_place(anon_api, editor):
     ]
     cursors = [int(c["cursor"]) for c in seen]
     assert cursors == sorted(cursors) and cursors[0] > 0
+
+
+def test_a_cursor_past_the_last_change_is_a_400(editor_api, anon_api):
+    """A follower that went on from a cursor no change has yet (mistyped, or another
+    database's) would skip every change numbered up to it: refused, naming the last."""
+    add(editor_api, "acme")
+    last = int(feed(anon_api, "0", limit=1000)["cursor"])
+    assert feed(anon_api, str(last))["results"] == []
+    said = f"No change has that cursor yet: the last is {last}."
+    response = anon_api.get("/api/v1/changes/", {"after": str(last + 1)})
+    assert response.status_code == 400, response.content
+    assert response.json() == {"after": [said]}
+    response = anon_api.get("/api/v1/changes/", {"after": str(last + 1), "format": "csv"})
+    assert response.status_code == 400, response.content
+    assert response.content.decode() == f"field,value\nafter,{said}\n"
+    add(editor_api, "beta")  # the cursor refused a moment ago is now a change's
+    (entry,) = feed(anon_api, str(last))["results"]
+    assert int(entry["cursor"]) == last + 1
+    assert feed(anon_api, str(last + 1))["results"] == []
