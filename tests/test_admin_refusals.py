@@ -312,3 +312,20 @@ def test_a_rule_across_an_inlines_rows_is_shown_on_its_row(
     data[f"{prefix}-0-status"] = "unverified"
     assert editor_client.post(url(FundingRound, "add"), data).status_code == 302
     assert Investment.objects.get().investor == investor
+
+
+def test_a_partnership_of_one_party_is_refused_on_the_page(editor_client):
+    from events.models import Partnership
+
+    data = page_data(editor_client.get(url(Partnership, "add")))
+    data.update(title="Of one", kind="commercial", stage="announced")
+    prefix = "parties"  # the inline of the partnership's parties
+    assert f"{prefix}-TOTAL_FORMS" in data
+    data[f"{prefix}-TOTAL_FORMS"] = "1"
+    data[f"{prefix}-0-company"] = str(save(CompanyFactory.build()).pk)
+    data[f"{prefix}-0-role"] = "partner"
+    response = editor_client.post(url(Partnership, "add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors == ["A partnership has two parties or more: name each one."]
+    assert not Partnership.objects.exists()

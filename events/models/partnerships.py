@@ -57,6 +57,9 @@ class Partnership(FactModel):
         ("ends_on", "ends_precision"),
     )
     history = HistoricalRecords(m2m_fields=[products])
+    # The fewest rows a list may hold once written (services.record_write): a partnership
+    # is between two companies or more.
+    fewest_rows = {"parties": (2, "A partnership has two parties or more: name each one.")}
 
     class Meta:
         ordering = ["-announced_on", "title", "id"]

@@ -115,7 +115,8 @@ def refused_by_form(errors: dict, formsets) -> dict:
         if hasattr(f, "row_forms")
     }
     for name, detail in errors.items():
-        if name in row_forms and isinstance(detail, list):
+        rows = isinstance(detail, list) and all(isinstance(row, dict) for row in detail)
+        if name in row_forms and rows:
             forms = row_forms[name]
             for i, row in enumerate(detail):
                 for field, texts in (row or {}).items():

@@ -110,16 +110,16 @@ class Applier:
             created = instance._state.adding
             if not created:
                 self._cite_first(instance, index)
-            # A record created with its lists is one version, which its citations follow
-            # in the feed: they need it to be there, as on the origin, which wrote them
-            # with it.
+            # A record created with its lists is one version, which its citations and rows
+            # follow in the feed: they need it to be there, as on the origin, which wrote
+            # them with it.
             record_write(
                 instance,
                 fields=change.values,
                 m2m=change.lists,
                 user=self.user,
                 reason=reason,
-                check_citations=not created,
+                rows_follow=created,
             )
         else:
             record_save(

@@ -70,7 +70,10 @@ class TestPartnerships(FactRecordTests):
             "kind": "research",
             "stage": "ended",
             "summary": "",
-            "parties": [{"company": CompanyFactory().pk, "role": "partner"}],
+            "parties": [
+                {"company": CompanyFactory().pk, "role": "partner"},
+                {"company": CompanyFactory().pk, "role": "partner"},
+            ],
             "products": [],
             "announced_on": "2024-01-01",
             "announced_precision": "year",
@@ -518,3 +521,38 @@ def test_a_company_with_investments_is_edited_without_touching_them(editor_api):
         )
         assert response.status_code == 200, response.content
     assert Investment.objects.get(pk=investment.pk).version == before
+
+
+@pytest.mark.parametrize("parties", [[], ["one"]], ids=["none", "one"])
+def test_a_partnership_has_two_parties_or_more(editor_api, parties):
+    companies = {"one": CompanyFactory().slug}
+    body = {
+        "title": "A partnership of one",
+        "kind": "commercial",
+        "parties": [{"company": companies[name], "role": "partner"} for name in parties],
+    }
+    before = row_counts()
+    response = editor_api.post("/api/v1/partnerships/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json() == {"parties": ["A partnership has two parties or more: name each one."]}
+    assert row_counts() == before
+
+
+def test_a_partnership_keeps_two_parties_or_more_and_one_stored_before_keeps_its_own(
+    editor_api,
+):
+    """A list written that leaves fewer than two is refused; a partnership stored before
+    the rule with one party takes other changes."""
+    stored = PartnershipFactory()
+    PartnershipPartyFactory(partnership=stored, company=CompanyFactory(), role="partner")
+    path = f"/api/v1/partnerships/{stored.pk}/"
+    response = editor_api.patch(path, {"summary": "Still one party."}, format="json")
+    assert response.status_code == 200, response.content
+    one = [{"company": CompanyFactory().slug, "role": "partner"}]
+    response = editor_api.patch(path, {"parties": one}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["parties"]
+    two = [*one, {"company": CompanyFactory().slug, "role": "partner"}]
+    response = editor_api.patch(path, {"parties": two}, format="json")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["parties"]) == 2

@@ -34,7 +34,7 @@ def record_write(
     expected_version: int | None = None,
     locked: bool = False,
     rows_written: bool = False,
-    check_citations: bool = True,
+    rows_follow: bool = False,
 ) -> TrackedModel:
     """Create or update `instance` with its rows, in one transaction, with history: the
     write of a record as the API and the demo loader make it.
@@ -62,9 +62,11 @@ def record_write(
     of a version are those written from its history row to the next one's.
 
     Raises RecordInvalid naming every invalid field and row; nothing is written then. An
-    invalid record's rows are still checked, so that one answer names them all. Without
-    `check_citations`, a verified fact may be left without a citation (a mirror, whose
-    next change writes it, as the origin wrote it with the record).
+    invalid record's rows are still checked, so that one answer names them all. With
+    `rows_follow`, the rules on rows this write does not give are left to the writes that
+    follow (a mirror applying the origin's feed, where a record's citations and rows are
+    changes of their own): a verified fact may be left without a citation, a partnership
+    without its parties.
 
     The record, its history row and those of its rows are stamped with one instant
     (clock.one_instant): `as_of=<its updated_at>` shows the version with its rows. The
@@ -82,7 +84,7 @@ def record_write(
             expected_version=expected_version,
             locked=locked,
             rows_written=rows_written,
-            check_citations=check_citations,
+            rows_follow=rows_follow,
         )
 
 
@@ -97,7 +99,7 @@ def _record_write(
     expected_version,
     locked,
     rows_written,
-    check_citations,
+    rows_follow,
 ) -> TrackedModel:
     m2m, children = m2m or {}, children or {}
     for name, value in fields.items():
@@ -143,13 +145,28 @@ def _record_write(
             raise RecordInvalid(errors)
         for relation in carried:
             _carry_to_rows(instance, relation, user=user, reason=reason)
+    if not rows_follow:
+        _check_fewest_rows(instance, children, created)
     # Citations just written (all valid) are there: the database is asked only otherwise.
-    if check_citations and not children.get("citations"):
+    if not rows_follow and not children.get("citations"):
         try:
             fact_require_citation(instance)
         except ValidationError as error:
             raise RecordInvalid(error_dict(error)) from error
     return instance
+
+
+def _check_fewest_rows(instance: TrackedModel, children: dict, created: bool) -> None:
+    """The lists the model sets a least number of rows for (`fewest_rows`: a
+    partnership's parties), as the write leaves them, when it created the record or wrote
+    the list; counted in the database, where every row is by now. A record stored before
+    the rule keeps its list until a write gives it."""
+    errors = {}
+    for name, (fewest, message) in getattr(type(instance), "fewest_rows", {}).items():
+        if (created or name in children) and getattr(instance, name).count() < fewest:
+            errors[name] = [message]
+    if errors:
+        raise RecordInvalid(errors)
 
 
 def _carried_lists(instance: TrackedModel, children: dict) -> list:
