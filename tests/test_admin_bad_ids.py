@@ -11,6 +11,7 @@ from django.urls import reverse
 from companies.models import Company
 from events.models import Metric
 
+from .api.base import row_counts
 from .test_admin_forms import page_data
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,7 @@ def test_the_record_to_keep_of_a_merge_given_no_id_is_refused(admin_client):
 
 @pytest.mark.parametrize("value", NOT_IDS)
 def test_a_list_action_given_no_id_does_nothing_and_says_so(editor_client, value):
+    before = row_counts()
     metric_list = url(Metric, "changelist")
     response = editor_client.post(
         metric_list,
@@ -96,6 +98,7 @@ def test_a_list_action_given_no_id_does_nothing_and_says_so(editor_client, value
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]
     assert shown == [f"Nothing done: not the id of a record: “{value[:20]}”."]
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("value", NOT_IDS)

@@ -42,11 +42,19 @@ def test_a_filter_the_list_cannot_apply_is_a_400_naming_it(admin_client, model, 
 
 
 def test_the_filters_it_offers_still_filter(admin_client):
-    cited = MetricFactory.create()
-    company = CompanyFactory.create()
-    for query in ("has_citations=yes", "has_citations=no", f"of_company={company.pk}", ""):
-        assert admin_client.get(f"{url(Metric)}?{query}").status_code == 200, query
-    assert cited  # a metric to list
+    uncited = MetricFactory.create()  # of its own company, without a citation
+    other = CompanyFactory.create()
+    expected = {
+        "has_citations=yes": 0,
+        "has_citations=no": 1,
+        f"of_company={uncited.company_id}": 1,
+        f"of_company={other.pk}": 0,
+        "": 1,
+    }
+    for query, count in expected.items():
+        response = admin_client.get(f"{url(Metric)}?{query}")
+        assert response.status_code == 200, query
+        assert response.context["cl"].result_count == count, query
 
 
 def test_an_action_on_all_of_a_list_filtered_wrongly_changes_nothing(editor_client):
