@@ -198,11 +198,12 @@ def _merges_then(qn, main: str, at: str) -> str:
     """The merges made by `at`, each as it stood then: one undone later is not undone yet.
     A merge has no history of its own; its row says when it was made and undone."""
     undone = {"undone_at", "undone_by"}
+    undone_at = qn(Merge._meta.get_field("undone_at").column)
     cols = []
     for field in Merge._meta.concrete_fields:
         column = qn(field.column)
         if field.name in undone:
-            cols.append(f"CASE WHEN undone_at <= {at} THEN {column} END AS {column}")
+            cols.append(f"CASE WHEN {undone_at} <= {at} THEN {column} END AS {column}")
         else:
             cols.append(column)
     table = f"{main}.{qn(Merge._meta.db_table)}"
