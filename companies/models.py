@@ -1,5 +1,7 @@
 """Companies, their products, the people who run them, and the roles that link them."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CheckConstraint, Q, UniqueConstraint
@@ -76,6 +78,12 @@ class CompanyAlias(AliasRules, TrackedModel):
         return self.name
 
 
+def check_wikidata_id(value: str) -> None:
+    """A Wikidata item's id: Q and its number, in ASCII digits without a leading zero."""
+    if not re.fullmatch(r"Q[1-9][0-9]*", value):
+        raise ValidationError("A Wikidata id looks like Q123456.", code="wikidata_id")
+
+
 class IdentifierScheme(models.TextChoices):
     WIKIDATA = "wikidata", "Wikidata"
     LEI = "lei", "Legal Entity Identifier"
@@ -106,10 +114,11 @@ class CompanyIdentifier(TrackedModel):
 
     def clean(self):
         super().clean()
-        if self.scheme == IdentifierScheme.WIKIDATA and not (
-            self.value[:1] == "Q" and self.value[1:].isdigit()
-        ):
-            raise ValidationError({"value": "A Wikidata id looks like Q123456."})
+        if self.scheme == IdentifierScheme.WIKIDATA and self.value:
+            try:
+                check_wikidata_id(self.value)
+            except ValidationError as error:
+                raise ValidationError({"value": error.messages}) from None
 
 
 class Platform(TrackedModel):
@@ -198,7 +207,9 @@ class Person(FactModel):
     description = models.CharField(
         max_length=500, blank=True, help_text="Who they are, in a line: 'President of France'."
     )
-    wikidata_id = models.CharField("Wikidata id", max_length=20, blank=True)
+    wikidata_id = models.CharField(
+        "Wikidata id", max_length=20, blank=True, validators=[check_wikidata_id]
+    )
 
     history = HistoricalRecords()
 

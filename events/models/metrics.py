@@ -1,8 +1,11 @@
 """Measurements of companies and products (downloads, ranks, revenue), and their kinds."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CheckConstraint, Q
+from django.db.models.functions import Floor
 
 from companies.models import Company, Platform, Product
 from factbase.core import constraints
@@ -130,6 +133,15 @@ class Metric(FactModel, Quantity):
                 violation_error_message="A rank starts at 1.",
             ),
             CheckConstraint(
+                condition=~Q(unit="rank")
+                | (
+                    Q(value=Floor("value"))
+                    & (Q(value_high__isnull=True) | Q(value_high=Floor("value_high")))
+                ),
+                name="metric_rank_whole",
+                violation_error_message="A rank is a whole number: 3, not 2.5.",
+            ),
+            CheckConstraint(
                 condition=(Q(unit="money") & ~Q(currency="")) | (~Q(unit="money") & Q(currency="")),
                 name="metric_currency_only_on_money",
                 violation_error_message="Money needs a currency; other units have none.",
@@ -213,6 +225,13 @@ class Metric(FactModel, Quantity):
             errors["value"] = "Counts, ranks and amounts cannot be negative."
         if self.unit == "rank" and self.value is not None and self.value < 1:
             errors["value"] = "A rank starts at 1."
+        if self.unit == "rank":
+            # A rank between others is no rank: 2.5 is refused, not rounded to a place
+            # the source did not give.
+            for name in ("value", "value_high"):
+                number = getattr(self, name)
+                if isinstance(number, Decimal) and number != number.to_integral_value():
+                    errors.setdefault(name, "A rank is a whole number: 3, not 2.5.")
         if self.unit == "money" and not self.currency:
             errors["currency"] = "Money needs a currency."
         if self.unit and self.unit != "money" and self.currency:

@@ -259,7 +259,32 @@ class Source(TrackedModel):
         super().clean()
         if self.url == "":
             self.url = None
+        errors = self._date_errors()
+        if errors:
+            raise ValidationError(errors)
         self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
+
+    def _date_errors(self) -> dict[str, str]:
+        """What is wrong with the dates: a document published or read after the present,
+        or read before it was published. A day of slack: it is already tomorrow in some
+        time zone, and a source's date is its own zone's."""
+        errors = {}
+        latest = timezone.now().date() + datetime.timedelta(days=1)
+        published = self.published_on if isinstance(self.published_on, datetime.date) else None
+        retrieved = self.retrieved_at if isinstance(self.retrieved_at, datetime.datetime) else None
+        if published and published > latest:
+            errors["published_on"] = (
+                f"{published.isoformat()} is in the future: a source is dated when it was "
+                "published."
+            )
+        if retrieved and retrieved.date() > latest:
+            errors["retrieved_at"] = f"{retrieved.date().isoformat()} is in the future."
+        elif published and retrieved and published > retrieved.date() + datetime.timedelta(days=1):
+            errors["retrieved_at"] = (
+                f"Read on {retrieved.date().isoformat()}, before it was published on "
+                f"{published.isoformat()}."
+            )
+        return errors
 
 
 class Citation(TrackedModel):

@@ -144,3 +144,35 @@ def fold_name(text: str) -> str:
     an alias is matched. A merge adds no alias that is one of the kept record's names so;
     an alias is refused that is (factbase.core.aliases)."""
     return " ".join(fold_case(text).split())
+
+
+# --- text that shows nothing ---------------------------------------------------------------
+
+# Characters that show nothing where they stand: zero-width spaces and joiners, direction
+# marks and embeddings, the byte order mark, the soft hyphen. Pasted from a web page or a
+# spreadsheet at a name's start or end, they make "Mistral AI" a second, different name.
+EDGE_INVISIBLES = frozenset(
+    "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+_SHOWS_NOTHING = frozenset(("Cf", "Cc", "Zs", "Zl", "Zp"))
+
+
+def invisible_text_problem(value: str, *, one_line: bool) -> str | None:
+    """Why `value` (a text an editor typed or a file held) cannot be stored as it is: it
+    shows nothing at all, or, for a one-line text (a name, a title), it starts or ends with
+    a character that shows nothing. None if nothing is wrong, and for "" (whether a field
+    may be empty is its own rule)."""
+    if not value:
+        return None
+    if all(unicodedata.category(c) in _SHOWS_NOTHING for c in value):
+        return "This text shows nothing: it holds only invisible characters or spaces."
+    if one_line:
+        for where, character in (("starts", value[0]), ("ends", value[-1])):
+            if character in EDGE_INVISIBLES:
+                name = unicodedata.name(character, "a format character")
+                return (
+                    f"This text {where} with an invisible character (U+{ord(character):04X} "
+                    f"{name}): remove it."
+                )
+    return None

@@ -28,6 +28,8 @@ from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 from django.db.models.sql.constants import SINGLE
 
+from .text import invisible_text_problem
+
 
 class ChangeValidation:
     """Mixed into TrackedModel: full_clean() that asks the database only about changes."""
@@ -96,7 +98,8 @@ class ChangeValidation:
         using = self._state.db or router.db_for_write(type(self))
         for field in self._meta.concrete_fields:
             if field.name not in exclude and field.name not in errors:
-                problem = portable_value_problem(field, getattr(self, field.attname), using)
+                value = getattr(self, field.attname)
+                problem = portable_value_problem(field, value, using) or text_problem(field, value)
                 if problem:
                     errors[field.name] = [ValidationError(problem, code="not_portable")]
         if errors:
@@ -193,6 +196,18 @@ def portable_value_problem(field, value, using: str) -> str | None:
     if internal == "DecimalField" and connections[using].vendor == "sqlite":
         return sqlite_digits_problem(value)
     return None
+
+
+def text_problem(field, value) -> str | None:
+    """What is wrong with a text typed for `field` that its own validation lets through:
+    it shows nothing, or a name starts or ends with an invisible character. Fields of
+    choices are checked against their choices."""
+    if not isinstance(value, str) or field.choices:
+        return None
+    internal = field.get_internal_type()
+    if internal not in ("CharField", "TextField"):
+        return None
+    return invisible_text_problem(value, one_line=internal == "CharField")
 
 
 def sqlite_digits_problem(value) -> str | None:

@@ -14,9 +14,11 @@ constraint cannot go unchecked silently (the snapshot tests build every table's 
 
 import enum
 import itertools
+import math
 from collections.abc import Callable, Sequence
 
 from django.db.models.expressions import Col
+from django.db.models.functions import Floor
 from django.db.models.lookups import Lookup
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import AND, OR, WhereNode
@@ -176,6 +178,15 @@ class _Compiler:
             return (
                 f"(None if ({a} := r[{left}]) is None or ({b} := r[{right}]) is None "
                 f"else {a} {operator} {b})"
+            ), False
+        if isinstance(lookup.rhs, Floor) and isinstance(lookup.rhs.source_expressions[0], Col):
+            # A whole number (a rank): the column against its own floor.
+            right = self.position(lookup.rhs.source_expressions[0])
+            floor = self.constant(math.floor)
+            a, b = self.temp(), self.temp()
+            return (
+                f"(None if ({a} := r[{left}]) is None or ({b} := r[{right}]) is None "
+                f"else {a} {operator} {floor}({b}))"
             ), False
         if hasattr(lookup.rhs, "resolve_expression"):
             raise UnsupportedConstraint(f"expression {lookup.rhs!r}")

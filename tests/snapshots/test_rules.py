@@ -42,15 +42,31 @@ def agree(instance, changes, expected: set[str]) -> None:
 
 def test_every_table_has_its_rules():
     tables = tables_by_name()
-    assert len(tables["events_metric"].checks) == 16
+    assert len(tables["events_metric"].checks) == 17
     assert [u.name for u in tables["events_investment"].uniques] == ["investment_once_per_round"]
     assert all(not t.checks for t in snapshot_tables() if t.is_history)
 
+
+# A money metric made a rank: no currency, no US dollar value.
+RANK = {
+    "unit": "rank",
+    "currency": "",
+    "value_usd": None,
+    "usd_rate": None,
+    "usd_rate_on": None,
+    "usd_rate_source": "",
+}
 
 METRIC_CHANGES = [
     ({}, set()),
     ({"value": Decimal("-5")}, {"metric_count_not_negative"}),
     ({"unit": "rank", "value": Decimal("0"), "currency": ""}, {"metric_rank_from_one"}),
+    ({**RANK, "value": Decimal("2.5")}, {"metric_rank_whole"}),
+    ({**RANK, "value": Decimal("3.000")}, set()),
+    (
+        {**RANK, "qualifier": "range", "value": Decimal("2"), "value_high": Decimal("4.5")},
+        {"metric_rank_whole"},
+    ),
     ({"currency": "ZZZ"}, {"metric_currency_iso4217"}),
     ({"unit": "count", "currency": "EUR"}, {"metric_currency_only_on_money"}),
     ({"company_id": None, "product_id": None}, {"metric_exactly_one_subject"}),
