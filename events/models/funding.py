@@ -114,6 +114,7 @@ class FundingRound(FactModel, Quantity):
     )
 
     partial_dates = (("announced_on", "announced_precision"),)
+    past_dates = ("announced_on",)
     quantity_inputs = {
         **Quantity.quantity_inputs,
         "valuation": AmountInput(qualifier="valuation_qualifier", currency="valuation_currency"),

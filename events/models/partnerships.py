@@ -56,6 +56,7 @@ class Partnership(FactModel):
         ("starts_on", "starts_precision"),
         ("ends_on", "ends_precision"),
     )
+    past_dates = ("announced_on",)
     history = HistoricalRecords(m2m_fields=[products])
     # The fewest rows a list may hold once written (services.record_write): a partnership
     # is between two companies or more.

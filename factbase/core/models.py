@@ -62,6 +62,27 @@ def clean_partial_dates(instance, pairs) -> None:
         raise ValidationError(errors)
 
 
+def latest_past_day() -> datetime.date:
+    """The last day a date of the past can be: tomorrow in UTC, since it is already
+    tomorrow in some time zone, and a source's date is its own zone's."""
+    return timezone.now().date() + datetime.timedelta(days=1)
+
+
+def future_date_errors(instance, names) -> dict[str, str]:
+    """The dates (or instants) among `names` that are after the present."""
+    errors = {}
+    for name in names:
+        value = getattr(instance, name)
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, datetime.date) and value > latest_past_day():
+            errors[name] = (
+                f"{value.isoformat()} is in the future: this is the date of something "
+                "that has happened."
+            )
+    return errors
+
+
 class TrackedModel(ChangeValidation, models.Model):
     """Audit fields and a version, filled in by the services, never typed by an editor.
 
@@ -91,6 +112,9 @@ class TrackedModel(ChangeValidation, models.Model):
 
     # Partial dates on the model, as (date field, precision field) pairs.
     partial_dates: tuple[tuple[str, str], ...] = ()
+    # Dates of what had happened when it was written (a publication, an announcement):
+    # never after the present.
+    past_dates: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -98,6 +122,9 @@ class TrackedModel(ChangeValidation, models.Model):
     def clean(self):
         super().clean()
         clean_partial_dates(self, self.partial_dates)
+        errors = future_date_errors(self, self.past_dates)
+        if errors:
+            raise ValidationError(errors)
 
 
 def updated_index(prefix: str) -> models.Index:
@@ -230,6 +257,7 @@ class Source(TrackedModel):
     text_sha256 = models.CharField("SHA-256 of the text", max_length=64, blank=True, editable=False)
 
     partial_dates = (("published_on", "published_precision"),)
+    past_dates = ("published_on", "retrieved_at")
     history = HistoricalRecords()
 
     class Meta:
@@ -265,26 +293,18 @@ class Source(TrackedModel):
         self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
 
     def _date_errors(self) -> dict[str, str]:
-        """What is wrong with the dates: a document published or read after the present,
-        or read before it was published. A day of slack: it is already tomorrow in some
-        time zone, and a source's date is its own zone's."""
-        errors = {}
-        latest = timezone.now().date() + datetime.timedelta(days=1)
+        """A document read before it was published (a day of slack, as for the present:
+        the two dates may be of two time zones)."""
         published = self.published_on if isinstance(self.published_on, datetime.date) else None
         retrieved = self.retrieved_at if isinstance(self.retrieved_at, datetime.datetime) else None
-        if published and published > latest:
-            errors["published_on"] = (
-                f"{published.isoformat()} is in the future: a source is dated when it was "
-                "published."
-            )
-        if retrieved and retrieved.date() > latest:
-            errors["retrieved_at"] = f"{retrieved.date().isoformat()} is in the future."
-        elif published and retrieved and published > retrieved.date() + datetime.timedelta(days=1):
-            errors["retrieved_at"] = (
-                f"Read on {retrieved.date().isoformat()}, before it was published on "
-                f"{published.isoformat()}."
-            )
-        return errors
+        if published and retrieved and published > retrieved.date() + datetime.timedelta(days=1):
+            return {
+                "retrieved_at": (
+                    f"Read on {retrieved.date().isoformat()}, before it was published on "
+                    f"{published.isoformat()}."
+                )
+            }
+        return {}
 
 
 class Citation(TrackedModel):

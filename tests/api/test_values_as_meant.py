@@ -288,3 +288,41 @@ def test_the_admin_refuses_a_person_named_by_invisible_characters(admin_client):
     assert "shows nothing" in response.content.decode()
     assert row_counts() == before
     assert Source.objects.count() == 0
+
+
+# --- an announcement ----------------------------------------------------------------------
+
+
+def test_a_funding_round_announced_after_the_present_is_400(editor_api):
+    company = CompanyFactory()
+    data = {
+        "company": company.slug,
+        "round_type": "series_a",
+        "announced_on": "2999-03-01",
+        "announced_precision": "month",
+    }
+    before = row_counts()
+    body = refused(editor_api.post("/api/v1/funding-rounds/", data, format=JSON), "announced_on")
+    assert "2999-03-01 is in the future" in str(body)
+    assert row_counts() == before
+
+
+def test_a_partnership_announced_after_the_present_is_400_but_may_start_then(editor_api):
+    parties = [
+        {"company": CompanyFactory().slug, "role": "provider"},
+        {"company": CompanyFactory().slug, "role": "customer"},
+    ]
+    data = {"title": "A deal", "kind": "commercial", "parties": parties}
+    future = {"announced_on": "2999-01-01", "announced_precision": "year"}
+    before = row_counts()
+    refused(
+        editor_api.post("/api/v1/partnerships/", {**data, **future}, format=JSON), "announced_on"
+    )
+    assert row_counts() == before
+    # What was announced today may start in years: only the announcement is of the past.
+    from django.utils import timezone
+
+    today = {"announced_on": timezone.now().date().isoformat(), "announced_precision": "day"}
+    starts = {"starts_on": "2999-01-01", "starts_precision": "year"}
+    response = editor_api.post("/api/v1/partnerships/", {**data, **today, **starts}, format=JSON)
+    assert response.status_code == 201, response.content
