@@ -115,8 +115,10 @@ def paged(serializer_class, name: str, **more):
 
 
 PAGE_PARAMS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Rows per page (default 50)."),
-    OpenApiParameter("offset", OpenApiTypes.INT, description="Rows to skip."),
+    OpenApiParameter(
+        "limit", {"type": "integer", "minimum": 1}, description="Rows per page (default 50)."
+    ),
+    OpenApiParameter("offset", {"type": "integer", "minimum": 0}, description="Rows to skip."),
 ]
 
 

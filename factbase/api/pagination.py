@@ -109,6 +109,15 @@ class StrictLimitOffset(LimitOffsetPagination):
             return 0
         return _whole(raw, self.offset_query_param, minimum=0)
 
+    def get_schema_operation_parameters(self, view):
+        # The schema says the least each takes, as get_limit and get_offset check it.
+        least = {self.limit_query_param: 1, self.offset_query_param: 0}
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in least:
+                parameter["schema"] = {**parameter["schema"], "minimum": least[parameter["name"]]}
+        return parameters
+
 
 def _whole(raw: str, param: str, *, minimum: int) -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw[:20]) < minimum:

@@ -8,6 +8,9 @@ the action, and, for a list, its filter backends' and paginator's parameters (DR
 `get_schema_operation_parameters`). The schema and the check cannot disagree; a test
 (tests/api/test_strict_params.py) holds it for every operation of the schema.
 
+A parameter given empty is refused too (`form_query_params` says which may be: a list's
+filters, as an HTML form sends them).
+
 A flag (`?dry_run=`, `?allow_duplicate=`, `?create_missing=`) reads one way wherever it is
 given: `boolean_param`.
 """
@@ -38,6 +41,9 @@ class StrictQueryParams:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            return  # a method the endpoint has not: 405, whatever the query says
         params = request.query_params
         known = known_query_params(self, request.method)
         unknown = sorted(set(params) - known)
@@ -45,6 +51,15 @@ class StrictQueryParams:
             accepted = ", ".join(sorted(known))
             raise ValidationError(
                 {name: [f"Unknown parameter. Accepted here: {accepted}."] for name in unknown}
+            )
+        empty = sorted(
+            name
+            for name in params
+            if not any(params.getlist(name)) and name not in form_query_params(self, request.method)
+        )
+        if empty:
+            raise ValidationError(
+                {name: ["Empty: give a value, or leave the parameter out."] for name in empty}
             )
         several = repeatable_query_params(self, request.method)
         repeated = sorted(
@@ -80,6 +95,19 @@ def repeatable_query_params(view, method: str) -> frozenset:
                 for name, filter_ in filterset_filters(view).items()
                 if getattr(filter_.extra.get("widget"), "repeatable", False)
             }
+        found = _known[key] = frozenset(names)
+    return found
+
+
+def form_query_params(view, method: str) -> frozenset:
+    """The parameters of `view` that may be given empty, meaning not given: a list's
+    filters, which an HTML form (the browsable API's) sends empty when left blank. Any
+    other parameter given empty (`?as_of=`, `?limit=`, `?format=`) is a 400: read as
+    absent, it would answer something else than was asked, without a word."""
+    key = ("form", type(view), getattr(view, "action", None), method)
+    found = _known.get(key)
+    if found is None:
+        names = filterset_filters(view) if getattr(view, "action", None) == "list" else ()
         found = _known[key] = frozenset(names)
     return found
 

@@ -76,9 +76,14 @@ class StrictFormatNegotiation(DefaultContentNegotiation):
     missing."""
 
     def filter_renderers(self, renderers, format):
-        chosen = [renderer for renderer in renderers if renderer.format == format]
-        if not chosen:
-            known = ", ".join(dict.fromkeys(renderer.format for renderer in renderers))
-            shown = format if len(format) <= 20 else f"{format[:20]}…"
-            raise ValidationError({"format": [f"Unknown format {shown!r}. Here: {known}."]})
-        return chosen
+        return renderers_of_format(renderers, format)
+
+
+def renderers_of_format(renderers, format: str) -> list:
+    """The renderers of `format`, or a 400 naming the parameter and the formats there are."""
+    chosen = [renderer for renderer in renderers if renderer.format == format]
+    if not chosen:
+        known = ", ".join(dict.fromkeys(renderer.format for renderer in renderers))
+        shown = format if len(format) <= 20 else f"{format[:20]}…"
+        raise ValidationError({"format": [f"Unknown format {shown!r}. Here: {known}."]})
+    return chosen

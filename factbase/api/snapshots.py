@@ -20,6 +20,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 
 from factbase.core.models import Snapshot
 from factbase.snapshots.quota import SnapshotQuotaExceeded, snapshot_quota_check
@@ -27,6 +28,7 @@ from factbase.snapshots.store import SnapshotFileMissing, snapshot_open, snapsho
 
 from .pagination import StrictLimitOffset
 from .params import StrictQueryParams
+from .renderers import renderers_of_format
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -73,6 +75,10 @@ class ZipOrJsonNegotiation(BaseContentNegotiation):
         return parsers[0] if parsers else None
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        # `?format=` is still checked: a format the download has not is a 400, as anywhere.
+        format = format_suffix or request.query_params.get(api_settings.URL_FORMAT_OVERRIDE)
+        if format:  # given empty, the parameters' check refuses it
+            renderers = renderers_of_format(renderers, format)
         return renderers[0], renderers[0].media_type
 
 

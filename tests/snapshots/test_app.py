@@ -142,6 +142,18 @@ def test_an_editor_takes_a_snapshot_and_anyone_downloads_it(editor_api, anon_api
     assert {r["name"]: r["rows"] for r in descriptor["resources"]} == data["row_counts"]
 
 
+@pytest.mark.parametrize("query", ["format=AAA", "format=csv"])
+def test_a_download_in_a_format_it_has_not_is_a_400_naming_the_parameter(
+    editor_api, anon_api, facts, query
+):
+    data = take(editor_api)
+    response = anon_api.get(f"{data['download_url']}?{query}")
+    assert response.status_code == 400, response.content[:200]
+    assert response["Content-Type"] == "application/json"
+    assert "Unknown format" in response.json()["format"][0]
+    assert anon_api.get(f"{data['download_url']}?format=json").status_code == 200
+
+
 def test_the_downloaded_zip_is_a_snapshot_an_import_accepts(editor_api, anon_api, facts, tmp_path):
     data = take(editor_api)
     path = tmp_path / "downloaded.zip"
