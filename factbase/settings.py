@@ -357,6 +357,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "GET_LIB_DOC_EXCLUDES": "factbase.api.schema.lib_doc_excludes",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "factbase.api.schema.closed_request_bodies",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "factbase.core.choices.DatePrecision",
         "UnitKindEnum": "events.models.UnitKind",

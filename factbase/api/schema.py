@@ -220,3 +220,20 @@ def lib_doc_excludes() -> list[type]:
         FactSerializer,
         ChildSerializer,
     ]
+
+
+def closed_request_bodies(result, generator, request, public):
+    """A postprocessing hook: each JSON request body's object says it takes no field it
+    does not list (`additionalProperties: false`), as the API holds it to (a field it
+    does not know is a 400, serializers.reject_unknown)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            content = operation.get("requestBody", {}).get("content", {})
+            ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+            schema = schemas.get(ref.rsplit("/", 1)[-1])
+            if schema is not None and schema.get("type") == "object":
+                schema["additionalProperties"] = False
+    return result
