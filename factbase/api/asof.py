@@ -30,7 +30,7 @@ class AsOfMixin:
     as_of_actions = ("list", "retrieve")
 
     def dispatch(self, request, *args, **kwargs):
-        raw = request.GET.get("as_of") or None  # empty, like an empty filter, means now
+        raw = request.GET.get("as_of") or None  # given empty: refused by the parameters' check
         action = getattr(self, "action_map", {}).get(request.method.lower())
         if raw is None or request.method not in READS or action not in self.as_of_actions:
             return super().dispatch(request, *args, **kwargs)

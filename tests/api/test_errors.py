@@ -326,10 +326,12 @@ def test_undocumented_orderings_are_refused(anon_api, query):
     assert response.json()["ordering"][0].startswith("Cannot order by ")
 
 
-def test_an_empty_ordering_is_the_default_order(anon_api):
+def test_an_empty_ordering_is_a_400_and_none_is_the_default_order(anon_api):
     a, b = CompanyFactory(name="B"), CompanyFactory(name="A")
     response = anon_api.get("/api/v1/companies/?ordering=")
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.json() == {"ordering": ["Empty: give a value, or leave the parameter out."]}
+    response = anon_api.get("/api/v1/companies/")
     assert [row["id"] for row in response.json()["results"]] == [a.pk, b.pk]
 
 

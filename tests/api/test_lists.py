@@ -186,11 +186,18 @@ def test_results_in_brief(anon_api):
     ]
 
 
-@pytest.mark.parametrize("value", ["maybe", "ture", ""])
-def test_brief_takes_true_or_false_only(anon_api, value):
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("maybe", "Enter true or false."),
+        ("ture", "Enter true or false."),
+        ("", "Empty: give a value, or leave the parameter out."),
+    ],
+)
+def test_brief_takes_true_or_false_only(anon_api, value, message):
     company = CompanyFactory()
     for path in ("/api/v1/companies/", f"/api/v1/companies/{company.pk}/"):
         response = anon_api.get(path, {"brief": value})
         assert response.status_code == 400, response.content
-        assert response.json() == {"brief": ["Enter true or false."]}
+        assert response.json() == {"brief": [message]}
     assert anon_api.get("/api/v1/companies/", {"brief": "FALSE"}).json()["results"][0]["kind"]

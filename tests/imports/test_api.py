@@ -177,12 +177,19 @@ def test_a_body_over_the_limit_is_413(editor_api, settings, acme):
     assert Metric.objects.count() == 0
 
 
-@pytest.mark.parametrize("flag", ["dry_run=perhaps", "dry_run=", "dry_run"])
-def test_bad_flags_are_named(editor_api, flag):
-    # An empty value is refused rather than read as false: `?dry_run` alone would write.
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("dry_run=perhaps", "Enter true or false."),
+        # An empty value is refused rather than read as false: `?dry_run` alone would write.
+        ("dry_run=", "Empty: give a value, or leave the parameter out."),
+        ("dry_run", "Empty: give a value, or leave the parameter out."),
+    ],
+)
+def test_bad_flags_are_named(editor_api, flag, message):
     response = editor_api.post(f"{URL}?{flag}", lines(metric()), content_type=NDJSON)
     assert response.status_code == 400
-    assert response.json() == {"dry_run": ["Enter true or false."]}
+    assert response.json() == {"dry_run": [message]}
     assert Metric.objects.count() == 0
 
 
