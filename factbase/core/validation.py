@@ -99,9 +99,11 @@ class ChangeValidation:
         for field in self._meta.concrete_fields:
             if field.name not in exclude and field.name not in errors:
                 value = getattr(self, field.attname)
-                problem = portable_value_problem(field, value, using) or text_problem(field, value)
+                problem, code = portable_value_problem(field, value, using), "not_portable"
+                if not problem:
+                    problem, code = text_problem(field, value), "invisible_text"
                 if problem:
-                    errors[field.name] = [ValidationError(problem, code="not_portable")]
+                    errors[field.name] = [ValidationError(problem, code=code)]
         if errors:
             raise ValidationError(errors)
 
