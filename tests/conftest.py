@@ -3,6 +3,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Each test creates its users, and the production hasher is slow on purpose (about
+    0.6 s a password): tests hash with MD5, which logs in the same way."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def editor(db):
     user = get_user_model().objects.create_user("editor", password="pw", is_staff=True)

@@ -15,8 +15,3 @@ def import_dir(settings, tmp_path):
     """Each test keeps the admin's waiting files in a directory of its own."""
     settings.IMPORT_DIR = tmp_path / "imports"
     return settings.IMPORT_DIR
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

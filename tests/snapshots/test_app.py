@@ -36,7 +36,6 @@ TAKE = "admin:factbase_snapshot_take"
 def media(settings, tmp_path):
     """Snapshots are written under a temporary MEDIA_ROOT, never into the project."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.MEDIA_ROOT
 
 
