@@ -187,8 +187,18 @@ class FactbaseAutoSchema(AutoSchema):
         from .serializers import RecordSerializer
 
         schema = super()._map_basic_serializer(serializer, direction)
-        if direction == "response" and isinstance(serializer, RecordSerializer):
+        if not isinstance(serializer, RecordSerializer):
+            return schema
+        if direction == "response":
             schema.pop("required", None)
+        else:
+            # A list a write must leave with a least number of rows (`fewest_rows`: a
+            # partnership's two parties) says so; a list given replaces the stored one.
+            # Responses do not: a record stored before the rule keeps its list.
+            fewest_rows = getattr(serializer.Meta.model, "fewest_rows", {})
+            for name, (fewest, _message) in fewest_rows.items():
+                if name in schema.get("properties", {}):
+                    schema["properties"][name]["minItems"] = fewest
         return schema
 
 

@@ -1,6 +1,7 @@
 """Partnerships, funding, metrics and events through the API."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -536,6 +537,17 @@ def test_a_partnership_has_two_parties_or_more(editor_api, parties):
     assert response.status_code == 400, response.content
     assert response.json() == {"parties": ["A partnership has two parties or more: name each one."]}
     assert row_counts() == before
+
+
+def test_the_schema_says_a_partnership_is_written_with_two_parties_or_more(anon_api):
+    """Clients generated from the schema refuse one party before sending it; a response
+    does not promise two (a partnership stored before the rule keeps its one)."""
+    response = anon_api.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    components = json.loads(response.content)["components"]["schemas"]
+    for body in ("PartnershipRequest", "PatchedPartnershipRequest"):
+        assert components[body]["properties"]["parties"]["minItems"] == 2, body
+    assert "minItems" not in components["Partnership"]["properties"]["parties"]
 
 
 def test_a_partnership_keeps_two_parties_or_more_and_one_stored_before_keeps_its_own(
