@@ -381,6 +381,46 @@ def label_names(field, label: str, record) -> bool:
         return False
 
 
+class _Matcher:
+    """Whether a list's item names a stored row (`names`), and with its detail
+    (`same_detail`)."""
+
+    def __init__(self, name_field, detail_source: str | None):
+        self.name_field, self.detail_source = name_field, detail_source
+        self.named: dict = {}  # each label's record's id, read once
+
+    def named_id(self, label: str) -> int | None:
+        # What the serializer reads the label as (a slug, a name, an alias): an item that
+        # names a stored row's record by its name is that row, not a new one in its place.
+        if label not in self.named:
+            try:
+                self.named[label] = self.name_field.to_internal_value(label).pk
+            except serializers.ValidationError:
+                self.named[label] = None  # names nothing: the serializer refuses it
+        return self.named[label]
+
+    def names(self, row, item: Item) -> bool:
+        source = self.name_field.source
+        if not isinstance(self.name_field, RecordRefField):
+            return getattr(row, source) == item.name
+        related_id = getattr(row, f"{source}_id")
+        if related_id is None:
+            return False
+        if isinstance(item.name, int):
+            return related_id == item.name
+        related = getattr(row, source)
+        if getattr(related, "slug", None) == item.name:
+            return True
+        return related_id == self.named_id(item.name)
+
+    def same_detail(self, row, item: Item) -> bool:
+        return (
+            self.detail_source is None
+            or item.detail is None
+            or getattr(row, self.detail_source) == item.detail
+        )
+
+
 def _bound_items(instance, name: str, items: list[Item], child) -> list[dict]:
     """Each item as a row of the list: a stored row it names (by the record or text that
     names it, and its detail, else by the name alone) is kept as its id, with its detail
@@ -390,21 +430,8 @@ def _bound_items(instance, name: str, items: list[Item], child) -> list[dict]:
     name_field = child.fields[csv_item.name]
     detail_source = child.fields[csv_item.detail].source if csv_item.detail else None
     stored = list(getattr(instance, name).all()) if instance is not None else []
-
-    def same_name(row, item: Item) -> bool:
-        if isinstance(name_field, RecordRefField):
-            if isinstance(item.name, int):
-                return getattr(row, f"{name_field.source}_id") == item.name
-            related = getattr(row, name_field.source)
-            return related is not None and getattr(related, "slug", None) == item.name
-        return getattr(row, name_field.source) == item.name
-
-    def same_detail(row, item: Item) -> bool:
-        return (
-            detail_source is None
-            or item.detail is None
-            or (getattr(row, detail_source) == item.detail)
-        )
+    match = _Matcher(name_field, detail_source)
+    same_name, same_detail = match.names, match.same_detail
 
     matched: list = [None] * len(items)
     used: set[int] = set()
@@ -470,11 +497,19 @@ def _bound_citations(row: RowInput, instance, cache) -> list | None:
     source_id = new.get("source")
     if not isinstance(source_id, int):
         source_id = id_from(source_id)
-    for citation in stored:
+    kept = [{"id": citation.pk} for citation in stored]
+    for index, citation in enumerate(stored):
         if citation.source_id == source_id and citation.quote == new.get("quote"):
-            return None  # already cited so: nothing to add
+            # Already cited so: nothing to add, but a translation given that differs is
+            # written to that citation, not dropped (an empty cell leaves it as stored).
+            translation = new.get("translation")
+            if translation is None or translation == citation.translation:
+                return None
+            row.citation_index = index
+            kept[index]["translation"] = translation
+            return kept
     row.citation_index = len(stored)
-    return [{"id": citation.pk} for citation in stored] + [new]
+    return [*kept, new]
 
 
 def _source_by_url(citation: dict, url: str, cache, problems=None, column=None) -> None:

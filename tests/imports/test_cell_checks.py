@@ -87,6 +87,35 @@ def test_a_citation_source_with_leading_zeros_is_the_same_source(editor_api, dem
     assert metric.citations.count() == count
 
 
+def test_a_held_citations_translation_given_anew_is_written_not_dropped(editor_api, editor, demo):
+    metric = a_metric()
+    stored, count = metric.citations.first(), metric.citations.count()
+    row = {
+        "id": str(metric.pk),
+        "citation_source": str(stored.source_id),
+        "citation_quote": stored.quote,
+        "citation_translation": f"{stored.translation} (reviewed)",
+    }
+    response = post(editor_api, "metrics", csv_of([row]))
+    assert response.status_code == 201, response.content
+    assert response.json()["counts"]["update"] == 1, response.json()
+    stored.refresh_from_db()
+    assert stored.translation == row["citation_translation"]
+    assert metric.citations.count() == count
+    history = stored.history.order_by("-history_id").first()
+    assert history.translation == row["citation_translation"]
+    assert history.history_user == editor
+
+    # The same translation again, or none: nothing to write.
+    for translation in (row["citation_translation"], ""):
+        before = history_count()
+        again = {**row, "citation_translation": translation}
+        response = post(editor_api, "metrics", csv_of([again]))
+        assert response.status_code == 201, response.content
+        assert response.json()["counts"]["unchanged"] == 1, response.json()
+        assert history_count() == before
+
+
 def test_a_translation_without_its_source_and_quote_is_refused(editor_api, demo):
     before = history_count()
     body = f"id,citation_source,citation_quote,citation_translation\n{a_metric().pk},,,in English\n"

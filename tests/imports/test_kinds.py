@@ -4,7 +4,7 @@ investors, an event's companies."""
 
 import pytest
 
-from companies.models import Company, CompanyAlias, CompanyIdentifier
+from companies.models import Company, CompanyAlias, CompanyIdentifier, Role
 from events.models import Event, FundingRound
 from factbase.core.services import record_save
 from factbase.imports.kinds import importable_kinds
@@ -165,3 +165,48 @@ def test_labels_with_the_exports_codes_import_back_unchanged(db, client, tmp_pat
     assert status == 0, err
     assert "(0 new, 0 update, 1 unchanged, 0 error)" in out
     assert set(CompanyAlias.objects.filter(company=acme).values_list("name", flat=True)) == names
+
+
+def test_a_child_row_named_by_its_records_name_keeps_its_row(funding_round, client, tmp_path):
+    """An investor named by the company's name (or an alias) rather than its slug is the
+    stored investment, kept with its amount, not a new row in its place."""
+    stored = {i.investor.slug: i.pk for i in funding_round.investments.all()}
+    (row,) = rows_of(export(client, "funding-rounds"))
+    row["investments"] = "Lead Capital (lead); Other Fund"
+    row["investments_investor_ids"] = ""
+    path = tmp_path / "rounds.csv"
+    path.write_text(csv_of([row]), encoding="utf-8")
+    before = history_count()
+
+    status, out, err = run_command(path, "--kind", "funding-rounds")
+
+    assert status == 0, err
+    assert "(0 new, 0 update, 1 unchanged, 0 error)" in out
+    assert history_count() == before
+    kept = {i.investor.slug: (i.pk, i.value) for i in funding_round.investments.all()}
+    assert kept == {
+        "lead-capital": (stored["lead-capital"], None),
+        "other-fund": (stored["other-fund"], 15000000),
+    }
+
+
+def test_a_role_named_by_its_companys_name_keeps_what_the_role_holds(demo, client, tmp_path):
+    role = Role.objects.select_related("person", "company").order_by("pk").first()
+    role.note, role.confidence = "From the press kit.", "high"
+    record_save(role, reason="a detail the cell does not show")
+    rows = rows_of(export(client, "people", f"id={role.person_id}"))
+    (row,) = rows
+    names = {r.company.slug: r.company.name for r in role.person.roles.all()}
+    for slug, name in names.items():
+        row["roles"] = row["roles"].replace(f"{slug} (", f"{name} (")
+    assert role.company.name in row["roles"]
+    row["roles_company_ids"] = ""
+    path = tmp_path / "people.csv"
+    path.write_text(csv_of([row]), encoding="utf-8")
+
+    status, out, err = run_command(path, "--kind", "people")
+
+    assert status == 0, err
+    assert "(0 new, 0 update, 1 unchanged, 0 error)" in out
+    role.refresh_from_db()
+    assert (role.note, role.confidence) == ("From the press kit.", "high")
