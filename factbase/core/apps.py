@@ -35,9 +35,11 @@ class CoreConfig(AppConfig):
         from . import kinds
         from .feed import number_version
         from .models import Citation, Source
+        from .text import read_long_csv_cells
         from .timestamps import read_timestamps_in_c
 
         kinds.register(kinds.Kind(Source, "sources"), kinds.Kind(Citation, "citations"))
         post_migrate.connect(_after_migrate, dispatch_uid="factbase_groups")
         pre_create_historical_record.connect(number_version, dispatch_uid="factbase_feed")
         connection_created.connect(read_timestamps_in_c, dispatch_uid="factbase_timestamps")
+        read_long_csv_cells()

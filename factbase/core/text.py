@@ -28,6 +28,18 @@ from decimal import Decimal
 
 KINDS = ("integer", "number", "string", "boolean", "date", "datetime")
 LINE_END = "\n"
+# The longest cell a CSV reader here takes, in characters. Python's csv refuses a field of
+# more than 131,072 by default, and a long report's stored text is one cell: a snapshot or
+# an export holding it could not be read back. A file is bounded by its own limit (an
+# import's IMPORT_MAX_BYTES, 256 MB by default; a snapshot member's); one cell of a file
+# as large as an import may be is allowed, no more.
+CSV_CELL_MAX = 256 * 1024 * 1024
+
+
+def read_long_csv_cells() -> None:
+    """Let every csv reader of the process take cells up to CSV_CELL_MAX (the limit is
+    the csv module's, process-wide): called once, when the app is ready."""
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_CELL_MAX))
 
 
 def decimal_text(value: Decimal) -> str:

@@ -32,6 +32,21 @@ def test_an_export_imports_back_unchanged_and_writes_nothing(exported, editor):
     assert dict(Metric.objects.values_list("pk", "version")) == versions
 
 
+def test_a_note_longer_than_the_csv_modules_default_limit_imports_back(demo, client, tmp_path):
+    """Python's csv reads 131,072 characters a cell by default: a longer note, which the API
+    takes, would make its own export a file the import cannot read."""
+    metric = Metric.objects.order_by("pk").first()
+    note = ("Détail du rapport. " * 10_000).strip()  # 189,999 characters
+    Metric.objects.filter(pk=metric.pk).update(note=note)
+    text = export(client, "metrics", f"id={metric.pk}")
+    assert note in text
+    path = tmp_path / "metrics.csv"
+    path.write_text(text, encoding="utf-8")
+    status, out, err = run_command(path, "--kind", "metrics", "--dry-run")
+    assert status == 0, err
+    assert "(0 new, 0 update, 1 unchanged, 0 error)" in out
+
+
 def test_one_edited_value_is_one_update_recorded_with_the_file_name(exported, editor, client):
     rows = rows_of(exported.read_text(encoding="utf-8"))
     row = next(

@@ -17,6 +17,7 @@ from factbase.core.services import record_delete, record_save
 from factbase.snapshots.importer import import_snapshot
 from factbase.snapshots.problems import SnapshotInvalid
 
+from ..factories import SourceFactory
 from .helpers import (
     PG_HOST,
     PG_PORT,
@@ -55,6 +56,16 @@ def test_synth_data_into_an_empty_database(demo, synth_data, tmp_path):
     before, after = round_trip(tmp_path, replace=False)
     assert before == after
     assert len(before["events_metric.csv"].splitlines()) > 200
+
+
+def test_a_cell_longer_than_the_csv_modules_default_limit_round_trips(demo, tmp_path):
+    """A long report's stored text is one cell: Python's csv reads 131,072 characters a
+    field by default, and a snapshot holding a longer one could not be loaded back."""
+    text = "Un rapport très long. " * 10_000  # 220,000 characters
+    SourceFactory(text=text, url="https://example.org/long-report")
+    before, after = round_trip(tmp_path, replace=False)
+    assert before == after
+    assert text.encode() in after["factbase_source.csv"]
 
 
 def test_seeded_vocabulary_is_not_data_but_anything_else_is(demo, tmp_path):
