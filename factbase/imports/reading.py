@@ -26,6 +26,7 @@ import codecs
 import csv
 import datetime
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,9 +232,22 @@ def _next_csv_row(reader, counter) -> tuple[int, list[str] | None]:
         except StopIteration:
             return start, None
         except csv.Error as error:
-            raise FileProblem(f"Not a CSV file as RFC 4180 reads: {error}.", line=start) from None
+            raise FileProblem(csv_error_text(error), line=start) from None
         if any(cell.strip() for cell in cells):
             return start, cells
+
+
+def csv_error_text(error: csv.Error) -> str:
+    """What the csv module's error means to whoever saved the file."""
+    text = str(error)
+    if text.startswith("new-line character seen in unquoted field"):
+        return (
+            "Not a CSV file as RFC 4180 reads: a line ends in a carriage return alone (the "
+            "line endings of old Mac programs). Save it with LF or CRLF line endings."
+        )
+    if text.startswith("field larger than field limit"):
+        return f"A cell is longer than {forms.CSV_CELL_MAX:,} characters, the most a cell may hold."
+    return f"Not a CSV file as RFC 4180 reads: {text}."
 
 
 def _csv_rows(reader, counter, header: tuple[str, ...]) -> Iterator[Row]:
@@ -372,7 +386,23 @@ def xlsx_text(cell) -> str:
         return forms.date_text(value)
     if isinstance(value, datetime.time):
         return forms.time_text(value)
+    if isinstance(value, str):
+        return ooxml_unescaped(value)
     return str(value)
+
+
+# A character a workbook writes as `_xHHHH_` (ECMA-376's ST_Xstring): Excel writes a
+# carriage return so, `_x000D_`, and text that reads as such an escape with its underscore
+# escaped, `_x005F_x0041_` for `_x0041_`. openpyxl hands the escapes over as they are.
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def ooxml_unescaped(text: str) -> str:
+    """A workbook's text as it was typed: each `_xHHHH_` the character it stands for, read
+    left to right once (so `_x005F_x0041_` is `_x0041_`, not `A`)."""
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), text)
 
 
 # --- JSON lines ----------------------------------------------------------------------------

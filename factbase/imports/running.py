@@ -327,27 +327,51 @@ class Importer:
 
     def create_missing(self, serializer, data: dict, given: RowInput) -> bool:
         """Create the related records the row names by a slug that no record has (with
-        `create_missing`); whether any was."""
+        `create_missing`), its child rows' too (a partnership's parties, a person's
+        roles); whether any was."""
         created = False
         for name, messages in serializer.errors.items():
             field = serializer.fields.get(name)
+            column = given.columns.get(name, name)
+            if isinstance(field, serializers.ListSerializer):
+                # The rows' errors by their index (the valid rows left out).
+                rows = list(data.get(name) or ())
+                by_index = messages.items() if isinstance(messages, dict) else enumerate(messages)
+                for index, row_errors in by_index:
+                    row = rows[index] if isinstance(index, int) and index < len(rows) else None
+                    if not isinstance(row_errors, dict) or not isinstance(row, dict):
+                        continue
+                    for sub, sub_messages in row_errors.items():
+                        sub_field = field.child.fields.get(sub)
+                        created |= self.create_named(
+                            sub_field, sub_messages, [row.get(sub)], None, given.line, column
+                        )
+                continue
             if isinstance(field, serializers.ManyRelatedField):
                 field, values = field.child_relation, list(data.get(name) or ())
             else:
                 values = [data.get(name)]
-            if not isinstance(field, RecordRefField) or not any(
-                getattr(message, "code", None) == "does_not_exist" for message in messages
-            ):
+            created |= self.create_named(
+                field, messages, values, given.names.get(name), given.line, column
+            )
+        return created
+
+    def create_named(self, field, messages, values, name, line: int, column: str) -> bool:
+        """Create a record for each of `values` that `field` (a reference) found nothing
+        by (`messages` say so), named by a slug; whether any was."""
+        if not isinstance(field, RecordRefField) or not any(
+            getattr(message, "code", None) == "does_not_exist" for message in messages
+        ):
+            return False
+        model = field.related_model
+        if not any(f.name == "slug" for f in model._meta.fields):
+            return False
+        created = False
+        for value in values:
+            if not isinstance(value, str) or is_digits(value) or self.exists(field, value):
                 continue
-            model = field.related_model
-            if not any(f.name == "slug" for f in model._meta.fields):
-                continue
-            for value in values:
-                if not isinstance(value, str) or is_digits(value) or self.exists(field, value):
-                    continue
-                column = given.columns.get(name, name)
-                self.create(model, value, given.names.get(name), given.line, column=column)
-                created = True
+            self.create(model, value, name, line, column=column)
+            created = True
         return created
 
     def exists(self, field, value: str) -> bool:

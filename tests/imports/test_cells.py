@@ -41,6 +41,11 @@ def test_only_the_exports_codes_are_decoded():
         (datetime.date(2025, 3, 1), "2025-03-01"),
         (datetime.time(9, 30), "09:30:00"),
         ("text", "text"),
+        # A workbook's escapes (ECMA-376 ST_Xstring) read as what was typed.
+        ("a_x000D_\nb", "a\r\nb"),
+        ("_x005F_x0041_", "_x0041_"),
+        ("_x000d__x000A_", "\r\n"),
+        ("_x_ and _x00G0_", "_x_ and _x00G0_"),
     ],
 )
 def test_an_xlsx_value_reads_as_the_csv_writes_it(value, text):

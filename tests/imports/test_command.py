@@ -2,8 +2,8 @@
 
 import pytest
 
-from companies.models import Company
-from events.models import Metric
+from companies.models import Company, Role
+from events.models import Metric, Partnership
 from tests.factories import CompanyFactory
 from tests.imports.helpers import history_count, run_command
 
@@ -111,6 +111,34 @@ def test_missing_companies_are_created_on_request_with_their_name(tmp_path, acme
     assert (company.name, company.kind, company.status) == ("New Co", "other", "unverified")
     assert company.history.get().history_change_reason == "import new.csv"
     assert Metric.objects.filter(company=company).count() == 2
+
+
+def test_companies_a_child_list_names_are_created_on_request(tmp_path, acme):
+    """A partnership's parties and a person's roles name companies too: --create-missing
+    creates those as it does a row's own company."""
+    parties = tmp_path / "partnerships.csv"
+    parties.write_text(
+        "title,kind,stage,parties\n"
+        "New deal,other,announced,acme (provider); brand-new-co (customer)\n",
+        encoding="utf-8",
+    )
+    status, _, err = run_command(parties, "--kind", "partnerships")
+    assert status == 1
+    assert "line 2, column parties: item 2: company: No company with" in err
+
+    status, out, err = run_command(parties, "--kind", "partnerships", "--create-missing")
+    assert status == 0, err
+    assert "line 2: created company 'brand-new-co'" in out
+    party = Partnership.objects.get(title="New deal").parties.get(role="customer")
+    assert party.company.slug == "brand-new-co"
+    assert party.company.history.get().history_change_reason == "import partnerships.csv"
+
+    roles = tmp_path / "people.csv"
+    roles.write_text("name,slug,roles\nAda Quorple,ada-quorple,other-new-co (CEO)\n", "utf-8")
+    status, out, err = run_command(roles, "--kind", "people", "--create-missing")
+    assert status == 0, err
+    assert "line 2: created company 'other-new-co'" in out
+    assert Role.objects.get(person__slug="ada-quorple").company.slug == "other-new-co"
 
 
 def test_a_file_is_written_at_one_instant_and_each_record_by_one_row(tmp_path, acme):

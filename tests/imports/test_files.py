@@ -123,6 +123,14 @@ def test_an_unclosed_quote_is_named_with_the_line_it_starts_on(tmp_path, acme, d
     assert "line 3: Not a CSV file as RFC 4180 reads" in err
 
 
+def test_lines_ending_in_a_carriage_return_alone_are_named_as_such(tmp_path, acme, downloads):
+    content = (HEADER + "acme,downloads,exact,12,ok\n").replace("\n", "\r")
+    status, _, err = run_command(write(tmp_path, "mac.csv", content), "--kind", "metrics")
+    assert status == 1
+    assert "line 1: Not a CSV file as RFC 4180 reads: a line ends in a carriage return" in err
+    assert "Save it with LF or CRLF line endings." in err
+
+
 def test_a_cell_over_several_lines_counts_its_lines(tmp_path, acme, downloads):
     content = HEADER + 'acme,downloads,exact,12,"two\nlines"\nacme,downloads,exact,x,\n'
     status, _, err = run_command(write(tmp_path, "multi.csv", content), "--kind", "metrics")
