@@ -225,6 +225,36 @@ def test_a_new_fact_starts_with_the_selected_words_as_its_citation(editor_client
     assert (citation.char_start, citation.char_end) == (start, start + len(quote))
 
 
+@pytest.mark.parametrize("end", ["", "100000000"], ids=["end-blanked", "end-past-the-text"])
+def test_offsets_sent_that_do_not_hold_are_replaced_by_where_the_quote_is(
+    editor_client, source, end
+):
+    """The offsets travel in the add form: one sent blank, or past the text, would have
+    matched the text's tail and been stored half-made, and the source's page then failed
+    for every reader. They are replaced by where the quote is, both of them."""
+    quote = "Globex> & Initech."  # the text's last words
+    start = TEXT.index(quote)
+    response = editor_client.get(
+        reverse("admin:factbase_source_new_fact", args=[source.pk]),
+        {"kind": "event", "quote": quote, "char_start": start, "char_end": start + len(quote)},
+    )
+    add_url = response["Location"]
+    fields = FormFields()
+    fields.feed(editor_client.get(add_url).content.decode())
+    row = "factbase-citation-content_type-object_id-0"
+    data = {**fields.values, "title": "Acme and Globex", "kind": "other", f"{row}-char_end": end}
+    data = {name: value.strip("\n") for name, value in data.items()}
+    saved = editor_client.post(add_url, data)
+    assert saved.status_code == 302, re.findall(r"errorlist.{0,300}", saved.content.decode())
+    citation = Event.objects.get(title="Acme and Globex").citations.get()
+    assert (citation.char_start, citation.char_end) == (start, start + len(quote))
+    assert TEXT[citation.char_start : citation.char_end] == quote
+    assert citation.check_against_source() is None
+    # The source's page shows it highlighted.
+    mark = f'<mark class="quote" data-start="{start}" data-citations="{citation.pk}"'
+    assert mark in page(editor_client, source)
+
+
 def test_a_new_fact_from_words_not_at_their_offsets_is_refused(editor_client, source):
     response = editor_client.get(
         reverse("admin:factbase_source_new_fact", args=[source.pk]),

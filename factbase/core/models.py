@@ -343,8 +343,14 @@ class Citation(TrackedModel):
         constraints = [
             CheckConstraint(condition=~Q(quote=""), name="citation_quote_required"),
             CheckConstraint(
+                # Both or neither: `char_end > char_start` alone passes when the end is
+                # NULL (a CHECK takes unknown for true).
                 condition=Q(char_start__isnull=True, char_end__isnull=True)
-                | Q(char_start__isnull=False, char_end__gt=models.F("char_start")),
+                | Q(
+                    char_start__isnull=False,
+                    char_end__isnull=False,
+                    char_end__gt=models.F("char_start"),
+                ),
                 name="citation_offsets_ordered",
                 violation_error_message="The quote's end offset must come after its start.",
             ),
@@ -377,9 +383,23 @@ class Citation(TrackedModel):
         """New, or moved to another fact since it was read."""
         return not {"content_type", "object_id"} <= self.unchanged_fields()
 
+    def _stands_at_offsets(self, text: str) -> bool:
+        """Whether the quote is the text between its offsets: both given, as far apart as
+        the quote is long (a slice past the text's end, or open-ended, would still match
+        its tail)."""
+        start, end = self.char_start, self.char_end
+        return (
+            start is not None
+            and end is not None
+            and end - start == len(self.quote)
+            and text[start:end] == self.quote
+        )
+
     def _locate_quote(self, text: str) -> dict:
-        """Check the quote against the stored text and record where it stands."""
-        if self.char_start is not None and text[self.char_start : self.char_end] == self.quote:
+        """Check the quote against the stored text and record where it stands: offsets
+        that do not hold (half of them, past the text, an edited quote) are replaced by
+        where the quote is."""
+        if self._stands_at_offsets(text):
             return {}
         position = text.find(self.quote)
         if position < 0:
@@ -392,7 +412,7 @@ class Citation(TrackedModel):
         text = self.source.text
         if not text:
             return None
-        if self.char_start is not None and text[self.char_start : self.char_end] == self.quote:
+        if self._stands_at_offsets(text):
             return None
         if self.quote in text:
             return "quote found, but not at the recorded offsets"

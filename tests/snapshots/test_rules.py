@@ -114,6 +114,7 @@ def test_source_and_citation_rules(demo):
         ({"char_start": 5, "char_end": 5}, {"citation_offsets_ordered"}),
         ({"char_start": None, "char_end": None}, set()),
         ({"char_start": None, "char_end": 3}, {"citation_offsets_ordered"}),
+        ({"char_start": 3, "char_end": None}, {"citation_offsets_ordered"}),
         ({"quote": ""}, {"citation_quote_required"}),
     ]:
         agree(citation, changes, expected)
