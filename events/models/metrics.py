@@ -1,5 +1,6 @@
 """Measurements of companies and products (downloads, ranks, revenue), and their kinds."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from companies.models import Company, Platform, Product
 from factbase.core import constraints
 from factbase.core.choices import ClaimType, DatePrecision
 from factbase.core.codes import REGION_CHOICES, region_name
-from factbase.core.dates import format_partial_date, period_end
+from factbase.core.dates import format_partial_date, period_end, period_start_error
 from factbase.core.models import FactModel, Quantity, TrackedModel, updated_index
 
 from .history import HistoricalRecords
@@ -245,6 +246,12 @@ class Metric(FactModel, Quantity):
             errors["period_start"] = "A period with an end needs its start."
         if self.period_start and self.period_end and self.period_end < self.period_start:
             errors["period_end"] = "A period cannot end before it starts."
+        elif isinstance(self.period_end, datetime.date) and self.period_precision:
+            # The end is read with the period's one precision: 30 June with "year" would
+            # be stored as running to 31 December, not what was typed.
+            problem = period_start_error(self.period_end, self.period_precision)
+            if problem:
+                errors["period_end"] = f"The period's end has the start's precision: {problem}"
         return errors
 
     def _window_errors(self) -> dict[str, str]:

@@ -101,6 +101,47 @@ def test_a_count_may_still_be_a_fraction(editor_api):
     assert editor_api.post("/api/v1/metrics/", data, format=JSON).status_code == 201
 
 
+# --- a period's end -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("precision", "start", "end"),
+    [("year", "2025-01-01", "2025-06-30"), ("month", "2025-01-01", "2025-03-15")],
+)
+def test_a_periods_end_off_the_first_day_of_its_precision_is_400(editor_api, precision, start, end):
+    """A period has one precision: an end of 30 June in a period of years would be stored
+    as running to 31 December, not the day given."""
+    data = {
+        **rank(),
+        "metric_type": "downloads",
+        "period_start": start,
+        "period_end": end,
+        "period_precision": precision,
+    }
+    before = row_counts()
+    body = refused(editor_api.post("/api/v1/metrics/", data, format=JSON), "period_end")
+    assert f"{end} is not the first day of a {precision}" in str(body)
+    assert row_counts() == before
+
+
+def test_a_period_of_years_ends_on_the_first_day_of_its_last_year(editor_api):
+    data = {
+        **rank(),
+        "metric_type": "downloads",
+        "period_start": "2024-01-01",
+        "period_end": "2025-01-01",
+        "period_precision": "year",
+    }
+    response = editor_api.post("/api/v1/metrics/", data, format=JSON)
+    assert response.status_code == 201, response.content
+    metric = Metric.objects.get(pk=response.json()["id"])
+    assert (metric.period_end.isoformat(), metric.period_until.isoformat()) == (
+        "2025-01-01",
+        "2025-12-31",
+    )
+    assert metric.period_display == "2024 – 2025"
+
+
 def test_the_database_refuses_a_rank_between_two_places():
     metric = MetricFactory(metric_type=MetricType.objects.get(slug="app-store-rank"), value=3)
     with pytest.raises(IntegrityError, match="metric_rank_whole"), transaction.atomic():
