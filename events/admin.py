@@ -331,7 +331,8 @@ class MetricAdmin(RelatedPanelsMixin, FactAdmin):
                 try:
                     metric_conflict_resolve(user=request.user, **form.cleaned_data)
                 except ValidationError as error:
-                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    message = "Not resolved. " + " ".join(error.messages)
+                    self.message_user(request, message, messages.ERROR)
                 else:
                     keep, dispute = form.cleaned_data["keep"], form.cleaned_data["dispute"]
                     self.message_user(

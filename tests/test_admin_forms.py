@@ -182,6 +182,13 @@ def test_a_status_action_asks_for_a_reason_before_changing_anything(editor_clien
     assert "Say why" in response.content.decode()
     assert not Metric.objects.filter(status="retracted").exists()
 
+    # A reason of zero-width spaces is none.
+    data = action("mark_retracted", *metrics, post="yes", change_reason="\u200b\u2060")
+    response = editor_client.post(url(Metric, "changelist"), data)
+    assert response.status_code == 200
+    assert "shows nothing" in response.content.decode()
+    assert not Metric.objects.filter(status="retracted").exists()
+
 
 def test_retracting_keeps_the_reason_in_each_records_history(editor_client, editor):
     metrics = [MetricFactory(), MetricFactory()]

@@ -196,7 +196,7 @@ def test_admin_bulk_delete_asks_the_reason_and_records_it(editor_client, editor)
         )
 
 
-@pytest.mark.parametrize("reason", ["dup\x00licate", "x" * 101])
+@pytest.mark.parametrize("reason", ["dup\x00licate", "x" * 101, "\u200b", "\u2060\u200b"])
 def test_admin_bulk_delete_with_a_reason_it_cannot_keep_deletes_nothing(editor_client, reason):
     companies = [CompanyFactory(), CompanyFactory()]
     response = bulk_delete(editor_client, companies, post="yes", change_reason=reason)
@@ -259,6 +259,17 @@ def test_api_reason_header_that_does_not_fit_is_400_naming_it(editor_api):
     )
     assert fits.status_code == 201
     assert latest_history(Platform, fits.json()["id"]).history_change_reason == "x" * 100
+
+
+def test_api_reason_that_shows_nothing_is_400_naming_it(editor_api):
+    response = editor_api.post(
+        f"{API}platforms/",
+        {"slug": "tv", "name": "TV"},
+        HTTP_X_CHANGE_REASON=as_wsgi_gives_it("\u200b\u200b"),
+    )
+    assert response.status_code == 400
+    assert "shows nothing" in response.json()["X-Change-Reason"][0]
+    assert not Platform.objects.filter(slug="tv").exists()
 
 
 def as_wsgi_gives_it(text: str) -> str:

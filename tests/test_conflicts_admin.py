@@ -70,7 +70,7 @@ def test_an_editor_resolves_a_conflict_with_a_reason_kept_in_history(
     assert "Kept" in page  # the message
 
 
-@pytest.mark.parametrize("reason", ["", "x" * 101])
+@pytest.mark.parametrize("reason", ["", "x" * 101, "\u2060"])
 def test_a_resolution_needs_a_reason_of_at_most_100_characters(editor_client, conflict, reason):
     keep, dispute = conflict
     response = resolve(editor_client, keep, dispute, reason)

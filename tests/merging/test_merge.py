@@ -262,7 +262,7 @@ def test_records_that_cannot_be_merged_are_refused(world, editor, keep, merge, a
     assert row_counts() == before
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "x" * 94, "a\x00b"])
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 94, "a\x00b", "\u200b"])
 def test_a_merge_needs_a_reason_that_fits_in_history(world, editor, reason):
     with pytest.raises(MergeInvalid) as refused:
         record_merge(world.keep, world.merge, user=editor, reason=reason)
