@@ -235,6 +235,10 @@ class Quantity(models.Model):
         return format_quantity(self.value, self.value_high, self.qualifier, self.currency)
 
 
+def _shortened(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[: most - 3] + "..."
+
+
 class Source(TrackedModel):
     """A document that states facts: an article, a press release, a filing..."""
 
@@ -287,10 +291,30 @@ class Source(TrackedModel):
         super().clean()
         if self.url == "":
             self.url = None
-        errors = self._date_errors()
+        errors = self._date_errors() | self._text_errors()
         if errors:
             raise ValidationError(errors)
         self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
+
+    def _text_errors(self) -> dict[str, str]:
+        """A stored text changed so that a citation's quote is no longer in it: its fact
+        would stand on words the source no longer holds, and could not be saved again
+        until someone found the citation. (A text removed altogether leaves quotes that
+        cannot be checked, not wrong ones; a quote moved is found again where it is.)"""
+        if self.pk is None or not self.text or "text" in self.unchanged_fields():
+            return {}
+        lost = [c for c in self.citations.only("pk", "quote") if c.quote not in self.text]
+        if not lost:
+            return {}
+        shown = "; ".join(f"citation {c.pk}: “{_shortened(c.quote)}”" for c in lost[:5])
+        more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+        return {
+            "text": (
+                f"{len(lost)} citation{'s' if len(lost) > 1 else ''} of this source quote "
+                f"words the new text does not hold ({shown}{more}). Keep those words, or "
+                "change or delete the citations first."
+            )
+        }
 
     def _date_errors(self) -> dict[str, str]:
         """A document read before it was published (a day of slack, as for the present:
@@ -357,7 +381,7 @@ class Citation(TrackedModel):
         ]
 
     def __str__(self):
-        quote = self.quote if len(self.quote) <= 60 else self.quote[:57] + "..."
+        quote = _shortened(self.quote)
         return f"“{quote}” ({self.source.publisher})" if self.source_id else quote
 
     def clean(self):

@@ -164,6 +164,32 @@ def test_deleting_a_cited_source_is_409(editor_api):
     assert row_counts() == before
 
 
+def test_a_text_that_drops_a_cited_quote_is_400_naming_the_citation(editor_api):
+    """The fact would stand on words the source no longer holds, and could not be saved
+    again; a text that keeps the words, moved, is taken."""
+    citation = CitationFactory(quote="partnership with Globex")
+    source = citation.source
+    path = f"/api/v1/sources/{source.pk}/"
+    before = row_counts()
+    dropped = source.text.replace("partnership with Globex", "deal")
+    response = editor_api.patch(path, {"text": dropped}, format="json")
+    body = refused_on(response, "text")
+    assert f"citation {citation.pk}: “partnership with Globex”" in body["text"][0]
+    assert row_counts() == before
+
+    moved = "Updated on Tuesday. " + source.text
+    response = editor_api.patch(path, {"text": moved}, format="json")
+    assert response.status_code == 200, response.content
+    citation.refresh_from_db()
+    assert citation.check_against_source() == "quote found, but not at the recorded offsets"
+
+
+def refused_on(response, path):
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {path}, response.json()
+    return response.json()
+
+
 def test_a_citation_is_located_in_its_source(editor_api, editor):
     response = editor_api.post(
         "/api/v1/citations/",
