@@ -101,6 +101,29 @@ def test_admin_citation_inline_rows_carry_the_reason(editor_client, editor):
     assert latest_history(Event, event.pk).history_change_reason == "Cited the article"
 
 
+def test_admin_citation_inline_refuses_the_same_words_cited_twice(editor_client):
+    event = EventFactory()
+    source = SourceFactory()
+    response = editor_client.get(url(Event, "change", event.pk))
+    data = {
+        **form_data(response),
+        **no_citations(),
+        f"{CITATIONS}-TOTAL_FORMS": "2",
+        "change_reason": "Cited the article",
+    }
+    for row in ("0", "1"):
+        data[f"{CITATIONS}-{row}-source"] = str(source.pk)
+        data[f"{CITATIONS}-{row}-quote"] = "Acme Robotics said"
+    response = editor_client.post(url(Event, "change", event.pk), data)
+    assert response.status_code == 200
+    (formset,) = [
+        f for f in response.context["inline_admin_formsets"] if f.formset.prefix == CITATIONS
+    ]
+    assert formset.formset.forms[0].errors == {}
+    assert "cites these words of this source already (row 1" in str(formset.formset.forms[1].errors)
+    assert not Citation.objects.exists()
+
+
 def test_admin_revert_goes_through_the_services(editor_client, editor):
     company = record_save(CompanyFactory.build(name="First"), reason="made")
     company.name = "Second"

@@ -21,6 +21,7 @@ from .citing import (
     prefilled_formset,
     see_in_source,
 )
+from .forms import ListRules
 from .pickers import RecordPickersMixin
 from .widgets import SearchableChoicesMixin
 
@@ -41,7 +42,7 @@ CITATION_FIELDS = (
 QUOTE_WIDGET = forms.Textarea(attrs={"rows": 3, "cols": 80, "class": "quote-text"})
 
 
-class CitationFormSet(BaseGenericInlineFormSet):
+class CitationFormSet(ListRules, BaseGenericInlineFormSet):
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         # So that Citation.clean() can check field_name against the fact's model.

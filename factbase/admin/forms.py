@@ -92,10 +92,11 @@ def error_text(error: ValidationError | forms.Form) -> str:
     return " ".join(error.messages)
 
 
-class ListRulesFormSet(BaseInlineFormSet):
+class ListRules:
     """An inline list checked as a whole by its model's `list_errors` (aliases that only
-    case tells apart: factbase.core.aliases), as services.record_write checks it: each
-    error on the row it names, before anything is written."""
+    case tells apart: factbase.core.aliases; the same words cited twice), as
+    services.record_write checks it: each error on the row it names, before anything is
+    written. A mixin of inline formsets."""
 
     def clean(self):
         super().clean()
@@ -112,3 +113,7 @@ class ListRulesFormSet(BaseInlineFormSet):
         for form, errors in zip(rows, found, strict=True):
             for field, messages in errors.items():
                 form.add_error(field, messages)
+
+
+class ListRulesFormSet(ListRules, BaseInlineFormSet):
+    pass

@@ -235,6 +235,13 @@ class Quantity(models.Model):
         return format_quantity(self.value, self.value_high, self.qualifier, self.currency)
 
 
+def _same_place(one, other) -> bool:
+    """Whether two citations of the same words of a source stand at the same place: they
+    do unless both say where, differently (a quote found twice in the text)."""
+    places = [(c.char_start, c.char_end) for c in (one, other)]
+    return None in places[0] or None in places[1] or places[0] == places[1]
+
+
 def _shortened(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[: most - 3] + "..."
 
@@ -402,6 +409,35 @@ class Citation(TrackedModel):
             errors.update(self._locate_quote(self.source.text))
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def list_errors(cls, citations: list, written: list[bool]) -> list[dict]:
+        """Each row's errors in the citations a write leaves its fact with
+        (services.record_write and the admin's inline; None for a row that names none),
+        `written` saying which rows it writes: the same words of the same source cited
+        twice (where both say where they stand, at the same place). Citations stored twice
+        before the rule stay until written."""
+        errors: list[dict] = [{} for _ in citations]
+        seen: dict[tuple, list[int]] = {}
+        for index, citation in enumerate(citations):
+            if citation is None or not citation.source_id or not citation.quote:
+                continue
+            key = (citation.source_id, citation.quote)
+            for other in seen.get(key, []):
+                if not _same_place(citation, citations[other]):
+                    continue
+                blamed = index if written[index] else other
+                if written[blamed]:
+                    number = other if blamed == index else index
+                    errors[blamed] = {
+                        "quote": [
+                            f"The fact cites these words of this source already (row "
+                            f"{number + 1} of its citations): cite them once."
+                        ]
+                    }
+                break
+            seen.setdefault(key, []).append(index)
+        return errors
 
     def _links_another_fact(self) -> bool:
         """New, or moved to another fact since it was read."""

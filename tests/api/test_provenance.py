@@ -184,6 +184,29 @@ def test_a_text_that_drops_a_cited_quote_is_400_naming_the_citation(editor_api):
     assert citation.check_against_source() == "quote found, but not at the recorded offsets"
 
 
+def test_the_same_words_cited_twice_are_400_on_the_second(editor_api):
+    source = SourceFactory()
+    quote = "partnership with Globex"
+    company = CompanyFactory()
+    path = f"/api/v1/companies/{company.pk}/"
+    before = row_counts()
+    twice = [{"source": source.pk, "quote": quote}, {"source": source.pk, "quote": quote}]
+    response = editor_api.patch(path, {"citations": twice}, format="json")
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"citations.1.quote"}, response.json()
+    assert "cites these words of this source already (row 1" in str(response.json())
+    assert row_counts() == before
+
+    # Once, then again beside the stored one: the same refusal.
+    response = editor_api.patch(path, {"citations": twice[:1]}, format="json")
+    assert response.status_code == 200, response.content
+    (stored,) = response.json()["citations"]
+    again = [{"id": stored["id"]}, twice[0]]
+    response = editor_api.patch(path, {"citations": again}, format="json")
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"citations.1.quote"}, response.json()
+
+
 def refused_on(response, path):
     assert response.status_code == 400, response.content
     assert error_paths(response.json()) == {path}, response.json()
