@@ -38,6 +38,7 @@ class Company(FactModel):
     description = models.TextField(blank=True)
 
     partial_dates = (("founded_on", "founded_precision"),)
+    past_dates = ("founded_on",)
     history = HistoricalRecords()
 
     class Meta:

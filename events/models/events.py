@@ -72,3 +72,21 @@ class Event(FactModel):
             raise ValidationError({"ends_on": "An event cannot end before it starts."})
         if self.part_of_id and self.part_of_id == self.pk:
             raise ValidationError({"part_of": "An event cannot be part of itself."})
+        if self.part_of_id and self.pk is not None and "part_of" not in self.unchanged_fields():
+            self._check_not_within_itself()
+
+    def _check_not_within_itself(self) -> None:
+        """The larger event is not one of this event's own parts, at any depth: a summit
+        part of one of its talks would make each contain the other."""
+        seen, above = {self.pk}, self.part_of_id
+        parents = type(self)._default_manager
+        while above is not None:
+            if above in seen:
+                raise ValidationError(
+                    {
+                        "part_of": "That event is part of this one: an event cannot contain "
+                        "the event it is part of."
+                    }
+                )
+            seen.add(above)
+            above = parents.filter(pk=above).values_list("part_of_id", flat=True).first()

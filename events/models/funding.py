@@ -114,7 +114,7 @@ class FundingRound(FactModel, Quantity):
     )
 
     partial_dates = (("announced_on", "announced_precision"),)
-    past_dates = ("announced_on",)
+    past_dates = ("announced_on", "usd_rate_on")
     quantity_inputs = {
         **Quantity.quantity_inputs,
         "valuation": AmountInput(qualifier="valuation_qualifier", currency="valuation_currency"),
@@ -203,6 +203,7 @@ class Investment(FactModel, Quantity):
         help_text="How the source puts it: 'one of the first investors'.",
     )
 
+    past_dates = ("usd_rate_on",)
     history = HistoricalRecords()
     # Written as a row of its round (services.record_write), it is in the round's company.
     inherits_from_parent = ("company",)

@@ -101,6 +101,7 @@ class Metric(FactModel, Quantity):
     )
 
     partial_dates = (("period_start", "period_precision"),)
+    past_dates = ("usd_rate_on",)  # a rate is known once published; a target's period may come
     history = HistoricalRecords()
 
     class Meta:

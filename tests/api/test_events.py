@@ -472,6 +472,29 @@ def test_deleting_an_event_others_are_part_of_is_409(editor_api):
     assert row_counts() == before
 
 
+def test_an_event_cannot_be_part_of_one_of_its_own_parts(editor_api):
+    summit = EventFactory()
+    talk = EventFactory(part_of=summit)
+    demo = EventFactory(part_of=talk)
+    before = row_counts()
+    for inner in (talk, demo):
+        response = editor_api.patch(
+            f"/api/v1/events/{summit.pk}/", {"part_of": inner.pk}, format="json"
+        )
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == ["part_of"]
+        assert "That event is part of this one" in response.json()["part_of"][0]
+    assert row_counts() == before
+    summit.refresh_from_db()
+    assert summit.part_of_id is None
+    # Another summit's part it may be.
+    other = EventFactory()
+    response = editor_api.patch(
+        f"/api/v1/events/{summit.pk}/", {"part_of": other.pk}, format="json"
+    )
+    assert response.status_code == 200, response.content
+
+
 def test_deleting_a_funding_round_deletes_its_investments(editor_api, editor):
     funding_round = FundingRoundFactory()
     investment = InvestmentFactory(company=funding_round.company, funding_round=funding_round)

@@ -371,3 +371,35 @@ def test_a_partnership_announced_after_the_present_is_400_but_may_start_then(edi
     starts = {"starts_on": "2999-01-01", "starts_precision": "year"}
     response = editor_api.post("/api/v1/partnerships/", {**data, **today, **starts}, format=JSON)
     assert response.status_code == 201, response.content
+
+
+def test_a_company_founded_after_the_present_is_400(editor_api):
+    data = {"name": "Later Co", "slug": "later-co", "kind": "other"}
+    data |= {"founded_on": "2099-01-01", "founded_precision": "year"}
+    before = row_counts()
+    body = refused(editor_api.post("/api/v1/companies/", data, format=JSON), "founded_on")
+    assert "2099-01-01 is in the future" in str(body)
+    assert row_counts() == before
+
+
+def test_an_exchange_rate_dated_after_the_present_is_400(editor_api):
+    """A rate is known once it is published: a target's amount may be for later, its
+    conversion's rate may not."""
+    data = {
+        "company": CompanyFactory().slug,
+        "metric_type": "revenue",
+        "qualifier": "exact",
+        "value": "1000000",
+        "currency": "EUR",
+        "value_usd": "1100000",
+        "usd_rate": "1.1",
+        "usd_rate_on": "2099-01-01",
+        "usd_rate_source": "ECB reference rate",
+    }
+    before = row_counts()
+    body = refused(editor_api.post("/api/v1/metrics/", data, format=JSON), "usd_rate_on")
+    assert "2099-01-01 is in the future" in str(body)
+    assert row_counts() == before
+    data["usd_rate_on"] = "2025-01-02"
+    response = editor_api.post("/api/v1/metrics/", data, format=JSON)
+    assert response.status_code == 201, response.content
