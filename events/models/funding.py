@@ -24,6 +24,8 @@ def amount_has_currency(prefix: str, field: str) -> CheckConstraint:
     return CheckConstraint(
         condition=Q(**{f"{field}__isnull": True}) | (Q(**{f"{field}__gte": 0}) & ~Q(currency="")),
         name=f"{prefix}_{field}_has_currency",
+        # Both halves in words: a negative amount with its currency fails it too.
+        violation_error_message="An amount of money is not negative and has its currency.",
     )
 
 
@@ -130,6 +132,7 @@ class FundingRound(FactModel, Quantity):
             CheckConstraint(
                 condition=Q(value__isnull=True) | Q(value__gte=0),
                 name="funding_round_value_not_negative",
+                violation_error_message="An amount raised cannot be negative.",
             ),
             CheckConstraint(
                 condition=Q(value__isnull=True) | ~Q(currency=""),

@@ -151,11 +151,13 @@ class Metric(FactModel, Quantity):
             CheckConstraint(
                 condition=Q(period_end__isnull=True) | Q(period_start__isnull=False),
                 name="metric_period_end_has_start",
+                violation_error_message="A period with an end needs its start.",
             ),
             CheckConstraint(
                 condition=Q(period_start__isnull=True, period_until__isnull=True)
                 | Q(period_until__gte=models.F("period_start")),
                 name="metric_period_until_covers_start",
+                violation_error_message="A period runs to a day on or after its start.",
             ),
             CheckConstraint(
                 condition=Q(window_days__isnull=True, window_anchor="", anchor_event__isnull=True)

@@ -403,3 +403,24 @@ def test_an_exchange_rate_dated_after_the_present_is_400(editor_api):
     data["usd_rate_on"] = "2025-01-02"
     response = editor_api.post("/api/v1/metrics/", data, format=JSON)
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("/api/v1/funding-rounds/", {"round_type": "series_a"}),
+        ("/api/v1/investments/", {"investor": "investor-co"}),
+    ],
+)
+def test_a_negative_amount_without_its_qualifier_is_said_in_words(editor_api, path, extra):
+    """The qualifier's absence is one error; the negative amount another, in words, never
+    a constraint's name."""
+    CompanyFactory(slug="investor-co", kind="investor")
+    data = {"company": CompanyFactory().slug, "value": "-5000000", "currency": "EUR", **extra}
+    before = row_counts()
+    response = editor_api.post(path, data, format=JSON)
+    assert response.status_code == 400, response.content
+    text = str(response.json())
+    assert "Constraint" not in text and "is violated" not in text, text
+    assert "negative" in text, text
+    assert row_counts() == before
