@@ -73,11 +73,23 @@ def test_check_citations_passes_then_reports_a_citation_whose_text_changed(capsy
     assert "1 citations checked against stored text, 0 failed" in capsys.readouterr().out
 
     # The stored text is corrected later: the quote no longer stands where it did.
-    source.text = "Correction: " + source.text.replace("Monday", "Tuesday")
+    source.text = "Correction: " + source.text
     record_save(source)
     with pytest.raises(CommandError, match="1 failed"):
         call_command("check_citations")
     assert f"citation {good.pk}" in capsys.readouterr().err
+
+
+def test_a_correction_that_drops_a_quoted_word_is_refused_and_nothing_changes():
+    source = SourceFactory()
+    citation = CitationFactory(source=source)
+    stored = source.text
+    source.text = stored.replace("Monday", "Tuesday")
+    with pytest.raises(ValidationError) as refused:
+        record_save(source)
+    assert f"citation {citation.pk}: “{citation.quote}”" in refused.value.message_dict["text"][0]
+    source.refresh_from_db()
+    assert source.text == stored
 
 
 def test_check_citations_reports_a_stored_text_changed_behind_its_sha256(capsys):
