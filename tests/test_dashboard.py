@@ -104,10 +104,11 @@ def test_the_mismatch_count_is_what_check_citations_reports(editor_client, work)
     kept = CitationFactory(fact=CompanyFactory(), source=source)
     found_elsewhere = CitationFactory(fact=CompanyFactory(), source=source)
     Citation.objects.filter(pk=found_elsewhere.pk).update(char_start=None, char_end=None)
-    to_the_end = CitationFactory(fact=CompanyFactory(), source=source, quote="again.")
-    Citation.objects.filter(pk=to_the_end.pk).update(char_start=30, char_end=None)
+    # An end past the text's: the slice is the quote, the span is not.
+    past_the_end = CitationFactory(fact=CompanyFactory(), source=source, quote="again.")
+    Citation.objects.filter(pk=past_the_end.pk).update(char_start=30, char_end=40)
     failing = {c.pk for c in Citation.objects.select_related("source") if c.check_against_source()}
-    assert failing == {work.pk, found_elsewhere.pk} and kept.pk not in failing
+    assert failing == {work.pk, found_elsewhere.pk, past_the_end.pk} and kept.pk not in failing
 
     html = editor_client.get(INDEX).content.decode()
     url, text = link(row(html, "waiting", "Citations whose quote no longer matches"))

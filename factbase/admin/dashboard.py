@@ -35,7 +35,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count, F, Model, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Greatest, Length, Substr
+from django.db.models.functions import Greatest, Length, Substr
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -112,13 +112,19 @@ def within_budget(work: Callable):
 
 def mismatched_citations() -> QuerySet:
     """Citations whose quote does not stand at its offsets in the source's stored text:
-    those `check_against_source` fails (text[char_start:char_end] == quote), in SQL."""
-    length = Coalesce(F("char_end") - F("char_start"), Length("source__text"))
-    at_offsets = Substr("source__text", F("char_start") + 1, Greatest(length, Value(0)))
+    those `check_against_source` fails (both offsets, as far apart as the quote is long,
+    and text[char_start:char_end] == quote), in SQL."""
+    span = F("char_end") - F("char_start")
+    at_offsets = Substr("source__text", F("char_start") + 1, Greatest(span, Value(0)))
     return (
         Citation.objects.exclude(source__text="")
-        .annotate(at_offsets=at_offsets)
-        .filter(Q(char_start=None) | ~Q(quote=F("at_offsets")))
+        .annotate(at_offsets=at_offsets, span=span, quote_length=Length("quote"))
+        .filter(
+            Q(char_start=None)
+            | Q(char_end=None)
+            | ~Q(span=F("quote_length"))
+            | ~Q(quote=F("at_offsets"))
+        )
     )
 
 
