@@ -4,8 +4,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
-from factbase.core.models import Source
+from factbase.core.models import Citation, Source
 from factbase.core.services import record_delete, record_save, record_write
 
 from .factories import CitationFactory, CompanyFactory, MetricFactory, SourceFactory
@@ -133,3 +135,29 @@ def test_a_verified_fact_without_citations_is_refused():
     assert "status" in error.value.message_dict
     assert not type(metric).objects.exists()
     assert not type(metric).history.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_completes_or_clears_half_made_offsets():
+    """Rows the old constraint let through (a start, no end): the end is added where the
+    quote stands at that start, else neither offset is kept."""
+    before, after = [("factbase", "0007_merges")], [("factbase", "0008_citation_offsets_both")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        source = SourceFactory()  # "Acme Robotics said on Monday..."
+        company = CompanyFactory()
+        at_start = CitationFactory(source=source, fact=company, quote="Acme Robotics")
+        elsewhere = CitationFactory(source=source, fact=company, quote="said on Monday")
+        Citation.objects.filter(pk=at_start.pk).update(char_start=0, char_end=None)
+        Citation.objects.filter(pk=elsewhere.pk).update(char_start=2, char_end=None)
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        offsets = dict(Citation.objects.values_list("pk", "char_start"))
+        ends = dict(Citation.objects.values_list("pk", "char_end"))
+        assert (offsets[at_start.pk], ends[at_start.pk]) == (0, len("Acme Robotics"))
+        assert (offsets[elsewhere.pk], ends[elsewhere.pk]) == (None, None)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
