@@ -416,6 +416,34 @@ def test_the_migration_keeps_existing_valuations():
         executor.migrate(executor.loader.graph.leaf_nodes())
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_stops_on_amounts_in_codes_that_name_no_money():
+    """XXX and XTS were taken before events/0012: the migration names the amounts held in
+    them rather than change them, and goes through once they have a currency."""
+    before, after = (
+        [("events", "0011_constraint_messages")],
+        [("events", "0012_currencies_that_are_money")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        apps = executor.loader.project_state(before).apps
+        company = apps.get_model("companies", "Company").objects.create(name="Mistral AI", slug="m")
+        rounds = apps.get_model("events", "FundingRound").objects
+        held = rounds.create(
+            company=company, round_type="seed", qualifier="exact", value=5, currency="XXX"
+        )
+        with pytest.raises(RuntimeError, match=rf"funding round currency \(1\): ids {held.pk}"):
+            MigrationExecutor(connection).migrate(after)
+        rounds.filter(pk=held.pk).update(currency="EUR")
+        MigrationExecutor(connection).migrate(after)
+        assert FundingRound.objects.get(pk=held.pk).currency == "EUR"
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def valued_round():
     return FundingRoundFactory(
         value=Decimal("600000000"),

@@ -16,8 +16,16 @@ WORLDWIDE = "001"
 REGION_CHOICES = [(WORLDWIDE, "Worldwide"), *COUNTRY_CHOICES]
 REGION_CODES = [WORLDWIDE, *COUNTRY_CODES]
 
+# ISO 4217's codes that name no money: XXX, "no currency is involved", and XTS, kept for
+# testing. An amount in either says nothing of what it is worth.
+NOT_MONEY = ("XTS", "XXX")
 CURRENCY_CHOICES = sorted(
-    ((c.alpha_3, f"{c.alpha_3} ({c.name})") for c in pycountry.currencies), key=lambda c: c[0]
+    (
+        (c.alpha_3, f"{c.alpha_3} ({c.name})")
+        for c in pycountry.currencies
+        if c.alpha_3 not in NOT_MONEY
+    ),
+    key=lambda c: c[0],
 )
 CURRENCY_CODES = [code for code, _ in CURRENCY_CHOICES]
 

@@ -424,3 +424,21 @@ def test_a_negative_amount_without_its_qualifier_is_said_in_words(editor_api, pa
     assert "Constraint" not in text and "is violated" not in text, text
     assert "negative" in text, text
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("currency", ["XXX", "XTS"])
+def test_an_amount_in_a_code_that_names_no_money_is_400(editor_api, currency):
+    """ISO 4217's XXX ("no currency is involved") and XTS (testing) say nothing of what an
+    amount is worth."""
+    data = {
+        "company": CompanyFactory().slug,
+        "metric_type": "revenue",
+        "qualifier": "exact",
+        "value": "5000000",
+        "currency": currency,
+    }
+    before = row_counts()
+    refused(editor_api.post("/api/v1/metrics/", data, format=JSON), "currency")
+    assert row_counts() == before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MetricFactory(metric_type=MetricType.objects.get(slug="revenue"), currency=currency)
