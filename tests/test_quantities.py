@@ -288,6 +288,32 @@ def test_admin_refuses_what_it_cannot_store_and_writes_nothing(editor_client, ov
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"value": "5,8M"},  # with a qualifier chosen
+        {
+            "value": "€600M",
+            "value_usd": "€5M",  # not dollars, beside the rate, its date and source
+            "usd_rate": "1.08",
+            "usd_rate_on": "2025-01-02",
+            "usd_rate_source": "ECB",
+        },
+    ],
+)
+def test_an_amount_that_cannot_be_read_says_that_alone(editor_client, overrides):
+    """Not also "a qualifier needs a value" or "needs the exchange rate...": the model saw
+    no amount, the editor typed one."""
+    company = CompanyFactory()
+    response = editor_client.post(admin_url(FundingRound, "add"), round_form(company, **overrides))
+    errors = form_errors(response)
+    field = "value_usd" if "value_usd" in overrides else "value"
+    assert len(errors[field]) == 1, errors
+    assert "value" not in errors or field == "value", errors
+    assert not FundingRound.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_unchanged_amount_is_no_change(editor_client):
     funding_round = FundingRoundFactory(value=Decimal("600000000"))
     data = round_form(

@@ -166,6 +166,19 @@ class AmountFormMixin:
                     )
         return cleaned
 
+    def _update_errors(self, errors):
+        # The model judged an amount it could not be given: one the editor typed and the
+        # field could not read is None to it, so its complaints about that field ("a
+        # qualifier needs a value") would stand beside the field's own error for a value
+        # nobody left out.
+        unread = {name for name, _ in self.amount_fields() if name in self._errors}
+        if unread and hasattr(errors, "error_dict"):
+            kept = {name: e for name, e in errors.error_dict.items() if name not in unread}
+            if not kept:
+                return
+            errors = ValidationError(kept)
+        super()._update_errors(errors)
+
     def _chosen(self, name: str) -> str:
         if name in self.fields:
             return self.cleaned_data.get(name) or ""
