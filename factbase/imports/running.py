@@ -334,10 +334,10 @@ class Importer:
             field = serializer.fields.get(name)
             column = given.columns.get(name, name)
             if isinstance(field, serializers.ListSerializer):
-                # The rows' errors by their index (the valid rows left out).
+                # DRF gives the rows' errors by their index (the valid rows left out); an
+                # error of the whole list is under a key of its own, not a row's.
                 rows = list(data.get(name) or ())
-                by_index = messages.items() if isinstance(messages, dict) else enumerate(messages)
-                for index, row_errors in by_index:
+                for index, row_errors in messages.items():
                     row = rows[index] if isinstance(index, int) and index < len(rows) else None
                     if not isinstance(row_errors, dict) or not isinstance(row, dict):
                         continue
