@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import CheckConstraint, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from . import constraints
 from .choices import ClaimType, Confidence, DatePrecision, Qualifier, SourceKind, Status
@@ -242,10 +243,6 @@ def _same_place(one, other) -> bool:
     return None in places[0] or None in places[1] or places[0] == places[1]
 
 
-def _shortened(text: str, most: int = 60) -> str:
-    return text if len(text) <= most else text[: most - 3] + "..."
-
-
 class Source(TrackedModel):
     """A document that states facts: an article, a press release, a filing..."""
 
@@ -313,7 +310,7 @@ class Source(TrackedModel):
         lost = [c for c in self.citations.only("pk", "quote") if c.quote not in self.text]
         if not lost:
             return {}
-        shown = "; ".join(f"citation {c.pk}: “{_shortened(c.quote)}”" for c in lost[:5])
+        shown = "; ".join(f"citation {c.pk}: “{Truncator(c.quote).chars(60)}”" for c in lost[:5])
         more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
         return {
             "text": (
@@ -388,7 +385,7 @@ class Citation(TrackedModel):
         ]
 
     def __str__(self):
-        quote = _shortened(self.quote)
+        quote = Truncator(self.quote).chars(60)
         return f"“{quote}” ({self.source.publisher})" if self.source_id else quote
 
     def clean(self):
