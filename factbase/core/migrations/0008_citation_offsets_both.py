@@ -15,7 +15,6 @@ def complete_half_offsets(apps, schema_editor):
         else:
             citation.char_start = None
         citation.save(update_fields=["char_start", "char_end"])
-    Citation.objects.filter(char_start__isnull=True, char_end__isnull=False).update(char_end=None)
 
 
 class Migration(migrations.Migration):
