@@ -97,6 +97,39 @@ def test_a_quote_no_longer_at_its_offsets_is_flagged_not_highlighted(editor_clie
     assert f'<tr id="citation-{gone.pk}" class="mismatch">' in html
 
 
+def test_an_edit_of_the_text_in_the_admin_moves_its_citations_with_the_words(
+    editor_client, editor, source
+):
+    """An editor corrects the text above a quote: the quote is highlighted where its words
+    now stand, not flagged, and its citation's history says who moved it and why."""
+    company = CompanyFactory.create()
+    second = cite(source, company, "Acme also announced", start=SECOND_ACME)
+    fields = FormFields()
+    fields.feed(page(editor_client, source))
+    edited = TEXT.replace("two million", "2 million")
+    data = {
+        **fields.values,
+        "text": edited,
+        "change_reason": "A typo in the figure",
+        "_save": "Save",
+    }
+
+    response = editor_client.post(reader_url(source), data)
+
+    assert response.status_code == 302, re.findall(r"errorlist.{0,300}", response.content.decode())
+    second.refresh_from_db()
+    moved_to = edited.index("Acme", 1)
+    assert (second.char_start, second.char_end) == (moved_to, moved_to + 19)
+    html = page(editor_client, source)
+    assert "no longer stand" not in html
+    assert f'data-start="{moved_to}" data-citations="{second.pk}"' in html
+    written = second.history.order_by("-history_date", "-history_id").first()
+    assert (written.history_user, written.history_change_reason) == (
+        editor,
+        "A typo in the figure",
+    )
+
+
 def test_words_selected_are_added_to_an_existing_fact_with_a_reason(editor_client, source):
     person = PersonFactory.create(name="Jane Acme")
     quote = "Acme also announced"

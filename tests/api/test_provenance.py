@@ -166,8 +166,8 @@ def test_deleting_a_cited_source_is_409(editor_api):
 
 def test_a_text_that_drops_a_cited_quote_is_400_naming_the_citation(editor_api):
     """The fact would stand on words the source no longer holds, and could not be saved
-    again; a text that keeps the words, moved, is taken."""
-    citation = CitationFactory(quote="partnership with Globex")
+    again."""
+    citation = CitationFactory(quote="partnership with Globex", char_start=106, char_end=129)
     source = citation.source
     path = f"/api/v1/sources/{source.pk}/"
     before = row_counts()
@@ -177,11 +177,115 @@ def test_a_text_that_drops_a_cited_quote_is_400_naming_the_citation(editor_api):
     assert f"citation {citation.pk}: “partnership with Globex”" in body["text"][0]
     assert row_counts() == before
 
-    moved = "Updated on Tuesday. " + source.text
-    response = editor_api.patch(path, {"text": moved}, format="json")
+
+def test_a_text_that_moves_cited_words_moves_their_citations_with_its_reason(editor_api, editor):
+    """Words only moved keep their citations, which move with them: each citation and the
+    fact that lists it get a version, with the source's author and reason, at its
+    instant. A citation before the edit keeps its offsets and is not written."""
+    company = CompanyFactory()
+    source = SourceFactory()
+    first = CitationFactory(source=source, fact=company, quote="Acme Robotics said")
+    first.char_start, first.char_end = 0, len(first.quote)
+    first.save()
+    later = "partnership with Globex"
+    moved = CitationFactory(
+        source=source,
+        fact=company,
+        quote=later,
+        char_start=ARTICLE.index(later),
+        char_end=ARTICLE.index(later) + len(later),
+    )
+    company_version = Company.objects.get(pk=company.pk).version
+    edited = ARTICLE.replace("two million", "over two million")
+    assert edited.index(later) == ARTICLE.index(later) + len("over ")
+
+    response = editor_api.patch(
+        f"/api/v1/sources/{source.pk}/",
+        {"text": edited},
+        format="json",
+        HTTP_X_CHANGE_REASON=REASON,
+    )
+
+    assert response.status_code == 200, response.content
+    moved.refresh_from_db()
+    assert (moved.char_start, moved.char_end) == (edited.index(later), edited.index(later) + 23)
+    assert moved.check_against_source() is None
+    assert moved.version == 2
+    assert_history(latest_history(Citation, moved.pk), kind="~", user=editor, reason=REASON)
+    assert moved.updated_at == Source.objects.get(pk=source.pk).updated_at
+    written = Company.objects.get(pk=company.pk)
+    assert written.version == company_version + 1
+    assert_history(latest_history(Company, company.pk), kind="~", user=editor, reason=REASON)
+    # The citation before the edit stands where it stood: no version of it.
+    assert Citation.objects.get(pk=first.pk).version == first.version
+    # The fact's answer shows the citation where it is now.
+    shown = editor_api.get(f"/api/v1/companies/{company.pk}/").json()["citations"]
+    assert {(c["id"], c["char_start"]) for c in shown} == {
+        (first.pk, 0),
+        (moved.pk, edited.index(later)),
+    }
+
+
+THRICE = "Globex grew. Then Globex grew. Then Globex grew."
+
+
+@pytest.mark.parametrize(
+    "edited, start",
+    [
+        # An edit after the words: they stand where they stood.
+        (THRICE + " It was a good year.", 18),
+        # Before them: they move by what the edit added or took away.
+        ("Note: " + THRICE, 24),
+        (THRICE.replace("Then", "And then", 1), 22),
+        (THRICE.replace("Globex grew. ", "", 1), 5),
+        # Around them: the place of the words nearest where they stood.
+        ("Globex grew. Globex grew fast. Then Globex grew.", 13),
+    ],
+)
+def test_cited_words_are_followed_to_where_the_edit_leaves_them(editor_api, edited, start):
+    """The second of three same quotes is cited: an edit moves it by its own words, not to
+    the first place the quote is found."""
+    quote = "Globex grew"
+    source = SourceFactory(text=THRICE)
+    assert THRICE.index(quote, 1) == 18
+    citation = CitationFactory(source=source, quote=quote, char_start=18, char_end=29)
+
+    response = editor_api.patch(f"/api/v1/sources/{source.pk}/", {"text": edited}, format="json")
+
     assert response.status_code == 200, response.content
     citation.refresh_from_db()
-    assert citation.check_against_source() == "quote found, but not at the recorded offsets"
+    assert (citation.char_start, citation.char_end) == (start, start + len(quote))
+    assert edited[citation.char_start : citation.char_end] == quote
+
+
+def test_a_text_stored_for_the_first_time_places_its_citations(editor_api):
+    """Quotes cited before the source's text was stored have no offsets: they are placed
+    where the text holds them."""
+    source = SourceFactory(text="")
+    citation = CitationFactory(
+        source=source, quote="two million users", char_start=None, char_end=None
+    )
+    response = editor_api.patch(f"/api/v1/sources/{source.pk}/", {"text": ARTICLE}, format="json")
+    assert response.status_code == 200, response.content
+    citation.refresh_from_db()
+    assert ARTICLE[citation.char_start : citation.char_end] == "two million users"
+
+
+def test_a_refused_text_moves_no_citation(editor_api):
+    later = "partnership with Globex"
+    citation = CitationFactory(
+        quote=later, char_start=ARTICLE.index(later), char_end=ARTICLE.index(later) + 23
+    )
+    before = row_counts()
+    response = editor_api.patch(
+        f"/api/v1/sources/{citation.source_id}/",
+        {"text": "Updated. " + ARTICLE, "language": ""},
+        format="json",
+    )
+    refused_on(response, "language")
+    assert row_counts() == before
+    citation.refresh_from_db()
+    assert citation.char_start == ARTICLE.index(later)
 
 
 def test_the_same_words_cited_twice_are_400_on_the_second(editor_api):

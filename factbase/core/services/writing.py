@@ -7,6 +7,7 @@ from django.db import router, transaction
 
 from ..feed import hold
 from ..models import Citation, Source, TrackedModel
+from ..quotes import moved_start
 from . import clock
 from .deleting import record_delete
 from .saving import (
@@ -125,6 +126,7 @@ def _record_write(
         if refused is not None:
             raise RecordInvalid(error_dict(refused))
     carried = [] if created else _carried_lists(instance, children)
+    text_before = _text_replaced(instance)
     unchanged = (
         not created
         and not rows_written
@@ -145,6 +147,8 @@ def _record_write(
             raise RecordInvalid(errors)
         for relation in carried:
             _carry_to_rows(instance, relation, user=user, reason=reason)
+        if text_before is not None and not rows_follow:
+            _move_quotes(instance, text_before, user=user, reason=reason)
     if not rows_follow:
         _check_fewest_rows(instance, children, created)
     # Citations just written (all valid) are there: the database is asked only otherwise.
@@ -199,6 +203,40 @@ def _carry_to_rows(parent: TrackedModel, relation, *, user, reason) -> None:
         for key in keys:
             setattr(child, key, getattr(parent, key))
         _save(child, user=user, reason=reason)
+
+
+def _text_replaced(instance: TrackedModel) -> str | None:
+    """The stored text of a source whose write replaces it, or None."""
+    if not isinstance(instance, Source) or instance._state.adding:
+        return None
+    if "text" in instance.unchanged_fields():
+        return None
+    return instance._stored_values().get("text")
+
+
+def _move_quotes(source: Source, before: str, *, user, reason) -> None:
+    """The citations of `source` whose words its new text holds at another place (an
+    edit before them, or around them) are moved there (factbase.core.quotes), each a
+    write of its own with the source's author and reason, at its instant, as is the
+    version of each fact that lists them. Its quotes are all in the new text (a text that
+    drops one is refused: Source._text_errors); a text removed leaves them where they
+    were, unchecked."""
+    if not source.text:
+        return
+    moving = []
+    for citation in Citation.objects.select_for_update().filter(source=source).order_by("pk"):
+        if citation._stands_at_offsets(source.text):
+            continue
+        start = moved_start(before, source.text, citation.quote, citation.char_start)
+        if start is not None:
+            citation.char_start, citation.char_end = start, start + len(citation.quote)
+            citation.source = source  # its text is the one just written
+            moving.append(citation)
+    if not moving:
+        return
+    version_listing(*moving, user=user, reason=reason)
+    for citation in moving:
+        _save(citation, user=user, reason=reason, check_citations=False, current=citation)
 
 
 class _NothingWritten(Exception):
