@@ -163,9 +163,22 @@ def fold_name(text: str) -> str:
 # Characters that show nothing where they stand: zero-width spaces and joiners, direction
 # marks and embeddings, the byte order mark, the soft hyphen. Pasted from a web page or a
 # spreadsheet at a name's start or end, they make "Mistral AI" a second, different name.
-EDGE_INVISIBLES = frozenset(
-    "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+# Blanks that Unicode files as letters, symbols or marks: the Hangul fillers, the Braille
+# blank, the grapheme joiner. A name of them passes for a name and shows as nothing, and at
+# its edge one makes a second, different name, as the characters above do.
+BLANK_GLYPHS = frozenset("\u034f\u115f\u1160\u2800\u3164\uffa0")
+EDGE_INVISIBLES = (
+    frozenset(
+        "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+        "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+    )
+    | BLANK_GLYPHS
+)
+# Marks that show nothing of their own but change the character before them (variation
+# selectors: an emoji's colour form, a Mongolian letter's shape): a text of them alone
+# shows nothing, but a name may end with one.
+_SELECTORS = frozenset(
+    "\u17b4\u17b5\u180b\u180c\u180d\u180f" + "".join(map(chr, range(0xFE00, 0xFE10)))
 )
 _SHOWS_NOTHING = frozenset(("Cf", "Cc", "Zs", "Zl", "Zp"))
 
@@ -177,7 +190,10 @@ def invisible_text_problem(value: str, *, one_line: bool) -> str | None:
     may be empty is its own rule)."""
     if not value:
         return None
-    if all(unicodedata.category(c) in _SHOWS_NOTHING for c in value):
+    if all(
+        c in BLANK_GLYPHS or c in _SELECTORS or unicodedata.category(c) in _SHOWS_NOTHING
+        for c in value
+    ):
         return "This text shows nothing: it holds only invisible characters or spaces."
     if one_line:
         for where, character in (("starts", value[0]), ("ends", value[-1])):

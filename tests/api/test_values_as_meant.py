@@ -230,7 +230,21 @@ def test_a_source_of_a_month_read_within_it_is_a_source(editor_api):
 
 
 @pytest.mark.parametrize(
-    "name", ["\u200b", "\u200b\u200c", "\ufeff", "\u200e\u00a0", "\u2060 \u200b"]
+    "name",
+    [
+        "\u200b",
+        "\u200b\u200c",
+        "\ufeff",
+        "\u200e\u00a0",
+        "\u2060 \u200b",
+        # Blanks Unicode files as letters, symbols and marks.
+        "\u3164",  # Hangul filler
+        "\u115f\u1160",
+        "\uffa0",
+        "\u2800\u2800",  # Braille pattern blank
+        "\u034f",  # combining grapheme joiner
+        "\ufe0f",  # a variation selector with nothing to vary
+    ],
 )
 def test_a_name_that_shows_nothing_is_400(editor_api, name):
     before = row_counts()
@@ -250,6 +264,8 @@ def test_a_name_that_shows_nothing_is_400(editor_api, name):
         ("Mistral AI\u200b", "U+200B"),
         ("\ufeffMistral AI", "U+FEFF"),
         ("Mistral AI\u200f", "U+200F"),
+        ("Mistral AI\u3164", "U+3164"),
+        ("\u2800Mistral AI", "U+2800"),
     ],
 )
 def test_a_name_with_an_invisible_character_at_its_edge_is_400_saying_which(editor_api, name, code):
@@ -271,6 +287,7 @@ def test_a_name_with_an_invisible_character_at_its_edge_is_400_saying_which(edit
         "\u0645\u0633\u062a\u0631\u0627\u0644",  # right-to-left script, no marks
         "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # a flag
         "Zoë\u200dLab",  # a joiner inside a name
+        "Heart Labs \u2764\ufe0f",  # an emoji in its colour form: it ends with a selector
     ],
 )
 def test_names_whose_invisible_characters_sit_inside_are_stored_as_given(editor_api, name):
