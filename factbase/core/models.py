@@ -292,13 +292,16 @@ class Source(TrackedModel):
         return format_partial_date(self.published_on, self.published_precision)
 
     def clean(self):
+        # Set before any refusal: the constraints, checked after clean() whatever it
+        # found, would otherwise name the hash's rule beside the field's own error.
+        text = self.text if isinstance(self.text, str) else ""
+        self.text_sha256 = hashlib.sha256(text.encode()).hexdigest() if text else ""
         super().clean()
         if self.url == "":
             self.url = None
         errors = self._date_errors() | self._text_errors()
         if errors:
             raise ValidationError(errors)
-        self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
 
     def _text_errors(self) -> dict[str, str]:
         """A stored text changed so that a citation's quote is no longer in it: its fact

@@ -139,6 +139,24 @@ def test_an_invalid_source_is_refused(editor_api, change, path):
     assert row_counts() == before
 
 
+@pytest.mark.parametrize(
+    "change, path",
+    [
+        ({"retrieved_at": "2999-02-01T10:00:00Z"}, "retrieved_at"),
+        ({"published_on": "2025-02-01", "published_precision": ""}, "published_precision"),
+        ({"published_on": "2025-03-01", "retrieved_at": "2025-01-01T10:00:00Z"}, "retrieved_at"),
+    ],
+    ids=str,
+)
+def test_a_source_with_a_text_refused_for_its_dates_names_only_them(editor_api, change, path):
+    """Only the field the client got wrong: not the rule on the text's hash, which the
+    service fills in."""
+    before = row_counts()
+    data = {**TestSources().create_data(), **change}
+    refused_on(editor_api.post("/api/v1/sources/", data, format="json"), path)
+    assert row_counts() == before
+
+
 def test_two_sources_with_the_same_url_are_refused(editor_api):
     SourceFactory(url="https://example.com/mistral-600m")
     before = row_counts()
