@@ -347,3 +347,23 @@ def test_the_page_reads_as_many_queries_for_30_citations_as_for_3(
     with django_assert_max_num_queries(counts[0]):  # and never more, whatever the data
         page(editor_client, source)
     assert counts[0] <= 22
+
+
+def test_a_citation_changed_on_its_own_page_to_words_its_fact_cites_is_refused_there(
+    editor_client, source
+):
+    company = CompanyFactory.create()
+    stored = cite(source, company, "Acme also announced", start=SECOND_ACME)
+    other = cite(source, company, "two million users")
+    url = reverse("admin:factbase_citation_change", args=[other.pk])
+    fields = FormFields()
+    fields.feed(editor_client.get(url).content.decode())
+    data = {**fields.values, "quote": stored.quote, "_save": "Save"}
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"The fact cites these words of this source already (citation {stored.pk})" in html
+    other.refresh_from_db()
+    assert (other.quote, other.version) == ("two million users", 1)

@@ -439,6 +439,35 @@ class Citation(TrackedModel):
             seen.setdefault(key, []).append(index)
         return errors
 
+    def stored_twice(self) -> dict:
+        """The error of a citation written on its own (the API's citations, its admin
+        page) whose fact cites the same words of the same source, at the same place,
+        in another stored citation; {} otherwise. The write of a fact with its list of
+        citations asks list_errors instead, as the list it leaves."""
+        keys = (self.source_id, self.quote, self.content_type_id, self.object_id)
+        if None in keys or not self.quote:
+            return {}
+        unchanged = self.unchanged_fields()
+        if {"source", "quote", "content_type", "object_id", "char_start"} <= unchanged:
+            return {}  # none of what makes it a second citation changed
+        others = Citation.objects.filter(
+            source_id=self.source_id,
+            quote=self.quote,
+            content_type_id=self.content_type_id,
+            object_id=self.object_id,
+        ).order_by("pk")
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        for other in others.only("pk", "char_start", "char_end"):
+            if _same_place(self, other):
+                return {
+                    "quote": [
+                        f"The fact cites these words of this source already (citation "
+                        f"{other.pk}): cite them once."
+                    ]
+                }
+        return {}
+
     def _links_another_fact(self) -> bool:
         """New, or moved to another fact since it was read."""
         return not {"content_type", "object_id"} <= self.unchanged_fields()

@@ -329,6 +329,62 @@ def test_the_same_words_cited_twice_are_400_on_the_second(editor_api):
     assert error_paths(response.json()) == {"citations.1.quote"}, response.json()
 
 
+def test_the_same_words_cited_again_on_their_own_are_400_naming_the_stored_citation(editor_api):
+    """POST /citations/ of words its fact cites already, or a PATCH that makes a citation
+    the same as another of its fact: refused, as in the fact's own list."""
+    stored = CitationFactory(quote="partnership with Globex", char_start=None, char_end=None)
+    stored.full_clean()
+    stored.save()
+    other = CitationFactory(source=stored.source, fact=stored.fact, quote="Acme Robotics said")
+    again = {
+        "fact_type": "company",
+        "fact_id": stored.object_id,
+        "source": stored.source_id,
+        "quote": stored.quote,
+    }
+    before = row_counts()
+    body = refused_on(editor_api.post("/api/v1/citations/", again, format="json"), "quote")
+    assert f"already (citation {stored.pk})" in str(body)
+    body = refused_on(
+        editor_api.patch(f"/api/v1/citations/{other.pk}/", {"quote": stored.quote}, format="json"),
+        "quote",
+    )
+    assert f"already (citation {stored.pk})" in str(body)
+    assert row_counts() == before
+
+    # The same words for another fact, or other words of the same fact, are taken.
+    elsewhere = {**again, "fact_id": CompanyFactory().pk}
+    assert editor_api.post("/api/v1/citations/", elsewhere, format="json").status_code == 201
+    other_words = {**again, "quote": "two million users"}
+    assert editor_api.post("/api/v1/citations/", other_words, format="json").status_code == 201
+
+
+def test_an_edit_that_leaves_one_place_of_words_cited_twice_moves_neither_onto_the_other(
+    editor_api,
+):
+    """A fact cites the same words at two places; the edit removes the second place. The
+    second citation is not moved onto the first (it would be the same citation twice): it
+    stays, flagged, for an editor to delete."""
+    text = "Globex grew. Then Globex grew."
+    source = SourceFactory(text=text)
+    company = CompanyFactory()
+    first = CitationFactory(
+        source=source, fact=company, quote="Globex grew", char_start=0, char_end=11
+    )
+    second = CitationFactory(
+        source=source, fact=company, quote="Globex grew", char_start=18, char_end=29
+    )
+    response = editor_api.patch(
+        f"/api/v1/sources/{source.pk}/", {"text": "Globex grew. Then it fell."}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.char_start, first.version) == (0, 1)
+    assert (second.char_start, second.version) == (18, 1)
+    assert second.check_against_source() == "quote found, but not at the recorded offsets"
+
+
 def refused_on(response, path):
     assert response.status_code == 400, response.content
     assert error_paths(response.json()) == {path}, response.json()

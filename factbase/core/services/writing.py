@@ -125,6 +125,8 @@ def _record_write(
         refused = citation_leaves_verified_fact(instance)
         if refused is not None:
             raise RecordInvalid(error_dict(refused))
+        if twice := instance.stored_twice():
+            raise RecordInvalid(twice)
     carried = [] if created else _carried_lists(instance, children)
     text_before = _text_replaced(instance)
     unchanged = (
@@ -223,20 +225,32 @@ def _move_quotes(source: Source, before: str, *, user, reason) -> None:
     were, unchecked."""
     if not source.text:
         return
+    citations = list(Citation.objects.select_for_update().filter(source=source).order_by("pk"))
+    # Where each fact cites words: a quote whose second place the edit removed is left
+    # where it was (flagged) rather than moved onto its fact's citation of the first.
+    taken = {_cited_at(c) for c in citations if c._stands_at_offsets(source.text)}
     moving = []
-    for citation in Citation.objects.select_for_update().filter(source=source).order_by("pk"):
+    for citation in citations:
         if citation._stands_at_offsets(source.text):
             continue
         start = moved_start(before, source.text, citation.quote, citation.char_start)
-        if start is not None:
-            citation.char_start, citation.char_end = start, start + len(citation.quote)
-            citation.source = source  # its text is the one just written
-            moving.append(citation)
+        if start is None:
+            continue
+        citation.char_start, citation.char_end = start, start + len(citation.quote)
+        if _cited_at(citation) in taken:
+            continue
+        taken.add(_cited_at(citation))
+        citation.source = source  # its text is the one just written
+        moving.append(citation)
     if not moving:
         return
     version_listing(*moving, user=user, reason=reason)
     for citation in moving:
         _save(citation, user=user, reason=reason, check_citations=False, current=citation)
+
+
+def _cited_at(citation: Citation) -> tuple:
+    return (citation.content_type_id, citation.object_id, citation.quote, citation.char_start)
 
 
 class _NothingWritten(Exception):
