@@ -5,6 +5,7 @@ module builds the query, and the `*_search_indexes` migrations the indexes it us
 """
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -31,8 +32,10 @@ SEARCH_TEXT_LIMIT = 100_000  # characters of a document, so that a tsvector stay
 
 
 def search_words(value: str) -> list[str]:
-    """The words of a query (runs of letters and digits), the first SEARCH_MAX_WORDS."""
-    return SEARCH_WORD.findall(value)[:SEARCH_MAX_WORDS]
+    """The words of a query (runs of letters and digits), the first SEARCH_MAX_WORDS. In
+    composed form (NFC): a keyboard that sends "í" as "i" and a combining accent (macOS
+    does) would otherwise split the word at the accent."""
+    return SEARCH_WORD.findall(unicodedata.normalize("NFC", value))[:SEARCH_MAX_WORDS]
 
 
 def search_document_sql(columns: list[str]) -> str:
@@ -234,8 +237,8 @@ def search(queryset, filterset, value: str):
     """The rows of `queryset` that match `value`: indexed word search on PostgreSQL (see
     `search_condition`); on SQLite, the text as typed contained in any of the FilterSet's
     `search_fields`. Matches through to-many relations (aliases) run in a subquery, so no
-    row repeats."""
-    value = value.strip()
+    row repeats. The text in composed form (NFC), as search_words reads it."""
+    value = unicodedata.normalize("NFC", value.strip())
     if not value:
         return queryset
     if connections[queryset.db].vendor == "postgresql":

@@ -133,6 +133,13 @@ def test_as_of_searches_the_past(anon_api):
     assert found(anon_api, "companies", "mistral", as_of="2999-01-01T00:00:00Z") == [mistral.pk]
 
 
+def test_a_word_typed_with_a_combining_accent_is_the_word(anon_api):
+    energie = CompanyFactory(name="Énergie Solaire")
+    CompanyFactory(name="Nergie Labs")
+    assert found(anon_api, "companies", "E\u0301nergie") == [energie.pk]
+    assert found(anon_api, "companies", "\u00c9nergie") == [energie.pk]
+
+
 # --- PostgreSQL: accents, word order, typos --------------------------------------------------
 
 
