@@ -192,7 +192,7 @@ FIELD_COLUMNS = (
     "id, company_id, metric_type_id, value, period_start, region, status, confidence, "
     "claim_type, note, version, updated_at"
 )
-BRIEF = "id, qualifier, value"
+BRIEF = "id, qualifier, value, value_high, currency, unit"
 WHERE = {
     "filtered": "WHERE metric_type_id = %s AND region = %s ORDER BY id LIMIT %s",
     "after": "WHERE id > %s ORDER BY id LIMIT %s",
@@ -320,8 +320,16 @@ class Floor:
         prefix = f"{self.api}metrics/"
         if form == "brief":
             return [
-                {"id": i, "url": f"{prefix}{i}/", "qualifier": q, "value": dec(v)}
-                for i, q, v in rows
+                {
+                    "id": i,
+                    "url": f"{prefix}{i}/",
+                    "qualifier": q,
+                    "value": dec(v),
+                    "value_high": dec(high),
+                    "currency": currency,
+                    "unit": unit,
+                }
+                for i, q, v, high, currency, unit in rows
             ]
         companies = self.briefs("companies", "companies", {r[1] for r in rows} - {None})
         if form == "fields":

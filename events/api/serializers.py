@@ -160,7 +160,8 @@ class MetricSerializer(FactSerializer):
             *AUDIT_FIELDS,
         )
         read_only_fields = ("unit", "period_until")
-        brief_fields = ("id", "url", "value", "qualifier")
+        # The amount whole: a range its high value, money its currency, and what it counts.
+        brief_fields = ("id", "url", "value", "qualifier", "value_high", "currency", "unit")
         csv_relations = {"metric_type": ("slug",), "platform": ("slug",), "anchor_event": ()}
 
     def get_subject(self, obj) -> dict:

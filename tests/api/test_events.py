@@ -28,6 +28,7 @@ from .base import (
     SlugTests,
     assert_history,
     error_paths,
+    results,
     row_counts,
 )
 
@@ -208,8 +209,30 @@ class TestMetricTypes(RecordTests, SlugTests):
 class TestMetrics(FactRecordTests):
     path = "metrics"
     factory = MetricFactory
-    brief_fields = ("id", "url", "value", "qualifier")
+    brief_fields = ("id", "url", "value", "qualifier", "value_high", "currency", "unit")
     required = ("metric_type", "value", "qualifier")
+
+    def test_a_brief_gives_the_amount_whole(self, anon_api):
+        """A range with its high value, money with its currency: a brief metric that gave
+        the low value alone read as a single number, of no currency."""
+        metric = self.make(
+            metric_type=MetricType.objects.get(slug="revenue-target"),
+            qualifier="range",
+            value=Decimal("10000000"),
+            value_high=Decimal("20000000"),
+            currency="EUR",
+        )
+        expected = {
+            "id": metric.pk,
+            "url": f"http://testserver/api/v1/metrics/{metric.pk}/",
+            "qualifier": "range",
+            "value": "10000000",
+            "value_high": "20000000",
+            "currency": "EUR",
+            "unit": "money",
+        }
+        assert results(anon_api.get(self.url(query=f"brief=1&id={metric.pk}"))) == [expected]
+        assert anon_api.get(self.url(metric, query="brief=1")).json() == expected
 
     def make(self, **kwargs):
         kwargs.setdefault("period_start", datetime.date(2025, 2, 1))
