@@ -7,7 +7,6 @@ validates the whole query before anything runs).
 """
 
 import copy
-import datetime
 import re
 
 import django_filters as df
@@ -15,12 +14,12 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.constants import LOOKUP_SEP
-from django_filters.fields import BaseCSVField, ChoiceField, IsoDateTimeField
+from django_filters.fields import BaseCSVField, ChoiceField
 from django_filters.filters import FilterMethod
 from django_filters.widgets import BaseCSVWidget
 from rest_framework.exceptions import ValidationError
 
-from factbase.core.asof import reading_at
+from factbase.core.asof import parse_moment, reading_at
 from factbase.core.choices import ClaimType, Confidence, DatePrecision, SourceKind, Status
 from factbase.core.corroboration import CORROBORATED, fact_backed_by, facts_with_sources
 from factbase.core.dates import truncate_date
@@ -155,18 +154,19 @@ class ChoiceInFilter(InFilter, df.ChoiceFilter):
     field_class = KnownChoiceField
 
 
-class UTCDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time, turned to UTC: ISO allows offsets such as -18:30 that
-    PostgreSQL refuses in a query."""
+class UTCDateTimeField(forms.DateTimeField):
+    """An ISO 8601 time, or a date (its first instant), turned to UTC, read as `as_of`
+    reads it (factbase.core.asof.parse_moment): UTC unless it has an offset, an unencoded
+    `+01:00` understood. ISO allows offsets such as -18:30 that PostgreSQL refuses in a
+    query: the time is given to it in UTC."""
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if value is None:
+        if value in self.empty_values:
             return None
         try:
-            return value.astimezone(datetime.UTC)
-        except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+            return parse_moment(str(value))
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
 
 
 class DateTimeFilter(df.IsoDateTimeFilter):
@@ -432,6 +432,33 @@ class FilterSet(df.FilterSet):
         return form_class
 
 
+# A number as a parameter: ASCII digits, a sign, a decimal point, and for an amount an
+# exponent (`value_max=1e6`). Python reads "１４" (full-width), "١٤" (Arabic-Indic) and
+# "1_000" as numbers too, which no one types as a bound on purpose.
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+DECIMAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def not_ascii_problem(field: forms.Field, data) -> str | None:
+    """Why the raw value(s) `data` of a number or date filter's `field` are refused: digits
+    other than ASCII's, or a number's underscores (or a whole number's exponent). None
+    otherwise."""
+    values = data if isinstance(data, list | tuple) else [data]
+    values = [value for value in values if isinstance(value, str) and value.strip()]
+    if isinstance(field, forms.IntegerField | forms.FloatField):
+        decimal = isinstance(field, forms.DecimalField | forms.FloatField)
+        pattern = DECIMAL_NUMBER if decimal else WHOLE_NUMBER
+        for value in values:
+            if not pattern.fullmatch(value.strip()):
+                kind = "a number such as 1500000 or 0.25" if decimal else "a whole number"
+                return f"Give {kind} in ASCII digits: “{value}” is not one."
+    elif isinstance(field, forms.DateField | forms.DateTimeField):
+        for value in values:
+            if not value.isascii():
+                return f"Write the date in ASCII digits: “{value}”."
+    return None
+
+
 class GivenFieldsOnly(forms.Form):
     """A filter form that cleans only the fields the request gives. A list takes a few of
     its thirty-odd filters; Django's form would make and clean a bound field for each of
@@ -448,6 +475,10 @@ class GivenFieldsOnly(forms.Form):
             if omitted and not field.required:
                 continue
             bound = self[name]
+            problem = not_ascii_problem(field, bound.data)
+            if problem:
+                self.add_error(name, problem)
+                continue
             try:
                 self.cleaned_data[name] = field._clean_bound_field(bound)
                 if hasattr(self, f"clean_{name}"):

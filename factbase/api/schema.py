@@ -208,10 +208,12 @@ def whole_number_filters(view) -> set[str]:
 
     from .params import filterset_filters
 
+    # Django's DecimalField is an IntegerField too: amounts take decimals.
     return {
         name
         for name, filter_ in filterset_filters(view).items()
         if issubclass(filter_.field_class, forms.IntegerField)
+        and not issubclass(filter_.field_class, forms.DecimalField)
     }
 
 

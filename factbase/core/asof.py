@@ -47,6 +47,11 @@ def parse_moment(text: str) -> datetime.datetime:
     (its first instant). A time without an offset is UTC. ValueError if malformed."""
     # An unencoded "+01:00" in a query string arrives as " 01:00".
     text = re.sub(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$", r"\1+\2", text.strip())
+    if not text.isascii():  # Python's \d and int() take any script's digits
+        raise ValueError(
+            "Give an ISO 8601 time such as 2025-02-10T12:00:00Z, or a date such as "
+            "2025-02-10, in ASCII digits."
+        )
     try:
         moment = dateparse.parse_datetime(text)
         if moment is None:

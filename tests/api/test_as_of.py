@@ -180,6 +180,8 @@ def test_many_to_many_links_as_they_were(anon_api, editor_api):
         "10:00",
         "2025-02-10T25:00",
         "0001-01-01T00:00:00+01:00",
+        "\uff12025-02-10",  # a full-width digit, which Python's \\d and int() read
+        "2025-02-10T1\u0661:00:00Z",
     ],
 )
 def test_a_malformed_time_is_a_400_naming_the_parameter(anon_api, value):

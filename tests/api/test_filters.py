@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import django_filters as df
 import pytest
+from django import forms
 from django.http import QueryDict
 
 from companies.filters import (
@@ -23,7 +24,7 @@ from events.filters import (
     PartnershipFilterSet,
 )
 from events.models import MetricType
-from factbase.api.filters import CitationFilterSet, LanguageFilter, SourceFilterSet
+from factbase.api.filters import CitationFilterSet, IdField, LanguageFilter, SourceFilterSet
 from factbase.core.models import FactModel
 from factbase.core.services import record_save
 
@@ -1278,3 +1279,56 @@ def test_a_language_tag_with_a_percent_sign_is_a_400_not_a_500(anon_api, value):
     response = anon_api.get(f"/api/v1/sources/?language={value}")
     assert response.status_code == 400, response.content[:300]
     assert list(response.json()) == ["language"]
+
+
+def other_digits(flt) -> list[str]:
+    """Values of a number or date filter that Python reads as numbers and dates, which no
+    one types on purpose: digits of other scripts, underscores, a whole number's exponent."""
+    if isinstance(flt, df.NumberFilter):
+        whole = issubclass(flt.field_class, IdField | forms.IntegerField) and not issubclass(
+            flt.field_class, forms.DecimalField
+        )
+        return ["\uff17", "\u0661\u0664", "1_000", *(["1e3"] if whole else [])]
+    if isinstance(flt, df.IsoDateTimeFilter | df.DateFilter):
+        return ["\uff12025-01-01", "2025-01-0\u0661"]
+    return []
+
+
+OTHER_DIGITS = [
+    pytest.param(path, name, value, id=f"{path}:{name}={value}")
+    for path, filterset in FILTERSETS.items()
+    for name, flt in filterset.base_filters.items()
+    for value in other_digits(flt)
+]
+
+
+@pytest.mark.parametrize("path, name, value", OTHER_DIGITS)
+def test_numbers_and_dates_are_ascii_digits_or_a_400_naming_the_parameter(
+    anon_api, path, name, value
+):
+    response = anon_api.get(f"/api/v1/{path}/", {name: value})
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()) == [name]
+    assert "ASCII digits" in response.json()[name][0]
+
+
+def test_an_amount_bound_takes_decimals_and_the_schema_says_number(anon_api):
+    metric = MetricFactory(value=Decimal("1234567.25"))
+    MetricFactory(value=Decimal("1234567"))
+    found = anon_api.get("/api/v1/metrics/", {"value_min": "1234567.25", "fields": "id"})
+    assert found.json()["results"] == [{"id": metric.pk}]
+    schema = anon_api.get("/api/schema/", {"format": "json"})
+    parameters = schema.json()["paths"]["/api/v1/metrics/"]["get"]["parameters"]
+    types = {p["name"]: p["schema"].get("type") for p in parameters}
+    assert {types[name] for name in ("value_min", "value_max", "value_usd_min")} == {"number"}
+    assert types["window_days_max"] == "integer"
+
+
+def test_a_time_filter_reads_an_unencoded_offset_as_as_of_does(anon_api):
+    """`+01:00` unencoded in a URL arrives as ` 01:00`: understood, as for `as_of`."""
+    MetricFactory()
+    encoded = anon_api.get("/api/v1/metrics/?created_after=2025-02-13T00:00:00%2B01:00")
+    unencoded = anon_api.get("/api/v1/metrics/?created_after=2025-02-13T00:00:00+01:00")
+    assert encoded.status_code == unencoded.status_code == 200, unencoded.content
+    assert encoded.json() == unencoded.json()
+    assert encoded.json()["count"] == 1
