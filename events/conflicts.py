@@ -36,9 +36,10 @@ from django.db import connections, router, transaction
 from django.db.models import QuerySet
 
 from factbase.core.choices import Qualifier, Status
+from factbase.core.feed import hold
 from factbase.core.models import format_number
 from factbase.core.reasons import reason_text
-from factbase.core.services import facts_set_status
+from factbase.core.services import clock, facts_set_status
 
 from .models import Metric
 
@@ -266,8 +267,16 @@ def metric_conflict_resolve(*, keep: Metric, dispute: Metric, user=None, reason:
         raise ValidationError(
             {"dispute": f"Metrics {keep.pk} and {dispute.pk} are not an open conflict."}
         )
-    try:
-        facts_set_status(pair.filter(pk=keep.pk), status=Status.VERIFIED, user=user, reason=reason)
-    except ValidationError as error:
-        raise ValidationError({"keep": error.messages}) from error
-    facts_set_status(pair.filter(pk=dispute.pk), status=Status.DISPUTED, user=user, reason=reason)
+    # Both claims at one instant, taken where writers queue: between two, `as_of` would
+    # show the kept claim verified beside the other, still verified, and the conflict open.
+    hold(pair.db)
+    with clock.one_instant():
+        try:
+            facts_set_status(
+                pair.filter(pk=keep.pk), status=Status.VERIFIED, user=user, reason=reason
+            )
+        except ValidationError as error:
+            raise ValidationError({"keep": error.messages}) from error
+        facts_set_status(
+            pair.filter(pk=dispute.pk), status=Status.DISPUTED, user=user, reason=reason
+        )

@@ -438,6 +438,9 @@ def test_an_editor_resolves_a_conflict_and_it_is_in_the_history(editor_api, edit
         assert_history(record, kind="~", user=editor, reason="The app store's own figure")
         assert record.status == metric.status
     assert metric_conflicts().count() == 0
+    # One instant for both: `as_of` never shows one claim resolved and not the other.
+    assert keep.updated_at == dispute.updated_at
+    assert latest_history(Metric, keep.pk).history_date == keep.updated_at
 
 
 def test_patching_a_status_with_a_reason_resolves_it_too(editor_api, editor, conflict):
