@@ -378,6 +378,26 @@ def test_reverting_a_product_brings_its_platform_list_back(editor_client, editor
     assert product.version == 3
 
 
+def test_a_version_naming_a_record_deleted_since_is_shown_and_its_revert_refused(
+    editor_client, editor
+):
+    """A round entered on one company, moved to another; the first company deleted. Its
+    first version names a company that is no longer there: the page shows it (it was a
+    500), and a revert to it is refused, nothing written."""
+    gone, kept = CompanyFactory(), CompanyFactory()
+    funding_round = FundingRoundFactory.build(company=gone)
+    record_write(funding_round, fields={})
+    record_write(funding_round, fields={"company": kept}, user=editor)
+    record_delete(gone)
+
+    page, response = revert(editor_client, funding_round, 1)
+
+    assert f"Revert funding round {funding_round.pk}" in page.content.decode()
+    assert response.status_code == 200
+    funding_round = FundingRound.objects.get(pk=funding_round.pk)
+    assert (funding_round.company_id, funding_round.version) == (kept.pk, 2)
+
+
 def test_a_deleted_record_is_not_reverted_but_restored(editor_client, acme):
     pk = acme.pk
     record_delete(acme)

@@ -8,7 +8,7 @@ import json
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import CheckConstraint, Q
@@ -84,6 +84,21 @@ def future_date_errors(instance, names) -> dict[str, str]:
     return errors
 
 
+def _named_without_what_is_gone(name):
+    """A record's `__str__` that, when the name reads a related record no longer there (a
+    version in history of a round whose company was deleted or merged away since), names
+    the record by its kind and id instead: the history and revert pages show it."""
+
+    @functools.wraps(name)
+    def __str__(self):
+        try:
+            return name(self)
+        except ObjectDoesNotExist:
+            return f"{self._meta.verbose_name} {self.pk}"
+
+    return __str__
+
+
 class TrackedModel(ChangeValidation, models.Model):
     """Audit fields and a version, filled in by the services, never typed by an editor.
 
@@ -119,6 +134,12 @@ class TrackedModel(ChangeValidation, models.Model):
 
     class Meta:
         abstract = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__str__")
+        if own is not None:
+            cls.__str__ = _named_without_what_is_gone(own)
 
     def clean(self):
         super().clean()
