@@ -142,7 +142,7 @@ class Checker:
         checks += [UniqueKey(unique, report) for unique in table.uniques]
         if table.checks:
             checks.append(Rules([Rule(check, report) for check in table.checks]))
-        content_types = self._content_types(table)
+        content_types = self._content_types(table, report)
         if content_types is not None:
             checks.append(content_types)
         digits = SQLiteDigits(table.columns, report)
@@ -179,14 +179,17 @@ class Checker:
             own.append(DanglingUsers(users, self.plan.user_ids.lookup()))
         return ([ForeignKeys(others)] if others else []) + own
 
-    def _content_types(self, table: Table) -> ContentTypes | None:
-        """Collects the content types a table names; for citations, also looks up what
-        each cites (a fact missing from the snapshot is a warning)."""
+    def _content_types(self, table: Table, report) -> ContentTypes | None:
+        """Collects the content types a table names, each a Factbase table or reported;
+        for citations, also looks up what each cites (a fact missing from the snapshot is
+        a warning)."""
         position = next((i for i, c in enumerate(table.columns) if c.role == "content_type"), None)
         if position is None:
             return None
+        column = table.columns[position].name
+        known = self.models.keys()
         if table.is_history or "object_id" not in table.index:  # a merge names only a kind
-            return ContentTypes(position, self.plan.content_types)
+            return ContentTypes(position, column, self.plan.content_types, known, report)
         targets = {}
         for label, name in self.models.items():
             ids = self.ids.get(name)
@@ -198,7 +201,10 @@ class Checker:
         path, warn = table.path, self.report.warn
         return ContentTypes(
             position,
+            column,
             self.plan.content_types,
+            known,
+            report,
             table.index.get("object_id"),
             targets,
             lambda line, message: warn(f"{path}, line {line}: {message}"),

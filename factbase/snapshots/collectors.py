@@ -19,21 +19,29 @@ class UserNames:
 
 class ContentTypes:
     """The content types a table names, collected into `labels` (the import maps them).
-    With `targets` (label -> the ids of that model's table; a table that is not one of
-    the snapshot's is absent), each (label, object id) is looked up there, and a missing
-    target is `warn(line, message)`ed: citations of facts outside the snapshot are
-    allowed, but said."""
+    Each must name a Factbase table (`known`, labels): one that names none is reported
+    (`report(line, column, message)`), as the import would make a content type of it
+    that no page or answer could read. With `targets` (label -> the ids of that model's
+    table), each (label, object id) is looked up there, and a missing target is
+    `warn(line, message)`ed: citations of facts outside the snapshot are allowed, but
+    said."""
 
     def __init__(
         self,
         position: int,
+        column: str,
         labels: set,
+        known,
+        report: Callable[[int, str, str], None],
         object_position: int | None = None,
         targets: dict | None = None,
         warn: Callable[[int, str], None] | None = None,
     ):
         self.position = position
+        self.column = column
         self.labels = labels
+        self.known = known
+        self.report = report
         self.object_position = object_position
         self.targets = targets
         self.warn = warn
@@ -42,13 +50,14 @@ class ContentTypes:
         label = row[self.position]
         if label is None:
             return
+        if label not in self.known:
+            self.report(line, self.column, f"{label} is not a Factbase table.")
+            return
         self.labels.add(label)
         if self.targets is None:
             return
-        ids = self.targets.get(label)
-        if ids is None:
-            self.warn(line, f"{label} is not a Factbase table.")
-        elif row[self.object_position] not in ids:
+        ids = self.targets.get(label, ())
+        if row[self.object_position] not in ids:
             self.warn(
                 line,
                 f"cites {label} {row[self.object_position]}, which the snapshot does not hold.",

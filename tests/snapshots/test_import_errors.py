@@ -128,6 +128,18 @@ def test_dangling_foreign_key(snapshot):
     )
 
 
+@pytest.mark.parametrize("table", ["factbase_citation", "factbase_historicalcitation"])
+def test_a_content_type_that_names_no_table_is_refused(snapshot, table):
+    """A citation of `events.nosuch` loaded with a warning, and made a content type that
+    no page or answer could read: every list of citations was a 500 then."""
+    line = line_of(snapshot, table, "content_type", "events.metric")
+    retouch(snapshot, table, lambda text: set_cell(text, line, "content_type", "events.nosuch"))
+    refused(
+        snapshot,
+        (f"data/{table}.csv", line, "content_type", "events.nosuch is not a Factbase table"),
+    )
+
+
 def test_duplicate_id(snapshot):
     first = rows(snapshot, "companies_person")[1]
     line = len(rows(snapshot, "companies_person")) + 1

@@ -322,22 +322,24 @@ def test_user_names_are_collected():
 
 
 def test_content_types_and_what_citations_cite():
-    labels, warnings = set(), []
+    labels, warnings, refused = set(), [], []
     check = ContentTypes(
         0,
+        "content_type",
         labels,
+        {"events.metric", "events.event"},
+        lambda line, column, message: refused.append((line, column, message)),
         object_position=1,
-        targets={"events.metric": ids(1, 2).lookup()},
+        targets={"events.metric": ids(1, 2).lookup(), "events.event": ()},
         warn=lambda line, message: warnings.append(f"line {line}: {message}"),
     )
     check(2, ["events.metric", 1])
     check(3, ["events.metric", 5])
     check(4, ["events.nothing", 1])
-    assert labels == {"events.metric", "events.nothing"}
-    assert warnings == [
-        "line 3: cites events.metric 5, which the snapshot does not hold.",
-        "line 4: events.nothing is not a Factbase table.",
-    ]
+    assert labels == {"events.metric"}
+    assert warnings == ["line 3: cites events.metric 5, which the snapshot does not hold."]
+    # A kind no table holds: the import would make a content type no page could read.
+    assert refused == [(4, "content_type", "events.nothing is not a Factbase table.")]
 
 
 # RowValidator over a file
