@@ -176,6 +176,21 @@ def string_parser(max_length: int | None):
     return parse
 
 
+def choice_parser(max_length: int | None, choices: frozenset):
+    """A text that must be one of `choices`: a value the app's forms and API refuse would
+    otherwise load, and the record could not be saved again until someone found it."""
+    text_of = string_parser(max_length)
+    shown = ", ".join(sorted(choices - {""})) if len(choices) <= 15 else ""
+
+    def parse(text: str) -> str:
+        text = text_of(text)
+        if text not in choices:
+            raise ValueError(f"not one of its values{f' ({shown})' if shown else ''}: {text!r}")
+        return text
+
+    return parse
+
+
 def sqlite_datetime(text: str) -> str:
     """The canonical datetime as Django stores it in SQLite: str() of the naive UTC
     datetime (no fraction when it is zero), so that SQLite's text comparisons order it

@@ -14,7 +14,8 @@ class RowParser:
     In order: the number of cells; nulls (`\\N`), reported where the column requires a
     value; a quoted "\\N" (the reader's LITERAL_NULL_MARK) back to the string `\\N` in
     string columns; string lengths; then each typed cell (every kind but string, and
-    content types) through its column's parser, whose ValueError is the message."""
+    content types and strings of a few values) through its column's parser, whose
+    ValueError is the message."""
 
     def __init__(self, columns: Sequence[Column], report: Report):
         self.report = report
@@ -24,12 +25,12 @@ class RowParser:
         self.limited = [
             (i, c.name, c.max_length)
             for i, c in enumerate(columns)
-            if c.kind == "string" and c.max_length is not None and not c.role
+            if c.kind == "string" and c.max_length is not None and not c.role and not c.choices
         ]
         self.typed = [
             (i, c.name, c.parse)
             for i, c in enumerate(columns)
-            if c.kind != "string" or c.role == "content_type"
+            if c.kind != "string" or c.role == "content_type" or c.choices
         ]
 
     def __call__(self, line: int, cells: list[str]) -> list | None:

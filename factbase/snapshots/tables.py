@@ -55,6 +55,9 @@ class Column:
     max_digits: int | None = None
     decimal_places: int | None = None
     description: str = ""
+    # The values a record's column may hold (its field's choices), for the tables of
+    # records; a history keeps values that were choices when written.
+    choices: frozenset | None = None
 
     @functools.cached_property
     def parse(self) -> Callable[[str], object]:
@@ -70,6 +73,8 @@ class Column:
             return formats.parse_datetime
         if self.role == "content_type":
             return parse_content_type
+        if self.choices is not None:
+            return formats.choice_parser(self.max_length, self.choices)
         return formats.string_parser(self.max_length)
 
     def table_schema(self) -> dict:
@@ -248,6 +253,10 @@ def _table(model, tables: dict[type, str], user_model) -> Table:
     columns, fks = [], []
     for f in meta.concrete_fields:
         column, fk = _column(f, tables, user_model)
+        if f.choices and column.kind == "string" and not _is_history(model):
+            column.choices = frozenset(
+                [str(value) for value, _label in f.flatchoices] + ([""] if f.blank else [])
+            )
         columns.append(column)
         if fk:
             fks.append(fk)

@@ -140,6 +140,23 @@ def test_a_content_type_that_names_no_table_is_refused(snapshot, table):
     )
 
 
+@pytest.mark.parametrize(
+    "column, value, words",
+    [
+        ("qualifier", "maybe", "not one of its values (approximate, at_least"),
+        ("status", "bogus", "not one of its values"),
+        ("currency", "XXX", "not one of its values: 'XXX'"),
+    ],
+)
+def test_a_value_that_is_not_one_of_its_columns_choices_is_refused(snapshot, column, value, words):
+    """Loaded, it could not be saved again: an unrelated edit of the record was a 400 on a
+    field the editor never touched."""
+    first = rows(snapshot, "events_metric")[1][0]
+    line = line_of(snapshot, "events_metric", "id", first)
+    retouch(snapshot, "events_metric", lambda text: set_cell(text, line, column, value))
+    refused(snapshot, ("data/events_metric.csv", line, column, words))
+
+
 def test_duplicate_id(snapshot):
     first = rows(snapshot, "companies_person")[1]
     line = len(rows(snapshot, "companies_person")) + 1
