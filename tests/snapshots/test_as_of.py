@@ -63,6 +63,14 @@ def test_a_malformed_time_is_refused(tmp_path):
     assert not (tmp_path / "x.zip").exists()
 
 
+def test_a_time_yet_to_come_is_refused(tmp_path):
+    """Stamped with a moment yet to come, the snapshot would claim a state that later
+    writes contradict."""
+    with pytest.raises(CommandError, match="has not happened yet"):
+        call_command("export_snapshot", "--out", tmp_path / "x.zip", "--as-of", "2999-01-01")
+    assert not (tmp_path / "x.zip").exists()
+
+
 def test_as_of_shows_the_merges_as_they_stood_then(demo, tmp_path):
     """A merge has no history of its own: one made later is not in the snapshot of then,
     and one undone later is not undone in it."""

@@ -3,6 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
+from django.utils import timezone
 
 from factbase.core.asof import parse_moment
 from factbase.snapshots.errors import SnapshotFileError
@@ -12,9 +13,14 @@ from factbase.snapshots.store import snapshot_take
 
 def as_of_time(text: str):
     try:
-        return parse_moment(text)
+        moment = parse_moment(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from error
+    # A snapshot stamped with a moment yet to come would claim a state that later writes
+    # contradict.
+    if moment > timezone.now():
+        raise argparse.ArgumentTypeError(f"{moment.isoformat()} has not happened yet.")
+    return moment
 
 
 class Command(BaseCommand):
