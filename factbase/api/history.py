@@ -15,7 +15,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Min, OuterRef, Q, Subquery
-from django.http import Http404
+from django.http import Http404, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -490,9 +490,23 @@ class HistoryMixin:
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         if id_from(lookup) is None:
             raise Http404(f"No {model._meta.verbose_name} {lookup!r}: name a deleted one by id.")
-        body = RestoreSerializer(data=request.data if request.data else {})
+        # No body is no reason given; any other body is an object (`0`, `[]` or `null` is
+        # a 400, not no body).
+        data = request.data
+        if isinstance(data, QueryDict) and not data:
+            data = {}
+        body = RestoreSerializer(data=data)
         body.is_valid(raise_exception=True)
-        reason = body.validated_data.get("reason") or change_reason(request, prefix=RESTORED)
+        reason = body.validated_data.get("reason")
+        if reason and "X-Change-Reason" in request.headers:
+            raise serializers.ValidationError(
+                {
+                    "reason": [
+                        "Given twice: in the body and in the X-Change-Reason header. Give it once."
+                    ]
+                }
+            )
+        reason = reason or change_reason(request, prefix=RESTORED)
         user = request.user if request.user.is_authenticated else None
         try:
             record_restore(model, int(lookup), user=user, reason=reason)

@@ -206,6 +206,40 @@ def test_a_restore_reason_is_text(editor_api):
     assert row_counts() == before
 
 
+@pytest.mark.parametrize("body", ["0", "false", '""', "[]", "null", "5"])
+def test_a_restore_body_that_is_not_an_object_is_400(editor_api, body):
+    """`0`, `[]` or `null` is not "no body": it was restored, with the default reason."""
+    company = CompanyFactory()
+    assert editor_api.delete(f"/api/v1/companies/{company.pk}/").status_code == 204
+    before = row_counts()
+    response = editor_api.post(
+        f"/api/v1/companies/{company.pk}/restore/", body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert row_counts() == before
+
+
+def test_a_restore_reason_given_in_the_body_and_the_header_is_400(editor_api):
+    company = CompanyFactory()
+    assert editor_api.delete(f"/api/v1/companies/{company.pk}/").status_code == 204
+    before = row_counts()
+    response = editor_api.post(
+        f"/api/v1/companies/{company.pk}/restore/",
+        {"reason": "Deleted by mistake"},
+        format="json",
+        HTTP_X_CHANGE_REASON="x" * 500,
+    )
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"reason"}
+    assert "Given twice" in str(response.json())
+    assert row_counts() == before
+    # Either alone restores.
+    response = editor_api.post(
+        f"/api/v1/companies/{company.pk}/restore/", {"reason": "Deleted by mistake"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
 @pytest.mark.parametrize(
     "body", [{"dry_run": "no"}, {"dry_run": 0}, {"dry_run": "yes"}, {"reason": 5}]
 )
