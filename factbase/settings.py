@@ -360,6 +360,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "factbase.api.schema.closed_request_bodies",
+        "factbase.api.schema.overlapping_choices_as_any_of",
     ],
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "factbase.core.choices.DatePrecision",

@@ -249,3 +249,27 @@ def closed_request_bodies(result, generator, request, public):
             if schema is not None and schema.get("type") == "object":
                 schema["additionalProperties"] = False
     return result
+
+
+def overlapping_choices_as_any_of(result, generator, request, public):
+    """A postprocessing hook: a `oneOf` whose branches are all strings (drf-spectacular's
+    form of a URL that may be blank: a URI, or a string of at most 0 characters) says
+    `anyOf`. Under `oneOf` a value must match exactly one branch, and `""` matches both
+    wherever a validator does not check `format: uri`: every company without a website
+    failed validation against the schema."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            branches = node.get("oneOf")
+            if isinstance(branches, list) and all(
+                isinstance(b, dict) and b.get("type") == "string" for b in branches
+            ):
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result
