@@ -413,10 +413,13 @@ def read_jsonl(lines: Iterable[bytes]) -> Table:
 
 
 def _jsonl_rows(lines: Iterable[bytes]) -> Iterator[Row]:
-    counter = [0]
+    counter, read = [0], False
     for text in text_lines(lines, counter):
         if text.strip():
+            read = True
             yield _json_row(counter[0], text)
+    if not read:  # blank lines only: as empty as a file of nothing, which is refused
+        raise FileProblem("The file holds no record: one JSON object a line.")
 
 
 def _json_row(line: int, text: str) -> Row:

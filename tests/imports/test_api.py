@@ -168,6 +168,15 @@ def test_bodies_it_does_not_read_are_refused(editor_api, content_type, body, sta
     assert says in response.json()["detail"]
 
 
+@pytest.mark.parametrize("body", [b"\n\n", b"  \r\n\t\n"])
+def test_json_lines_of_blank_lines_only_are_refused(editor_api, body):
+    """No record at all, as an empty body: not an import of nothing."""
+    response = editor_api.post(URL, body, content_type=NDJSON)
+    assert response.status_code == 400, response.content
+    assert "holds no record" in str(response.json())
+    assert Metric.objects.count() == 0
+
+
 def test_a_body_over_the_limit_is_413(editor_api, settings, acme):
     settings.IMPORT_MAX_BYTES = 100
     body = lines(*[metric(company="acme")] * 5)
