@@ -319,7 +319,18 @@ class RecordRefListField(serializers.ManyRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, list):
             self.fail("not_a_list", input_type=type(data).__name__)
-        return super().to_internal_value(data)
+        records = super().to_internal_value(data)
+        # A record named twice (by the same name, or by its slug and its id) would be
+        # stored once, the second silently dropped: refused, naming both places.
+        first: dict = {}
+        for index, record in enumerate(records):
+            if record.pk in first:
+                raise serializers.ValidationError(
+                    f"Items {first[record.pk]} and {index} name the same record "
+                    f"({data[first[record.pk]]!r}, {data[index]!r}): name it once."
+                )
+            first[record.pk] = index
+        return records
 
 
 def records_read(record) -> dict:

@@ -510,3 +510,17 @@ def test_identifiers_sent_back_as_read_change_nothing(editor_api):
     assert response.status_code == 400, response.content
     assert "identifiers" in response.json()
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("twice", [["ios", "ios"], ["ios", "IOS-ID"]])
+def test_a_record_named_twice_in_a_list_is_400_not_stored_once(editor_api, twice):
+    """A product's platforms: the second name was dropped without a word."""
+    product = ProductFactory()
+    ios = platform("ios")
+    body = {"platforms": [ios.pk if name == "IOS-ID" else name for name in twice]}
+    before = row_counts()
+    response = editor_api.patch(f"/api/v1/products/{product.pk}/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert error_paths(response.json()) == {"platforms"}
+    assert "Items 0 and 1 name the same record" in str(response.json())
+    assert row_counts() == before
