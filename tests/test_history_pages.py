@@ -398,6 +398,28 @@ def test_a_version_naming_a_record_deleted_since_is_shown_and_its_revert_refused
     assert (funding_round.company_id, funding_round.version) == (kept.pk, 2)
 
 
+def test_a_refused_revert_says_why_in_words(editor_client, editor):
+    """A version verified by a citation deleted since: refused, in words, not as a Python
+    list of them."""
+    company = CompanyFactory()
+    source = SourceFactory()
+    record_write(
+        company,
+        fields={"status": "verified"},
+        children={"citations": [{"source": source, "quote": "Acme Robotics said on Monday"}]},
+    )
+    record_write(company, fields={"status": "unverified"}, children={"citations": []})
+
+    page, response = revert(editor_client, company, 2)
+    followed = editor_client.get(response["Location"]).content.decode()
+
+    assert "Not reverted. status: A fact cannot be verified without at least one citation." in (
+        followed
+    )
+    assert "[&#x27;" not in followed
+    assert Company.objects.get(pk=company.pk).status == "unverified"
+
+
 def test_a_deleted_record_is_not_reverted_but_restored(editor_client, acme):
     pk = acme.pk
     record_delete(acme)

@@ -344,7 +344,25 @@ class RecordInvalid(ValidationError):
 
     def __init__(self, errors: dict):
         self.errors = errors
-        super().__init__([f"{name}: {detail}" for name, detail in errors.items()] or ["Invalid."])
+        super().__init__(
+            [f"{name}: {_as_text(detail)}" for name, detail in errors.items()] or ["Invalid."]
+        )
+
+
+def _as_text(detail) -> str:
+    """A field's errors as words (an admin message shows them), not a Python list; a
+    list's rows as "row N: ..." for each invalid one."""
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, dict):
+        return "; ".join(f"{name}: {_as_text(value)}" for name, value in detail.items())
+    if isinstance(detail, list | tuple):
+        if all(isinstance(item, dict) for item in detail):
+            return "; ".join(
+                f"row {index + 1}: {_as_text(item)}" for index, item in enumerate(detail) if item
+            )
+        return " ".join(_as_text(item) for item in detail)
+    return str(detail)
 
 
 def error_dict(error: ValidationError) -> dict:
