@@ -194,9 +194,16 @@ def test_a_list_of_records_is_a_list(editor_api, value):
     assert row_counts() == before
 
 
-def test_a_restore_reason_is_text(editor_api):
+@pytest.fixture
+def deleted_company(editor_api):
+    """A company deleted through the API: one to restore."""
     company = CompanyFactory()
     assert editor_api.delete(f"/api/v1/companies/{company.pk}/").status_code == 204
+    return company
+
+
+def test_a_restore_reason_is_text(editor_api, deleted_company):
+    company = deleted_company
     before = row_counts()
     response = editor_api.post(
         f"/api/v1/companies/{company.pk}/restore/", {"reason": 123}, format="json"
@@ -207,10 +214,9 @@ def test_a_restore_reason_is_text(editor_api):
 
 
 @pytest.mark.parametrize("body", ["0", "false", '""', "[]", "null", "5"])
-def test_a_restore_body_that_is_not_an_object_is_400(editor_api, body):
+def test_a_restore_body_that_is_not_an_object_is_400(editor_api, deleted_company, body):
     """`0`, `[]` or `null` is not "no body": it was restored, with the default reason."""
-    company = CompanyFactory()
-    assert editor_api.delete(f"/api/v1/companies/{company.pk}/").status_code == 204
+    company = deleted_company
     before = row_counts()
     response = editor_api.post(
         f"/api/v1/companies/{company.pk}/restore/", body, content_type="application/json"
@@ -219,9 +225,8 @@ def test_a_restore_body_that_is_not_an_object_is_400(editor_api, body):
     assert row_counts() == before
 
 
-def test_a_restore_reason_given_in_the_body_and_the_header_is_400(editor_api):
-    company = CompanyFactory()
-    assert editor_api.delete(f"/api/v1/companies/{company.pk}/").status_code == 204
+def test_a_restore_reason_given_in_the_body_and_the_header_is_400(editor_api, deleted_company):
+    company = deleted_company
     before = row_counts()
     response = editor_api.post(
         f"/api/v1/companies/{company.pk}/restore/",
